@@ -1,0 +1,93 @@
+"""casework: case management for drug-free area programmes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from casework.resources import resource_dir
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from small register_* steps."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_relative_config=True,
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict | None) -> None:
+    from casework.config import load_config
+
+    app.config.from_mapping(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.getLogger("casework").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def register_extensions(app: Flask) -> None:
+    # Import every model so the metadata is complete for Alembic and the app.
+    import casework.models  # noqa: F401
+    from casework.auth.setup import init_login
+    from casework.extensions import api, babel, csrf, db, htmx, migrate
+    from casework.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    htmx.init_app(app)
+    init_login(app)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from casework.auth.api import blp as auth_api
+    from casework.auth.views import bp as auth_bp
+    from casework.extensions import api, csrf
+    from casework.orgunits.api import blp as orgunits_api
+    from casework.orgunits.views import bp as orgunits_bp
+    from casework.web.views import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(orgunits_bp)
+    for blp in (auth_api, orgunits_api):
+        # The API checks CSRF itself, only for session-cookie callers (auth.setup).
+        csrf.exempt(blp)
+        api.register_blueprint(blp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from casework.web.templating import init_templating
+
+    init_templating(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from casework.web.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from casework.cli import register_commands
+
+    register_commands(app)

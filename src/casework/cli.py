@@ -1,0 +1,153 @@
+"""The ``casework`` command: a Flask CLI group (``casework run`` is Flask's own).
+
+Exit codes (INTERFACES.md): 0 success, 1 failure with a one-line message on stderr, 2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from casework.errors import CaseworkError
+
+
+def _create_app():
+    from casework import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    help="casework: case management for drug-free area programmes.",
+)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database schema (safe to repeat)."""
+    from casework.database import upgrade_schema
+
+    upgrade_schema()
+    click.echo("Database schema is up to date.")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare the database and data, then stop.")
+@with_appcontext
+def demo_command(host, port, no_serve):
+    """Create (or reuse) the database, load demo data, print the accounts and serve."""
+    from casework.database import upgrade_schema
+    from casework.demo.loader import DEMO_PASSWORD, load_demo
+
+    upgrade_schema()
+    accounts = load_demo()
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    click.echo(f"Database: {url.render_as_string(hide_password=True)}")
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for username, role, unit in accounts:
+        click.echo(f"  {username:<12} {role:<20} {unit}")
+    if no_serve:
+        return
+    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    # Flask's app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.group("orgunits")
+def orgunits_group():
+    """Org units (đơn vị hành chính)."""
+
+
+@orgunits_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def orgunits_import(file: Path):
+    """Import FILE.csv with columns code,name,kind,parent_code (idempotent by code)."""
+    from casework.extensions import db
+    from casework.orgunits.services import import_csv
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        _fail(f"{file}: not a UTF-8 text file")
+    report = import_csv(text)
+    if not report.ok:
+        db.session.rollback()
+        for line, message in report.errors:
+            click.echo(f"{file}:{line}: {message}", err=True)
+        _fail(f"{len(report.errors)} bad row(s); nothing was imported")
+    db.session.commit()
+    click.echo(
+        f"Imported {file}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
+@click.group("users")
+def users_group():
+    """User accounts and their roles."""
+
+
+def _role_choice():
+    from casework.auth.roles import ROLES
+
+    return click.Choice(ROLES)
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=_role_choice(), help="Role to grant.")
+@click.option("--org-unit", "org_unit", required=True, help="Code of the unit the role covers.")
+@click.option("--full-name", default="", help="The person's full name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(username, role, org_unit, full_name, password_stdin):
+    """Add a user, or a role to an existing user."""
+    from casework.auth import services
+    from casework.extensions import db
+    from casework.orgunits.services import get_by_code
+
+    unit = get_by_code(org_unit)
+    if unit is None:
+        _fail(f"unknown org unit code {org_unit!r}")
+    try:
+        user = services.get_user(username)
+        created = user is None
+        if created:
+            if password_stdin:
+                password = sys.stdin.readline().rstrip("\r\n")
+            elif sys.stdin.isatty():
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            else:
+                _fail("no password: use --password-stdin or run in a terminal")
+            user = services.create_user(username, password, full_name=full_name)
+        services.grant_role(user, role, unit)
+    except CaseworkError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+        _fail(details or str(exc.message))
+    db.session.commit()
+    verb = "created with" if created else "now has"
+    click.echo(f"User {username} {verb} role {role} over {unit.code} ({unit.name}).")
+
+
+def register_commands(app) -> None:
+    for command in (init_command, demo_command, orgunits_group, users_group):
+        app.cli.add_command(command)

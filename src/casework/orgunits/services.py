@@ -1,0 +1,264 @@
+"""Verbs that change the org-unit tree. They flush, never commit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from casework.extensions import db
+from casework.orgunits.models import ALLOWED_PARENTS, KINDS, OrgUnit, subtree_clause
+
+CSV_COLUMNS = ("code", "name", "kind", "parent_code")
+MAX_CODE_LEN = 32
+MAX_NAME_LEN = 200
+
+
+class OrgUnitError(ValueError):
+    """A single org-unit problem, with a message meant for the user."""
+
+
+def get_by_code(code: str) -> OrgUnit | None:
+    return db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code))
+
+
+def check_placement(kind: str, parent: OrgUnit | None) -> None:
+    """Raise OrgUnitError unless a unit of ``kind`` may sit under ``parent``."""
+    if kind not in KINDS:
+        raise OrgUnitError(_("Unknown kind %(kind)s.", kind=kind))
+    parent_kind = parent.kind if parent is not None else None
+    if parent_kind not in ALLOWED_PARENTS[kind]:
+        if parent is None:
+            raise OrgUnitError(_("A unit of kind %(kind)s needs a parent unit.", kind=kind))
+        raise OrgUnitError(
+            _("A unit of kind %(kind)s cannot sit under a unit of kind %(parent)s.",
+              kind=kind, parent=parent_kind)
+        )
+
+
+def _check_fields(code: str, name: str) -> None:
+    if not code or len(code) > MAX_CODE_LEN or any(c.isspace() for c in code):
+        raise OrgUnitError(
+            _("The code must be 1 to %(n)d characters without spaces.", n=MAX_CODE_LEN)
+        )
+    if not name or len(name) > MAX_NAME_LEN:
+        raise OrgUnitError(_("The name must be 1 to %(n)d characters.", n=MAX_NAME_LEN))
+
+
+def create_orgunit(code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
+    """Add a unit under ``parent`` and give it its materialised path."""
+    _check_fields(code, name)
+    check_placement(kind, parent)
+    if get_by_code(code) is not None:
+        raise OrgUnitError(_("The code %(code)s is already used.", code=code))
+    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, path="", depth=0)
+    db.session.add(unit)
+    db.session.flush()  # the id is part of the path
+    unit.path = (parent.path if parent else "") + f"{unit.id}."
+    unit.depth = parent.depth + 1 if parent else 0
+    db.session.flush()
+    return unit
+
+
+def rename_orgunit(unit: OrgUnit, name: str) -> OrgUnit:
+    _check_fields(unit.code, name)
+    unit.name = name
+    db.session.flush()
+    return unit
+
+
+def move_orgunit(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
+    """Re-hang ``unit`` and its whole subtree under ``new_parent`` in one UPDATE."""
+    if new_parent is not None and new_parent.path.startswith(unit.path):
+        raise OrgUnitError(_("A unit cannot be moved under itself."))
+    check_placement(unit.kind, new_parent)
+    old_path, old_depth = unit.path, unit.depth
+    new_path = (new_parent.path if new_parent else "") + f"{unit.id}."
+    new_depth = new_parent.depth + 1 if new_parent else 0
+    db.session.flush()
+    db.session.execute(
+        sa.update(OrgUnit)
+        .where(subtree_clause(OrgUnit.path, old_path))
+        .values(
+            path=sa.literal(new_path) + sa.func.substr(OrgUnit.path, len(old_path) + 1),
+            depth=OrgUnit.depth + (new_depth - old_depth),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    unit.parent = new_parent
+    db.session.flush()
+    db.session.expire_all()
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Row:
+    line: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str
+
+
+def import_csv(text: str) -> ImportReport:
+    """Import ``code,name,kind,parent_code`` rows; idempotent by code, all or nothing.
+
+    Rows may name a parent defined later in the same file. When any row is wrong the report
+    lists one error per bad row, with its line number, and nothing is written.
+    """
+    report = ImportReport()
+    rows = _read_rows(text, report)
+    if report.errors:
+        return report
+
+    by_code = {row.code: row for row in rows}
+    existing = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.code.in_(list(by_code)))
+        )
+    } if by_code else {}
+    parent_codes = {r.parent_code for r in rows if r.parent_code} - set(by_code)
+    known_parents = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.code.in_(list(parent_codes)))
+        )
+    } if parent_codes else {}
+
+    # Validate every row before writing anything.
+    for row in rows:
+        try:
+            _validate_row(row, by_code, known_parents, existing)
+        except OrgUnitError as exc:
+            report.errors.append((row.line, str(exc)))
+    if report.errors:
+        return report
+    # ALLOWED_PARENTS only ever points upwards, so valid rows cannot form a cycle.
+
+    # Write parents before children.
+    units = {**known_parents, **existing}
+    for row in _parents_first(rows, by_code):
+        parent = units.get(row.parent_code) if row.parent_code else None
+        unit = existing.get(row.code)
+        if unit is None:
+            units[row.code] = create_orgunit(row.code, row.name, row.kind, parent)
+            report.created += 1
+            continue
+        changed = False
+        if unit.name != row.name:
+            unit.name = row.name
+            changed = True
+        if unit.kind != row.kind:
+            unit.kind = row.kind
+            changed = True
+        if unit.parent_id != (parent.id if parent else None):
+            move_orgunit(unit, parent)
+            changed = True
+        report.updated += changed
+        report.unchanged += not changed
+    db.session.flush()
+    return report
+
+
+def _read_rows(text: str, report: ImportReport) -> list[_Row]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader)
+    except StopIteration:
+        report.errors.append((1, _("The file is empty.")))
+        return []
+    header = [h.strip().lower() for h in header]
+    if tuple(header) != CSV_COLUMNS:
+        report.errors.append(
+            (1, _("The header must be exactly: %(cols)s.", cols=",".join(CSV_COLUMNS)))
+        )
+        return []
+    rows: list[_Row] = []
+    seen: dict[str, int] = {}
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(CSV_COLUMNS):
+            report.errors.append(
+                (line, _("Expected %(n)d columns, found %(m)d.", n=len(CSV_COLUMNS),
+                         m=len(values)))
+            )
+            continue
+        code, name, kind, parent_code = (v.strip() for v in values)
+        if code in seen:
+            report.errors.append(
+                (line, _("The code %(code)s already appears on line %(other)d.",
+                         code=code, other=seen[code]))
+            )
+            continue
+        seen[code] = line
+        rows.append(_Row(line, code, name, kind, parent_code))
+    return rows
+
+
+def _validate_row(row: _Row, by_code, known_parents, existing) -> None:
+    _check_fields(row.code, row.name)
+    if row.kind not in KINDS:
+        raise OrgUnitError(
+            _("Unknown kind %(kind)s; use one of: %(kinds)s.", kind=row.kind,
+              kinds=", ".join(KINDS))
+        )
+    if row.parent_code:
+        if row.parent_code in by_code:
+            parent_kind = by_code[row.parent_code].kind
+        elif row.parent_code in known_parents:
+            parent_kind = known_parents[row.parent_code].kind
+        else:
+            raise OrgUnitError(_("Unknown parent code %(code)s.", code=row.parent_code))
+    else:
+        parent_kind = None
+    if parent_kind not in ALLOWED_PARENTS[row.kind]:
+        if parent_kind is None:
+            raise OrgUnitError(_("A unit of kind %(kind)s needs a parent unit.", kind=row.kind))
+        raise OrgUnitError(
+            _("A unit of kind %(kind)s cannot sit under a unit of kind %(parent)s.",
+              kind=row.kind, parent=parent_kind)
+        )
+    unit = existing.get(row.code)
+    if unit is not None and unit.kind != row.kind:
+        child_kinds = set(db.session.scalars(
+            sa.select(OrgUnit.kind).where(OrgUnit.parent_id == unit.id).distinct()
+        ))
+        if any(row.kind not in ALLOWED_PARENTS[k] for k in child_kinds):
+            raise OrgUnitError(
+                _("The kind of %(code)s cannot change: units below it need its current kind.",
+                  code=row.code)
+            )
+
+
+def _parents_first(rows: list[_Row], by_code: dict[str, _Row]) -> list[_Row]:
+    ordered: list[_Row] = []
+    placed: set[str] = set()
+
+    def place(row: _Row) -> None:
+        if row.code in placed:
+            return
+        if row.parent_code in by_code:
+            place(by_code[row.parent_code])
+        placed.add(row.code)
+        ordered.append(row)
+
+    for row in rows:
+        place(row)
+    return ordered

@@ -1,0 +1,42 @@
+"""The navigation bar: which sections each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    roles: frozenset[str] | None = None  # None: every signed-in user
+
+    def visible_to(self, roles: set[str]) -> bool:
+        return self.roles is None or bool(self.roles & roles)
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("web.home", _l("Overview")),
+    NavItem("orgunits.index", _l("Areas")),
+]
+
+
+def nav_for_current_user() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    roles = current_user.roles
+    items = []
+    for item in NAV_ITEMS:
+        if item.visible_to(roles):
+            items.append({
+                "url": url_for(item.endpoint),
+                "label": str(item.label),
+                "active": request.endpoint == item.endpoint
+                or (request.endpoint or "").split(".")[0] == item.endpoint.split(".")[0]
+                and item.endpoint != "web.home",
+            })
+    return items

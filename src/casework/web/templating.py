@@ -1,0 +1,37 @@
+"""Globals and filters for Jinja templates."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import format_date, format_datetime, get_locale
+
+from casework.auth.roles import role_label
+from casework.orgunits.models import KIND_LABELS
+from casework.web.nav import nav_for_current_user
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def init_templating(app) -> None:
+    @app.context_processor
+    def inject():
+        return {
+            "nav_items": nav_for_current_user,
+            "current_locale": str(get_locale()),
+            "language_names": LANGUAGE_NAMES,
+            "languages": current_app.config["LANGUAGES"],
+            "kind_labels": KIND_LABELS,
+        }
+
+    app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["date"] = lambda v: format_date(v, "short") if v else ""
+    app.jinja_env.filters["datetime"] = lambda v: format_datetime(v, "short") if v else ""
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # One URL may serve a page or an htmx fragment; caches must keep them apart.
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
