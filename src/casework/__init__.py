@@ -12,10 +12,15 @@ from casework.resources import resource_dir
 __all__ = ["create_app"]
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app from small register_* steps."""
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app from small register_* steps.
+
+    ``test_config`` overrides settings after the environment is read; ``instance_path``
+    replaces Flask's default instance folder (where the SQLite file and secret key live).
+    """
     app = Flask(
         __name__,
+        instance_path=instance_path,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
         instance_relative_config=True,

@@ -1,0 +1,224 @@
+"""Fixtures: one app and schema per run, a rolled-back transaction per test, and users."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from casework import create_app
+from casework.auth import services as auth_services
+from casework.extensions import db as _db
+from casework.orgunits.services import create_orgunit
+
+TEST_DB_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+# Cheap hashing for tests; production uses argon2's defaults.
+FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def pytest_report_header(config):
+    return f"casework database: {'PostgreSQL' if is_postgres() else 'SQLite'}"
+
+
+def is_postgres() -> bool:
+    return bool(TEST_DB_URL) and TEST_DB_URL.startswith("postgres")
+
+
+def make_test_app(database_url: str, instance_path, **extra):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ARGON2_PARAMS": FAST_ARGON2,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return create_app(config, instance_path=str(instance_path))
+
+
+def reset_schema(app) -> None:
+    """Drop everything and upgrade from nothing, so each run starts from the migrations."""
+    from casework.database import upgrade_schema
+
+    with app.app_context():
+        engine = _db.engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+            else:
+                meta = sa.MetaData()
+                meta.reflect(conn)
+                meta.drop_all(conn)
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade_schema()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = TEST_DB_URL or f"sqlite:///{instance / 'test.db'}"
+    application = make_test_app(url, instance)
+    reset_schema(application)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """Each test runs inside one outer transaction that is rolled back afterwards.
+
+    The app's code may commit: with ``join_transaction_mode="create_savepoint"`` its commits
+    only release savepoints of the outer transaction.
+    """
+    with app.app_context():
+        engines = _db._app_engines[app]
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        _db.session.remove()
+        _db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+
+
+# --- a small org-unit tree ------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree(db):
+    """City C with wards W1 (groups G11, G12) and W2 (group G21), and a second city D."""
+    city = create_orgunit("C", "Thành phố Thử", "city", None)
+    w1 = create_orgunit("W1", "Phường Một", "ward", city)
+    w2 = create_orgunit("W2", "Phường Hai", "ward", city)
+    units = {
+        "C": city,
+        "W1": w1,
+        "W2": w2,
+        "G11": create_orgunit("G11", "Tổ dân phố 1", "residential_group", w1),
+        "G12": create_orgunit("G12", "Tổ dân phố 2", "residential_group", w1),
+        "G21": create_orgunit("G21", "Tổ dân phố 3", "residential_group", w2),
+        "D": create_orgunit("D", "Thành phố Khác", "city", None),
+    }
+    db.session.commit()
+    return units
+
+
+@pytest.fixture
+def make_user(db, tree):
+    """make_user("name", ("police", "W1"), ...) creates a user with those grants."""
+
+    def make(username: str, *grants: tuple[str, str], password: str = PASSWORD):
+        user = auth_services.create_user(username, password, full_name=f"Cán bộ {username}")
+        for role, code in grants:
+            auth_services.grant_role(user, role, tree[code])
+        db.session.commit()
+        return user
+
+    return make
+
+
+def _csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class PageClient:
+    """A browser-like test client: signs in through the form and carries the CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        if self.csrf is None:
+            self.csrf = _csrf_from(self.client.get("/login").get_data(as_text=True))
+        data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, username: str, password: str = PASSWORD):
+        page = self.client.get("/login").get_data(as_text=True)
+        self.csrf = _csrf_from(page)
+        return self.client.post(
+            "/login", data={"csrf_token": self.csrf, "username": username, "password": password}
+        )
+
+
+@pytest.fixture
+def pages(app):
+    """An anonymous browser-like client; CSRF checks are on, as in production."""
+    return PageClient(app.test_client())
+
+
+@pytest.fixture
+def page_as(app, make_user):
+    """page_as("police", "W1") → a PageClient signed in as a new user with that grant."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, unit: str = "W1") -> PageClient:
+        user = make_user(f"{role}{next(counter)}", (role, unit))
+        client = PageClient(app.test_client())
+        response = client.login(user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+class ApiClient:
+    """A JSON client that authenticates with a bearer token."""
+
+    def __init__(self, client, token: str | None):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _call(self, method, url, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self._call("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self._call("POST", url, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self._call("PATCH", url, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self._call("DELETE", url, **kwargs)
+
+
+def get_token(app, username: str, password: str = PASSWORD) -> str:
+    response = app.test_client().post(
+        "/api/v1/auth/token", json={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["token"]
+
+
+@pytest.fixture
+def api_as(app, make_user):
+    """api_as(("police", "W1"), ...) → an ApiClient for a new user with those grants."""
+    counter = iter(range(1, 10_000))
+
+    def make(*grants: tuple[str, str]) -> ApiClient:
+        user = make_user(f"api{next(counter)}", *grants)
+        return ApiClient(app.test_client(), get_token(app, user.username))
+
+    return make

@@ -1,0 +1,73 @@
+"""The app factory, configuration and schema management."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import Config
+
+from casework import create_app
+from casework.config import _normalise_db_url
+from casework.extensions import db as _db
+from casework.resources import resource_dir
+
+
+def test_defaults_to_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("CASEWORK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CASEWORK_SECRET_KEY", raising=False)
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'casework.db'}"
+
+
+def test_secret_key_is_generated_once_then_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("CASEWORK_SECRET_KEY", raising=False)
+    first = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    second = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    assert len(first) == 64 and first == second
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text() == first
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASEWORK_SECRET_KEY", "from-env")
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", "postgresql://u@localhost/x")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/x"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_postgres_urls_use_psycopg3():
+    assert _normalise_db_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
+    assert _normalise_db_url("postgresql+psycopg://a@b/c") == "postgresql+psycopg://a@b/c"
+    assert _normalise_db_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_migrations_have_a_single_head():
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert len(script.get_heads()) == 1
+
+
+def _alembic_config():
+    config = Config()
+    config.set_main_option("script_location", str(resource_dir("migrations")))
+    return config
+
+
+def test_models_match_the_migrations(app, db):
+    """An autogenerate diff against the migrated schema is empty."""
+    context = MigrationContext.configure(_db.session.connection(), opts={"compare_type": True})
+    assert compare_metadata(context, _db.metadata) == []
+
+
+def test_schema_is_at_head(app, db):
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert _db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
+
+
+def test_health_check(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
