@@ -7,6 +7,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from casework import create_app
 from casework.auth import services as auth_services
@@ -28,6 +29,18 @@ def is_postgres() -> bool:
     return bool(TEST_DB_URL) and TEST_DB_URL.startswith("postgres")
 
 
+class IsolatedClient(FlaskClient):
+    """Run each request in its own app context, as a real server does.
+
+    Tests keep an app context pushed; Flask would otherwise reuse it for requests, sharing
+    ``g`` (the signed-in user, the scope) and the database session between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_test_app(database_url: str, instance_path, **extra):
     config = {
         "TESTING": True,
@@ -37,7 +50,9 @@ def make_test_app(database_url: str, instance_path, **extra):
         "SERVER_NAME": None,
     }
     config.update(extra)
-    return create_app(config, instance_path=str(instance_path))
+    application = create_app(config, instance_path=str(instance_path))
+    application.test_client_class = IsolatedClient
+    return application
 
 
 def reset_schema(app) -> None:

@@ -47,10 +47,13 @@ def register_extensions(app: Flask) -> None:
     # Import every model so the metadata is complete for Alembic and the app.
     import casework.models  # noqa: F401
     from casework.auth.setup import init_login
+    from casework.database import configure_sqlite
     from casework.extensions import api, babel, csrf, db, htmx, migrate
     from casework.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

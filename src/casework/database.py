@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_migrate import upgrade
 
@@ -16,3 +17,24 @@ def upgrade_schema() -> None:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     upgrade(directory=str(resource_dir("migrations")))
+
+
+def configure_sqlite(engine) -> None:
+    """Make SQLite behave like a real transactional database.
+
+    The sqlite3 driver opens transactions lazily and never for SAVEPOINT, which breaks nested
+    transactions; let SQLAlchemy emit BEGIN itself. Foreign keys are off by default in SQLite.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")

@@ -122,8 +122,6 @@ def import_csv(text: str) -> ImportReport:
     """
     report = ImportReport()
     rows = _read_rows(text, report)
-    if report.errors:
-        return report
 
     by_code = {row.code: row for row in rows}
     existing = {
@@ -147,6 +145,7 @@ def import_csv(text: str) -> ImportReport:
         except OrgUnitError as exc:
             report.errors.append((row.line, str(exc)))
     if report.errors:
+        report.errors.sort()
         return report
     # ALLOWED_PARENTS only ever points upwards, so valid rows cannot form a cycle.
 
