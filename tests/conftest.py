@@ -78,8 +78,23 @@ def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     url = TEST_DB_URL or f"sqlite:///{instance / 'test.db'}"
     application = make_test_app(url, instance)
+    _add_failing_routes(application)
     reset_schema(application)
-    return application
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+def _add_failing_routes(application) -> None:
+    """Routes that fail on purpose, to test the error pages."""
+    from flask import abort
+
+    def boom():
+        raise RuntimeError("deliberate failure for a test")
+
+    application.add_url_rule("/_test/forbidden", "test_forbidden", lambda: abort(403))
+    application.add_url_rule("/_test/boom", "test_boom", boom)
+    application.add_url_rule("/api/v1/_test/boom", "test_api_boom", boom)
 
 
 @pytest.fixture(autouse=True)

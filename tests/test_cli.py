@@ -1,0 +1,115 @@
+"""The `casework` command line: exit codes 0/1/2 and what each command changes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from casework.auth.models import User
+from casework.orgunits.models import OrgUnit
+from tests.conftest import make_test_app
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_orgunits_import(app, tmp_path, db):
+    csv = tmp_path / "units.csv"
+    csv.write_text("code,name,kind,parent_code\nK,Thành phố K,city,\nK-W,Phường K,ward,K\n",
+                   encoding="utf-8")
+    result = run(app, "orgunits", "import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    again = run(app, "orgunits", "import", str(csv))
+    assert "0 created, 0 updated, 2 unchanged" in again.output
+    assert db.session.scalar(sa.select(OrgUnit.name).where(OrgUnit.code == "K-W")) == "Phường K"
+
+
+def test_orgunits_import_reports_bad_rows_and_imports_nothing(app, tmp_path, db):
+    csv = tmp_path / "units.csv"
+    csv.write_text(
+        "code,name,kind,parent_code\nK,Thành phố K,city,\nK-W,Phường K,ward,NOPE\n"
+        "K-X,Tổ X,residential_group,ALSO-NOPE\n",
+        encoding="utf-8",
+    )
+    result = run(app, "orgunits", "import", str(csv))
+    assert result.exit_code == 1
+    assert f"{csv}:3:" in result.output and "NOPE" in result.output
+    assert f"{csv}:4:" in result.output and "ALSO-NOPE" in result.output
+    assert "nothing was imported" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgUnit)) == 0
+
+
+def test_orgunits_import_usage_errors(app, tmp_path):
+    assert run(app, "orgunits", "import").exit_code == 2
+    assert run(app, "orgunits", "import", str(tmp_path / "missing.csv")).exit_code == 2
+    binary = tmp_path / "units.csv"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    result = run(app, "orgunits", "import", str(binary))
+    assert result.exit_code == 1 and "UTF-8" in result.output
+
+
+def test_users_create_and_add_a_role(app, tree, db):
+    result = run(app, "users", "create", "lan", "--role", "police", "--org-unit", "W1",
+                 "--full-name", "Nguyễn Thị Lan", "--password-stdin",
+                 input="a long enough secret\n")
+    assert result.exit_code == 0, result.output
+    again = run(app, "users", "create", "lan", "--role", "viewer", "--org-unit", "C")
+    assert again.exit_code == 0, again.output
+    user = db.session.scalar(sa.select(User).where(User.username == "lan"))
+    assert user.full_name == "Nguyễn Thị Lan"
+    assert {(a.role, a.org_unit.code) for a in user.assignments} == {("police", "W1"),
+                                                                     ("viewer", "C")}
+
+
+def test_users_create_failures(app, tree, db):
+    unknown_unit = run(app, "users", "create", "x", "--role", "police", "--org-unit", "NOPE",
+                       "--password-stdin", input="a long enough secret\n")
+    assert unknown_unit.exit_code == 1 and "NOPE" in unknown_unit.output
+    short = run(app, "users", "create", "x", "--role", "police", "--org-unit", "W1",
+                "--password-stdin", input="short\n")
+    assert short.exit_code == 1 and "10" in short.output
+    bad_role = run(app, "users", "create", "x", "--role", "mayor", "--org-unit", "W1")
+    assert bad_role.exit_code == 2
+    no_password = run(app, "users", "create", "x", "--role", "police", "--org-unit", "W1")
+    assert no_password.exit_code == 1 and "--password-stdin" in no_password.output
+    assert db.session.scalar(sa.select(User).where(User.username == "x")) is None
+
+
+def test_init_and_demo_on_a_fresh_database(tmp_path):
+    """`casework init` is repeatable; `demo --no-serve` loads the Lai Châu picture."""
+    app = make_test_app(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    from casework.extensions import db
+
+    with app.app_context():  # not the suite's shared app
+        assert run(app, "init").exit_code == 0
+        assert run(app, "init").exit_code == 0
+        result = run(app, "demo", "--no-serve")
+        assert result.exit_code == 0, result.output
+        for username in ("admin", "police", "health", "social", "chair", "inspector", "steering",
+                         "city", "viewer"):
+            assert f"  {username} " in result.output
+        again = run(app, "demo", "--no-serve")
+        assert again.exit_code == 0
+        units = db.session.scalars(sa.select(OrgUnit)).all()
+        by_code = {u.code: u for u in units}
+        city = by_code["LCH-TP"]
+        wards = sorted(u.name for u in units if u.parent_id == city.id and u.kind == "ward")
+        communes = sorted(
+            u.name for u in units if u.parent_id == city.id and u.kind == "commune"
+        )
+        assert wards == ["Phường Quyết Thắng", "Phường Quyết Tiến", "Phường Tân Phong",
+                         "Phường Đoàn Kết", "Phường Đông Phong"]
+        assert communes == ["Xã Nậm Loỏng", "Xã San Thàng"]
+        leaves = [u for u in units if u.path.startswith(city.path)
+                  and u.kind in ("residential_group", "village")]
+        assert len(leaves) == 72
+        san_thang = by_code["LCH-ST"]
+        villages = [u for u in units if u.parent_id == san_thang.id and u.kind == "village"]
+        assert len(villages) == 7
+        bac_cuong = by_code["LCI-BC"]
+        assert bac_cuong.name == "Phường Bắc Cường"
+        assert any(u.parent_id == bac_cuong.id for u in units)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 10
+        db.session.remove()
+        db.engine.dispose()

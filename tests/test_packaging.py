@@ -1,0 +1,53 @@
+"""A plain (non-editable) wheel carries everything the app needs at run time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    pytest.importorskip("hatchling", reason="the dev extra installs hatchling")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--quiet", "-w", str(out), str(ROOT)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (path,) = out.glob("casework-*.whl")
+    with zipfile.ZipFile(path) as archive:
+        return set(archive.namelist())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "casework/templates/base.html",
+        "casework/templates/errors/error.html",
+        "casework/static/vendor/htmx.min.js",
+        "casework/static/vendor/mermaid.min.js",
+        "casework/static/css/app.css",
+        "casework/workflows/README.md",
+        "casework/migrations/env.py",
+        "casework/migrations/alembic.ini",
+        "casework/translations/vi/LC_MESSAGES/messages.mo",
+        "casework/demo/orgunits.csv",
+    ],
+)
+def test_wheel_ships(wheel, name):
+    assert name in wheel
+
+
+def test_wheel_ships_every_migration_and_template(wheel):
+    for folder in ("migrations", "templates"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                assert f"casework/{path.relative_to(ROOT)}" in wheel, path
