@@ -40,6 +40,13 @@ def test_environment_wins(tmp_path, monkeypatch):
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_secure_cookies_can_be_switched_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASEWORK_SECRET_KEY", "k")
+    assert create_app(instance_path=str(tmp_path)).config["SESSION_COOKIE_SECURE"] is False
+    monkeypatch.setenv("CASEWORK_SECURE_COOKIES", "1")
+    assert create_app(instance_path=str(tmp_path)).config["SESSION_COOKIE_SECURE"] is True
+
+
 def test_postgres_urls_use_psycopg3():
     assert _normalise_db_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
     assert _normalise_db_url("postgresql+psycopg://a@b/c") == "postgresql+psycopg://a@b/c"

@@ -39,8 +39,12 @@ def load_config(instance_path: Path) -> dict:
     db_url = os.environ.get("CASEWORK_DATABASE_URL") or (
         f"sqlite:///{instance_path / 'casework.db'}"
     )
+    secure_cookies = os.environ.get("CASEWORK_SECURE_COOKIES", "").lower() in ("1", "true", "yes")
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # Behind HTTPS in production, cookies must never travel over plain HTTP.
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(db_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
