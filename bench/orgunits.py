@@ -31,24 +31,25 @@ def build(engine) -> None:
     OrgUnit.metadata.drop_all(engine)
     OrgUnit.metadata.create_all(engine)
     now = utcnow()
-    rows = [dict(id=1, code="P", name="P", kind="province", parent_id=None, path="1.", depth=0,
-                 created_at=now)]
+
+    def unit(ident, code, kind, parent_id, path, depth):
+        return {"id": ident, "code": code, "name": code, "kind": kind, "parent_id": parent_id,
+                "path": path, "depth": depth, "created_at": now}
+
+    rows = [unit(1, "P", "province", None, "1.", 0)]
     next_id = 2
     for c in range(CITIES):
         cid, next_id = next_id, next_id + 1
         cpath = f"1.{cid}."
-        rows.append(dict(id=cid, code=f"C{c}", name="C", kind="city", parent_id=1, path=cpath,
-                         depth=1, created_at=now))
+        rows.append(unit(cid, f"C{c}", "city", 1, cpath, 1))
         for w in range(WARDS):
             wid, next_id = next_id, next_id + 1
             wpath = f"{cpath}{wid}."
-            rows.append(dict(id=wid, code=f"C{c}W{w}", name="W", kind="ward", parent_id=cid,
-                             path=wpath, depth=2, created_at=now))
+            rows.append(unit(wid, f"C{c}W{w}", "ward", cid, wpath, 2))
             for g in range(GROUPS):
                 gid, next_id = next_id, next_id + 1
-                rows.append(dict(id=gid, code=f"C{c}W{w}G{g}", name="G",
-                                 kind="residential_group", parent_id=wid,
-                                 path=f"{wpath}{gid}.", depth=3, created_at=now))
+                rows.append(unit(gid, f"C{c}W{w}G{g}", "residential_group", wid,
+                                 f"{wpath}{gid}.", 3))
     with engine.begin() as conn:
         for i in range(0, len(rows), 5000):
             conn.execute(sa.insert(OrgUnit.__table__), rows[i : i + 5000])
