@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from casework.auth.admin_views import bp as admin_bp
     from casework.auth.api import blp as auth_api
     from casework.auth.views import bp as auth_bp
     from casework.extensions import api, csrf
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(orgunits_bp)
+    app.register_blueprint(admin_bp)
     for blp in (auth_api, orgunits_api):
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)

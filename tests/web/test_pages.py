@@ -47,8 +47,9 @@ def test_language_switch_needs_csrf(app, page_as):
 @pytest.mark.parametrize(
     ("role", "shown", "hidden"),
     [
-        ("police", ["Tổng quan", "Địa bàn"], []),
-        ("viewer", ["Tổng quan", "Địa bàn"], []),
+        ("police", ["Tổng quan", "Địa bàn"], ["Người dùng"]),
+        ("viewer", ["Tổng quan", "Địa bàn"], ["Người dùng"]),
+        ("admin", ["Tổng quan", "Địa bàn", "Người dùng"], []),
     ],
 )
 def test_navigation_by_role(page_as, role, shown, hidden):
@@ -138,3 +139,18 @@ def test_htmx_requests_get_an_error_fragment(page_as):
     assert response.status_code == 404
     assert html(response).startswith('<div class="alert alert-error"')
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_admin_sees_users_inside_their_scope_only(page_as, make_user):
+    make_user("inside", ("health", "G11"))
+    make_user("outside", ("health", "G21"))
+    page = page_as("admin", "W1")
+    text = html(page.get("/admin/users"))
+    assert "inside" in text and "outside" not in text
+    assert "Trạm Y tế / cơ sở y tế" in text
+
+
+def test_users_page_is_403_for_other_roles(page_as):
+    response = page_as("police", "W1").get("/admin/users")
+    assert response.status_code == 403
+    assert "Bạn không có quyền thực hiện thao tác này." in html(response)
