@@ -27,11 +27,16 @@ def get_by_code(code: str) -> OrgUnit | None:
 
 def check_placement(kind: str, parent: OrgUnit | None) -> None:
     """Raise OrgUnitError unless a unit of ``kind`` may sit under ``parent``."""
+    _check_kind_under(kind, parent.kind if parent is not None else None)
+
+
+def _check_kind_under(kind: str, parent_kind: str | None) -> None:
     if kind not in KINDS:
-        raise OrgUnitError(_("Unknown kind %(kind)s.", kind=kind))
-    parent_kind = parent.kind if parent is not None else None
+        raise OrgUnitError(
+            _("Unknown kind %(kind)s; use one of: %(kinds)s.", kind=kind, kinds=", ".join(KINDS))
+        )
     if parent_kind not in ALLOWED_PARENTS[kind]:
-        if parent is None:
+        if parent_kind is None:
             raise OrgUnitError(_("A unit of kind %(kind)s needs a parent unit.", kind=kind))
         raise OrgUnitError(
             _("A unit of kind %(kind)s cannot sit under a unit of kind %(parent)s.",
@@ -213,11 +218,7 @@ def _read_rows(text: str, report: ImportReport) -> list[_Row]:
 
 def _validate_row(row: _Row, by_code, known_parents, existing) -> None:
     _check_fields(row.code, row.name)
-    if row.kind not in KINDS:
-        raise OrgUnitError(
-            _("Unknown kind %(kind)s; use one of: %(kinds)s.", kind=row.kind,
-              kinds=", ".join(KINDS))
-        )
+    parent_kind = None
     if row.parent_code:
         if row.parent_code in by_code:
             parent_kind = by_code[row.parent_code].kind
@@ -225,15 +226,7 @@ def _validate_row(row: _Row, by_code, known_parents, existing) -> None:
             parent_kind = known_parents[row.parent_code].kind
         else:
             raise OrgUnitError(_("Unknown parent code %(code)s.", code=row.parent_code))
-    else:
-        parent_kind = None
-    if parent_kind not in ALLOWED_PARENTS[row.kind]:
-        if parent_kind is None:
-            raise OrgUnitError(_("A unit of kind %(kind)s needs a parent unit.", kind=row.kind))
-        raise OrgUnitError(
-            _("A unit of kind %(kind)s cannot sit under a unit of kind %(parent)s.",
-              kind=row.kind, parent=parent_kind)
-        )
+    _check_kind_under(row.kind, parent_kind)
     unit = existing.get(row.code)
     if unit is not None and unit.kind != row.kind:
         child_kinds = set(db.session.scalars(
