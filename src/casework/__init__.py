@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_config(app, test_config)
     register_extensions(app)
     register_blueprints(app)
+    register_workflows(app)
     register_template_helpers(app)
     register_error_handlers(app)
     register_cli(app)
@@ -83,6 +84,13 @@ def register_blueprints(app: Flask) -> None:
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)
         api.register_blueprint(blp)
+
+
+def register_workflows(app: Flask) -> None:
+    """Load and check workflows/*.yaml; any problem stops start-up (DefinitionError)."""
+    from casework.workflow.setup import init_app
+
+    init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

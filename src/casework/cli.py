@@ -17,8 +17,13 @@ from casework.errors import CaseworkError
 
 def _create_app():
     from casework import create_app
+    from casework.workflow.definitions import DefinitionError
 
-    return create_app()
+    try:
+        return create_app()
+    except DefinitionError as exc:  # a bad workflow file: say which and stop, no traceback
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
 
 
 cli = FlaskGroup(
@@ -149,5 +154,9 @@ def users_create(username, role, org_unit, full_name, password_stdin):
 
 
 def register_commands(app) -> None:
-    for command in (init_command, demo_command, orgunits_group, users_group):
+    from casework.audit.cli import audit_group
+    from casework.workflow.cli import deadlines_command, workflows_group
+
+    for command in (init_command, demo_command, orgunits_group, users_group,
+                    workflows_group, deadlines_command, audit_group):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """Import every model module, so that ``Base.metadata`` knows all tables."""
 
+from casework.audit.models import AuditEntry  # noqa: F401
 from casework.auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from casework.orgunits.models import OrgUnit  # noqa: F401

@@ -22,6 +22,7 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("web.home", _l("Overview")),
     NavItem("orgunits.index", _l("Areas")),
+    NavItem("workflows.index", _l("Workflows")),
     NavItem("admin.users", _l("Users"), frozenset({"admin"})),
 ]
 

@@ -1,0 +1,21 @@
+"""Rules of the area and hotspot workflows (``workflows/area.yaml``, ``hotspot.yaml``)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from casework.workflow.registry import rule
+
+
+@rule("level_complex", _l("the area is judged complex"))
+def level_complex(record, data, context):
+    return data.get("level") == "complex"
+
+
+@rule("via_recognition_approval",
+      _l("only as the effect of an approved recognition request"), uses_data=False)
+def via_recognition_approval(record, data, context):
+    """An area becomes drug-free only when the city approves a recognition request."""
+    parent = context.parent
+    return (parent is not None and parent.definition.name == "recognition"
+            and parent.event == "approve")

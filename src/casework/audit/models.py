@@ -1,0 +1,59 @@
+"""The one append-only log of every workflow event, hash-chained per record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.auth.models import User
+from casework.db import Base, UTCDateTime
+from casework.orgunits.models import OrgUnit
+
+
+class AuditEntry(Base):
+    """One event of one record.
+
+    ``hash`` is the SHA-256 of the entry's canonical form, which includes ``prev_hash``, the
+    hash of the record's previous entry: changing, removing or reordering any entry breaks the
+    chain (``casework audit verify``). On PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        # One chain per record, numbered without gaps from 1.
+        sa.UniqueConstraint("record_type", "record_id", "seq", name="uq_audit_entries_record_seq"),
+        sa.CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow: Mapped[str] = mapped_column(sa.String(40))
+    workflow_version: Mapped[int] = mapped_column(sa.Integer)
+    record_type: Mapped[str] = mapped_column(sa.String(40))
+    record_id: Mapped[int] = mapped_column(sa.Integer)
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    event: Mapped[str] = mapped_column(sa.String(40))
+    from_state: Mapped[str | None] = mapped_column(sa.String(40))  # None when the record opens
+    to_state: Mapped[str] = mapped_column(sa.String(40))
+    # The user who acted (None for the system, e.g. a version migration) and a copy of their
+    # username, so the entry still reads the same if the account changes.
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    actor_name: Mapped[str | None] = mapped_column(sa.String(64))
+    role: Mapped[str | None] = mapped_column(sa.String(32))
+    org_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id", ondelete="RESTRICT"),
+                                             index=True)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+    org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.record_type}#{self.record_id}.{self.seq} {self.event}>"

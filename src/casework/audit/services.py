@@ -1,0 +1,188 @@
+"""Append to the audit log, read a record's history, and verify the hash chains.
+
+Services flush, never commit: the entry is written in the caller's transaction, together with
+the state change it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from casework.audit.models import AuditEntry
+from casework.db import utcnow
+from casework.extensions import db
+
+# Bumped only if the canonical form ever changes; it is part of every hash.
+CANONICAL_FORM = 1
+
+HASHED_FIELDS = (
+    "workflow", "workflow_version", "record_type", "record_id", "seq", "event", "from_state",
+    "to_state", "actor_id", "actor_name", "role", "org_unit_id", "reason", "data",
+    "effective_at", "recorded_at", "prev_hash",
+)
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_bytes(entry: AuditEntry) -> bytes:
+    """The entry as compact JSON with sorted keys and UTC timestamps, in UTF-8."""
+    body = {"form": CANONICAL_FORM}
+    for name in HASHED_FIELDS:
+        value = getattr(entry, name)
+        if isinstance(value, datetime):
+            value = _timestamp(value)
+        body[name] = value
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical_bytes(entry)).hexdigest()
+
+
+def previous_hash(record_type: str, record_id: int, seq: int) -> str | None:
+    """The hash of entry ``seq - 1`` of a record (None before the first entry)."""
+    if seq == 1:
+        return None
+    found = db.session.scalar(
+        sa.select(AuditEntry.hash).where(
+            AuditEntry.record_type == record_type,
+            AuditEntry.record_id == record_id,
+            AuditEntry.seq == seq - 1,
+        )
+    )
+    if found is None:
+        raise RuntimeError(
+            f"audit chain of {record_type} #{record_id} has no entry {seq - 1}; "
+            "run `casework audit verify`"
+        )
+    return found
+
+
+def append_entry(*, prev_hash: str | None = None, **values) -> AuditEntry:
+    """Add the next entry of a record's chain (``seq`` must be the record's new version).
+
+    ``prev_hash`` may be passed when the caller already knows it; otherwise it is read.
+    """
+    entry = AuditEntry(**values)
+    entry.data = json.loads(json.dumps(entry.data or {}, sort_keys=True, ensure_ascii=False))
+    entry.recorded_at = utcnow()
+    entry.prev_hash = (prev_hash if prev_hash is not None or entry.seq == 1
+                       else previous_hash(entry.record_type, entry.record_id, entry.seq))
+    entry.hash = compute_hash(entry)
+    db.session.add(entry)
+    return entry
+
+
+def history(record_type: str, record_id: int) -> list[AuditEntry]:
+    """A record's entries, oldest first."""
+    return list(db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.record_type == record_type, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.seq)
+    ))
+
+
+def history_of(record) -> list[AuditEntry]:
+    return history(record.__record_type__, record.id)
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Break:
+    record_type: str
+    record_id: int
+    seq: int | None
+    entry_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"{self.record_type} #{self.record_id}"
+        if self.seq is not None:
+            where += f" entry {self.seq}"
+        if self.entry_id is not None:
+            where += f" (id {self.entry_id})"
+        return f"{where}: {self.problem}"
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    chains: int = 0
+    breaks: list[Break] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+
+def _check_chain(record_type: str, record_id: int, entries: list[AuditEntry]) -> list[Break]:
+    breaks = []
+    prev: str | None = None
+    for expected_seq, entry in enumerate(entries, start=1):
+        if entry.seq != expected_seq:
+            breaks.append(Break(record_type, record_id, entry.seq, entry.id,
+                                f"expected entry {expected_seq} here: an entry is missing "
+                                "or out of order"))
+        if entry.prev_hash != prev:
+            breaks.append(Break(record_type, record_id, entry.seq, entry.id,
+                                "does not follow the previous entry (prev_hash differs)"))
+        if compute_hash(entry) != entry.hash:
+            breaks.append(Break(record_type, record_id, entry.seq, entry.id,
+                                "was altered (its content no longer matches its hash)"))
+        prev = entry.hash
+    return breaks
+
+
+def _chains(batch: int = 2000) -> Iterator[tuple[str, int, list[AuditEntry]]]:
+    stmt = (
+        sa.select(AuditEntry)
+        .order_by(AuditEntry.record_type, AuditEntry.record_id, AuditEntry.seq, AuditEntry.id)
+        .execution_options(yield_per=batch)
+    )
+    key, chain = None, []
+    for entry in db.session.scalars(stmt):
+        this = (entry.record_type, entry.record_id)
+        if this != key and chain:
+            yield key[0], key[1], chain
+            chain = []
+        key = this
+        chain.append(entry)
+    if chain:
+        yield key[0], key[1], chain
+
+
+def verify(record_models: Iterable[type] = ()) -> VerifyReport:
+    """Check every chain; with ``record_models``, also that no chain lost its newest entries.
+
+    A record's ``version`` equals the number of its entries, so a chain cut at its end (or
+    removed entirely) is found by comparing the two.
+    """
+    report = VerifyReport(breaks=[])
+    last_seq: dict[tuple[str, int], int] = {}
+    for record_type, record_id, chain in _chains():
+        report.chains += 1
+        report.entries += len(chain)
+        report.breaks.extend(_check_chain(record_type, record_id, chain))
+        last_seq[(record_type, record_id)] = chain[-1].seq
+    for model in record_models:
+        rows = db.session.execute(sa.select(model.id, model.version).order_by(model.id))
+        for record_id, version in rows:
+            have = last_seq.get((model.__record_type__, record_id), 0)
+            if have != version:
+                report.breaks.append(Break(
+                    model.__record_type__, record_id, None, None,
+                    f"the record is at version {version} but its chain ends at entry {have}: "
+                    "entries were removed",
+                ))
+    return report

@@ -1,0 +1,164 @@
+"""The loaded workflow definitions and one shared ``transitions`` machine per version.
+
+Built once at start-up (``register_workflows``) and kept on the app. Machines are built with
+``model=None``: records are never added to a machine (that would reset their state and cost
+memory per row); the engine passes the record to ``machine.events[name].trigger``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from transitions import Machine
+
+from casework.workflow.data import build_schema
+from casework.workflow.definitions import (
+    DefinitionError,
+    Problem,
+    TransitionDef,
+    WorkflowDef,
+    check_definition,
+    check_versions,
+    parse_file,
+)
+from casework.workflow.registry import Registry
+from casework.workflow.registry import registry as default_registry
+
+EXTENSION_KEY = "casework.workflows"
+
+
+class UnknownWorkflow(LookupError):
+    pass
+
+
+def _chosen(transition: TransitionDef):
+    """The machine condition of one transition: the engine has already chosen it."""
+
+    def condition(event_data) -> bool:
+        return event_data.kwargs.get("transition") is transition
+
+    return condition
+
+
+def _run_effects(event_data) -> None:
+    run = event_data.kwargs.get("run_effects")
+    if run is not None:
+        run()
+
+
+def build_machine(definition: WorkflowDef) -> Machine:
+    """One machine for one workflow version, shared by every record that runs under it."""
+    machine = Machine(
+        model=None,
+        states=list(definition.states),
+        initial=definition.initial,
+        auto_transitions=False,
+        model_attribute="state",
+        send_event=True,
+        name=f"{definition.name}.v{definition.version}",
+    )
+    for t in definition.transitions:
+        if t.creates:
+            continue  # a new record has no state yet: the engine sets the initial one
+        machine.add_transition(
+            trigger=t.event,
+            source=list(t.sources),
+            dest=t.dest,  # None: an internal transition
+            conditions=[_chosen(t)],
+            after=[_run_effects],
+        )
+    return machine
+
+
+class Catalog:
+    """Every version of every workflow, checked, with its machine and data schemas."""
+
+    def __init__(self, definitions: list[WorkflowDef], registry: Registry):
+        self.registry = registry
+        self._defs: dict[tuple[str, int], WorkflowDef] = {}
+        self._machines: dict[tuple[str, int], Machine] = {}
+        for d in sorted(definitions, key=lambda d: d.key):
+            self._defs[d.key] = d
+            for i, t in enumerate(d.transitions):
+                t.schema = build_schema(t.data, registry, f"{d.name}_v{d.version}_{t.event}_{i}")
+            self._machines[d.key] = build_machine(d)
+
+    # --- lookup -----------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        return sorted({name for name, _ in self._defs})
+
+    def versions(self, name: str) -> list[int]:
+        return sorted(v for n, v in self._defs if n == name)
+
+    def all(self) -> list[WorkflowDef]:
+        return list(self._defs.values())
+
+    def get(self, name: str, version: int | None = None) -> WorkflowDef:
+        """A workflow version; the newest when ``version`` is None."""
+        if version is None:
+            versions = self.versions(name)
+            if not versions:
+                raise UnknownWorkflow(name)
+            version = versions[-1]
+        try:
+            return self._defs[(name, version)]
+        except KeyError:
+            raise UnknownWorkflow(f"{name} v{version}") from None
+
+    def in_force(self, name: str, on: date) -> WorkflowDef:
+        """The version new records open under on ``on``: the newest already in force."""
+        candidates = [self._defs[(name, v)] for v in self.versions(name)]
+        if not candidates:
+            raise UnknownWorkflow(name)
+        in_force = [d for d in candidates if d.effective_from <= on]
+        return in_force[-1] if in_force else candidates[0]
+
+    def machine(self, definition: WorkflowDef) -> Machine:
+        return self._machines[definition.key]
+
+
+def load_definitions(paths: list[Path], registry: Registry, roles: set[str]) -> Catalog:
+    """Parse and check definition files; DefinitionError lists every problem found."""
+    problems: list[Problem] = []
+    definitions: list[WorkflowDef] = []
+    if not paths:
+        problems.append(Problem("workflows", None, "no workflow definition (*.yaml) found"))
+    for path in paths:
+        definition, found = parse_file(path)
+        problems.extend(found)
+        if definition is not None:
+            problems.extend(check_definition(definition, registry, roles))
+            definitions.append(definition)
+    problems.extend(check_versions(definitions))
+    if problems:
+        raise DefinitionError(problems)
+    return Catalog(definitions, registry)
+
+
+def definition_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def load_catalog(directory: Path, registry: Registry | None = None) -> Catalog:
+    from casework.auth.roles import ROLES
+
+    return load_definitions(definition_files(directory), registry or default_registry, set(ROLES))
+
+
+def get_catalog() -> Catalog:
+    """The catalog of the current app."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def init_app(app, directory: Path) -> Catalog:
+    """Load the feature rules and every definition; refuse to start on any problem."""
+    import casework.rules  # noqa: F401 - registers every feature's rules, effects, schemas
+
+    catalog = load_catalog(directory)
+    app.extensions[EXTENSION_KEY] = catalog
+    return catalog
+
+
+__all__ = ["Catalog", "DefinitionError", "UnknownWorkflow", "get_catalog", "load_catalog"]

@@ -1,0 +1,142 @@
+"""``casework workflows ...`` and ``casework deadlines``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+
+def _catalog():
+    from casework.workflow.catalog import get_catalog
+
+    return get_catalog()
+
+
+@click.group("workflows")
+def workflows_group():
+    """Workflow definitions: check, draw, migrate records between versions."""
+
+
+@workflows_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def check_command(paths):
+    """Validate the definitions (or the given files); exit 1 on any problem."""
+    from casework.auth.roles import ROLES
+    from casework.resources import resource_dir
+    from casework.workflow.catalog import definition_files, load_definitions
+    from casework.workflow.definitions import DefinitionError
+    from casework.workflow.registry import registry
+
+    files: list[Path] = []
+    for path in paths or [Path(current_app.config.get("WORKFLOWS_DIR")
+                               or resource_dir("workflows"))]:
+        files.extend(definition_files(path) if path.is_dir() else [path])
+    try:
+        catalog = load_definitions(files, registry, set(ROLES))
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in the workflow "
+                                   "definitions") from None
+    for d in catalog.all():
+        click.echo(f"{d.path}: {d.name} v{d.version} (from {d.effective_from}): "
+                   f"{len(d.states)} states, {len(d.events)} events, "
+                   f"{len(d.transitions)} transitions")
+    click.echo(f"OK: {len(catalog.all())} definition(s)")
+
+
+@workflows_group.command("list")
+@with_appcontext
+def list_command():
+    """The workflows and their versions."""
+    catalog = _catalog()
+    for name in catalog.names():
+        versions = ", ".join(f"v{v} (from {catalog.get(name, v).effective_from})"
+                             for v in catalog.versions(name))
+        click.echo(f"{name}: {versions}")
+
+
+@workflows_group.command("diagram")
+@click.argument("name")
+@click.option("--version", "version", type=int, help="A version (default: the newest).")
+@click.option("--state", help="Highlight this state.")
+@click.option("--codes", is_flag=True, help="Label with codes instead of names.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@with_appcontext
+def diagram_command(name, version, state, codes, lang):
+    """Print the Mermaid diagram of workflow NAME."""
+    from casework.workflow.catalog import UnknownWorkflow
+    from casework.workflow.diagrams import mermaid
+
+    catalog = _catalog()
+    try:
+        definition = catalog.get(name, version)
+    except UnknownWorkflow:
+        raise click.ClickException(f"unknown workflow {name!r}"
+                                   + (f" version {version}" if version else "")) from None
+    if state is not None and state not in definition.states:
+        raise click.ClickException(f"{name} has no state {state!r}")
+    with force_locale(lang):
+        click.echo(mermaid(definition, catalog.registry, current=state, codes=codes), nl=False)
+
+
+@workflows_group.command("migrate")
+@click.argument("name")
+@click.option("--to", "to_version", type=int, required=True, help="The version to move to.")
+@click.option("--dry-run", is_flag=True, help="List what would happen; change nothing.")
+@with_appcontext
+def migrate_command(name, to_version, dry_run):
+    """Move the open records of workflow NAME to version N."""
+    from casework.extensions import db
+    from casework.workflow.catalog import UnknownWorkflow
+    from casework.workflow.versions import apply_migration, plan_migration
+
+    catalog = _catalog()
+    try:
+        plan = plan_migration(catalog, name, to_version)
+    except UnknownWorkflow:
+        raise click.ClickException(f"unknown workflow {name!r} version {to_version}") from None
+    for ref in plan.blocked:
+        click.echo(f"not in v{to_version}: {ref}")
+    click.echo(f"{len(plan.movable)} open record(s) can move to {name} v{to_version}; "
+               f"{len(plan.blocked)} are in a state v{to_version} does not have.")
+    if dry_run:
+        return
+    if not plan.ok:
+        raise click.ClickException("nothing was migrated: move or close the records listed "
+                                   "above first, or add their states to the new version")
+    moved = apply_migration(catalog, plan)
+    db.session.commit()
+    click.echo(f"Migrated {moved} record(s).")
+
+
+@click.command("deadlines")
+@click.option("--overdue", is_flag=True, help="Only records past their due date.")
+@click.option("--org-unit", "org_unit", help="Only records in this unit's subtree.")
+@with_appcontext
+def deadlines_command(overdue, org_unit):
+    """List records with the due date of their current state, soonest first."""
+    from casework.orgunits.services import get_by_code
+    from casework.workflow.deadlines import list_due, today_local
+
+    catalog = _catalog()
+    unit_path = None
+    if org_unit:
+        unit = get_by_code(org_unit)
+        if unit is None:
+            raise click.ClickException(f"unknown org unit code {org_unit!r}")
+        unit_path = unit.path
+    today = today_local()
+    items = list_due(catalog.registry.record_types.values(), catalog, overdue_only=overdue,
+                     today=today, unit_path=unit_path)
+    for item in items:
+        left = item.days_left(today)
+        when = f"{-left} day(s) overdue" if left < 0 else f"in {left} day(s)"
+        click.echo(f"{item.due_date}  {when:<18} {item.record_type} #{item.record_id}  "
+                   f"{item.org_unit_code}  {item.state}: {item.label}")
+    click.echo(f"{len(items)} record(s)" + (" overdue" if overdue else " with a due date"))

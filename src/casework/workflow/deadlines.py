@@ -1,0 +1,165 @@
+"""Due dates of states: N days, N working days or N months from entering the state.
+
+Working days skip Saturdays, Sundays and Vietnamese public holidays, the lunar ones (Tết,
+Hùng Kings' day) included, as the ``holidays`` package lists them (with the government's
+substitute days off).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+import sqlalchemy as sa
+
+from casework.workflow.definitions import Deadline, WorkflowDef
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@lru_cache(maxsize=64)
+def _holidays_of(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays_of(day.year)
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The ``n``-th working day after ``start`` (``start`` itself does not count)."""
+    day = start
+    counted = 0
+    while counted < n:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def add_months(start: date, n: int) -> date:
+    """The same day ``n`` months later, or the month's last day when it is shorter."""
+    month_index = start.month - 1 + n
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return local_date(value)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def compute_due(deadline: Deadline, entered_at: datetime, data: dict) -> date | None:
+    """The due date of ``deadline`` for a state entered at ``entered_at`` with ``data``.
+
+    None when the amount names a field the entering event did not give.
+    """
+    start = None
+    for name in deadline.from_fields:
+        start = _as_date(data.get(name))
+        if start is not None:
+            break
+    if start is None:
+        start = local_date(entered_at)
+    amount = deadline.amount
+    if isinstance(amount, str):
+        amount = data.get(amount)
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            return None
+    if deadline.unit == "days":
+        return start + timedelta(days=amount)
+    if deadline.unit == "working_days":
+        return add_working_days(start, amount)
+    return add_months(start, amount)
+
+
+def due_date_for(definition: WorkflowDef, state: str, entered_at: datetime,
+                 data: dict) -> date | None:
+    found = definition.states.get(state)
+    if found is None or found.deadline is None or entered_at is None:
+        return None
+    return compute_due(found.deadline, entered_at, data)
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueItem:
+    record_type: str
+    record_id: int
+    workflow: str
+    state: str
+    state_label: str
+    due_date: date
+    label: str
+    org_unit_code: str
+    warn_days: int | None
+
+    def days_left(self, today: date) -> int:
+        return (self.due_date - today).days
+
+    def status(self, today: date) -> str:
+        left = self.days_left(today)
+        if left < 0:
+            return "overdue"
+        if self.warn_days is not None and left <= self.warn_days:
+            return "due_soon"
+        return "pending"
+
+
+def today_local() -> date:
+    from casework.db import utcnow
+
+    return local_date(utcnow())
+
+
+def list_due(record_models, catalog, *, overdue_only: bool = False, today: date | None = None,
+             unit_path: str | None = None) -> list[DueItem]:
+    """Records of the given models that have a due date, soonest first."""
+    from casework.extensions import db
+    from casework.orgunits.models import OrgUnit, subtree_clause
+
+    today = today or today_local()
+    items: list[DueItem] = []
+    for model in record_models:
+        stmt = (
+            sa.select(model.id, model.state, model.workflow_version, model.due_date,
+                      OrgUnit.code)
+            .join(OrgUnit, OrgUnit.id == model.org_unit_id)
+            .where(model.due_date.is_not(None))
+        )
+        if overdue_only:
+            stmt = stmt.where(model.due_date < today)
+        if unit_path is not None:
+            stmt = stmt.where(subtree_clause(OrgUnit.path, unit_path))
+        for record_id, state, wf_version, due, unit_code in db.session.execute(stmt):
+            definition = catalog.get(model.__workflow__, wf_version)
+            state_def = definition.states.get(state)
+            deadline = state_def.deadline if state_def is not None else None
+            items.append(DueItem(
+                record_type=model.__record_type__, record_id=record_id,
+                workflow=model.__workflow__, state=state,
+                state_label=str(state_def.label) if state_def else state, due_date=due,
+                label=str(deadline.label) if deadline else "", org_unit_code=unit_code,
+                warn_days=deadline.warn_days if deadline else None,
+            ))
+    items.sort(key=lambda i: (i.due_date, i.record_type, i.record_id))
+    return items

@@ -1,0 +1,456 @@
+"""The only code that changes a record's ``state``.
+
+``fire`` checks, in this order: the event exists, the actor's role, the actor's scope over the
+record, the record's version, that the event is possible from the current state, the event's
+data (and its date), and the rules. Then it moves the state through the shared ``transitions``
+machine, runs the effects, and appends the audit entry, all in the caller's transaction: the
+request commits once at its end, and any exception rolls everything back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.audit import services as audit
+from casework.audit.models import AuditEntry
+from casework.auth.scope import Scope
+from casework.db import utcnow
+from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion, ValidationFailed
+from casework.extensions import db
+from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import LOCAL_TZ, due_date_for
+from casework.workflow.definitions import TransitionDef, WorkflowDef
+
+# The context of the transition whose effects are running, so that an effect that fires
+# another record's event is recorded as caused by it.
+_running: contextvars.ContextVar[RuleContext | None] = contextvars.ContextVar(
+    "casework_workflow_running", default=None
+)
+
+
+@dataclass
+class RuleContext:
+    """What rules and effects know about the event beyond the record and its data."""
+
+    record: Any
+    definition: WorkflowDef
+    event: str
+    actor: Any
+    roles: frozenset[str]  # the actor's roles over the record's org unit
+    effective_at: datetime
+    from_state: str | None
+    transition: TransitionDef | None = None
+    reason: str | None = None
+    parent: RuleContext | None = None  # set when fired by another transition's effect
+    # Filled when the transition runs (effects see it; rules do not).
+    role: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def effective_date(self) -> date:
+        """The day the event happened, in Vietnam."""
+        return self.effective_at.astimezone(LOCAL_TZ).date()
+
+    @cached_property
+    def entering_entry(self) -> AuditEntry | None:
+        """The audit entry of the event that moved the record into its current state."""
+        record = self.record
+        if getattr(record, "id", None) is None:
+            return None
+        return db.session.scalar(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.record_type == record.__record_type__,
+                AuditEntry.record_id == record.id,
+                AuditEntry.to_state == record.state,
+                sa.or_(AuditEntry.from_state.is_(None),
+                       AuditEntry.from_state != AuditEntry.to_state),
+            )
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        )
+
+    @property
+    def entering_data(self) -> dict:
+        """The data (as stored: dates are ISO strings) of the event that entered the state."""
+        entry = self.entering_entry
+        return dict(entry.data) if entry is not None else {}
+
+    def ever_entered(self, state: str) -> bool:
+        """Whether the record was ever moved into ``state`` (from the audit log)."""
+        record = self.record
+        if getattr(record, "id", None) is None:
+            return False
+        return db.session.scalar(
+            sa.select(sa.literal(True)).where(
+                AuditEntry.record_type == record.__record_type__,
+                AuditEntry.record_id == record.id,
+                AuditEntry.to_state == state,
+            ).limit(1)
+        ) is True
+
+
+@dataclass(frozen=True)
+class EventOption:
+    """An event the user may fire now, as a page or the API offers it."""
+
+    name: str
+    label: Any
+    reason_required: bool  # always required, whatever branch the data leads to
+    transitions: tuple[TransitionDef, ...]
+
+    @property
+    def fields(self):
+        return self.transitions[0].data.fields
+
+    @property
+    def schema_name(self):
+        return self.transitions[0].data.schema_name
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def definition_of(record) -> WorkflowDef:
+    return get_catalog().get(record.__workflow__, record.workflow_version)
+
+
+def state_label(record_or_definition, state: str | None = None) -> str:
+    """The label of a record's state (or of ``state`` in a definition)."""
+    if isinstance(record_or_definition, WorkflowDef):
+        definition = record_or_definition
+    else:
+        definition = definition_of(record_or_definition)
+        state = record_or_definition.state if state is None else state
+    found = definition.states.get(state)
+    return str(found.label) if found is not None else str(state)
+
+
+def event_label(definition: WorkflowDef, event: str) -> str:
+    label = definition.events.get(event)
+    return str(label) if label is not None else event
+
+
+def _scope_of(actor) -> Scope:
+    return Scope.for_user(actor)
+
+
+def _normalise_effective_at(value: datetime | None, not_before: datetime | None) -> datetime:
+    now = utcnow()
+    if value is None:
+        value = now
+    elif isinstance(value, datetime):
+        if value.tzinfo is None:  # a wall-clock time in Vietnam
+            value = value.replace(tzinfo=LOCAL_TZ)
+    else:
+        raise ValidationFailed(errors={"effective_at": [_("Give a date and time.")]})
+    if value > now:
+        raise ValidationFailed(errors={"effective_at": [_("The date may not be in the future.")]})
+    if not_before is not None and value < not_before:
+        shown = not_before.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+        raise ValidationFailed(errors={"effective_at": [
+            _("The date may not be before the previous event (%(date)s).", date=shown)
+        ]})
+    return value
+
+
+def _load_data(transition: TransitionDef, data: dict | None) -> tuple[dict, dict]:
+    """Validate the event's data. Returns (loaded values for rules, JSON for the audit log)."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationFailed(errors={"data": [_("The data must be an object.")]})
+    try:
+        loaded = transition.schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=exc.messages) from None
+    return loaded, transition.schema.dump(loaded)
+
+
+def _rule_outcome(name: str, record, data: dict, context: RuleContext) -> tuple[bool, Any]:
+    info = get_catalog().registry.rules[name]
+    result = info.func(record, data, context)
+    if result is True:
+        return True, None
+    if result is False or result is None:
+        return False, info.description
+    return False, result  # the rule's own message
+
+
+def _evaluate(transition: TransitionDef, record, data: dict, context: RuleContext,
+              data_rules: bool = True) -> tuple[bool, list[tuple[str, Any]]]:
+    """Whether ``transition`` may fire; the failing rules' messages when it may not.
+
+    A failing condition gives the rule's message. A passing ``unless`` rule only means that
+    another branch of the event applies; its message is kept apart so that a real rule failure
+    is reported first.
+    """
+    registry = get_catalog().registry
+    context.transition = transition
+    failures: list[tuple[str, Any]] = []
+    for name in transition.conditions:
+        if not data_rules and registry.rules[name].uses_data:
+            continue
+        passed, message = _rule_outcome(name, record, data, context)
+        if not passed:
+            failures.append((name, message))
+            return False, failures
+    for name in transition.unless:
+        if not data_rules and registry.rules[name].uses_data:
+            continue
+        passed, _message = _rule_outcome(name, record, data, context)
+        if passed:
+            description = registry.rules[name].description
+            failures.append((name, _("Not allowed: %(rule)s.", rule=description)))
+            return False, failures
+    return True, failures
+
+
+def _select(candidates: list[TransitionDef], record, data: dict,
+            context: RuleContext) -> TransitionDef:
+    """The one transition whose rules pass, or RuleFailed with the reason."""
+    unless_failures: list[tuple[str, Any]] = []
+    condition_failures: list[tuple[str, Any]] = []
+    for transition in candidates:
+        ok, failures = _evaluate(transition, record, data, context)
+        if ok:
+            return transition
+        name, message = failures[-1]
+        if name in transition.unless:
+            unless_failures.append((name, message))
+        else:
+            condition_failures.append((name, message))
+    name, message = (condition_failures or unless_failures)[0]
+    raise RuleFailed(str(message), errors={name: [str(message)]}, rule=name)
+
+
+def _check_access(definition: WorkflowDef, record, event: str, actor, candidates,
+                  unit) -> tuple[frozenset[str], str]:
+    """Role, then scope. Returns the actor's roles over the unit and the role acted in."""
+    if event not in definition.events:
+        raise InvalidEvent(_("The action “%(event)s” does not exist in this workflow.",
+                             event=event))
+    allowed = ({r for t in candidates for r in t.roles} if candidates
+               else definition.event_roles(event))
+    ordered = [r for t in (candidates or definition.transitions) if t.event == event
+               for r in t.roles]
+    scope = _scope_of(actor)
+    if not scope.roles & allowed:
+        raise NotPermitted(_("Your role may not do “%(event)s”.",
+                             event=event_label(definition, event)))
+    held = frozenset(scope.roles_at(unit.path))
+    usable = held & allowed
+    if not usable:
+        raise NotPermitted(_("This record is outside the area where you may do “%(event)s”.",
+                             event=event_label(definition, event)))
+    role = next(r for r in ordered if r in usable)
+    return held, role
+
+
+# --- the verbs --------------------------------------------------------------------------------
+
+
+def open_record(record, actor, data: dict | None = None, reason: str | None = None,
+                effective_at: datetime | None = None, event: str | None = None) -> AuditEntry:
+    """Create a workflow record: its first event, first audit entry and initial state.
+
+    ``record`` is a new model instance with its own columns (and its org unit) set. The version
+    of the workflow is the one in force on ``effective_at``, which may be in the past.
+    """
+    if getattr(record, "state", None) is not None:
+        raise InvalidEvent(_("This record is already open."))
+    effective_at = _normalise_effective_at(effective_at, None)
+    catalog = get_catalog()
+    definition = catalog.in_force(record.__workflow__,
+                                  effective_at.astimezone(LOCAL_TZ).date())
+    creators = definition.creation_transitions
+    if event is None:
+        event = creators[0].event
+    candidates = [t for t in creators if t.event == event]
+    unit = record.workflow_org_unit()
+    roles, role = _check_access(definition, record, event, actor, candidates, unit)
+    if not candidates:
+        raise InvalidEvent(_("The action “%(event)s” does not open a record.",
+                             event=event_label(definition, event)))
+    loaded, dumped = _load_data(candidates[0], data)
+    reason = (reason or "").strip() or None
+    context = RuleContext(record=record, definition=definition, event=event, actor=actor,
+                          roles=roles, effective_at=effective_at, from_state=None, reason=reason,
+                          parent=_running.get())
+    transition = _select(candidates, record, loaded, context)
+    _require_reason(transition, reason)
+    context.role = role
+
+    record.workflow_version = definition.version
+    catalog.machine(definition).set_state(transition.dest, model=record)
+    record.state_entered_at = effective_at
+    record.last_event_at = effective_at
+    record.due_date = due_date_for(definition, record.state, effective_at, loaded)
+    session = object_session(record) or db.session
+    session.add(record)
+    _run_effects(transition, record, loaded, context)
+    session.flush()  # the INSERT gives the id and version 1
+    return _log(record, definition, event, None, actor, role, unit, reason, dumped,
+                effective_at, prev_hash=None)
+
+
+def fire(record, event: str, actor, data: dict | None = None, reason: str | None = None,
+         effective_at: datetime | None = None, version: int | None = None) -> AuditEntry:
+    """Apply ``event`` to ``record`` on behalf of ``actor``; returns the new audit entry.
+
+    ``version`` is the record version the caller saw (None skips that comparison, for internal
+    callers; the database still refuses a concurrent change). Raises NotPermitted,
+    InvalidEvent, StaleVersion, ValidationFailed or RuleFailed and then changes nothing.
+    """
+    definition = definition_of(record)
+    from_state = record.state
+    candidates = definition.transitions_from(from_state, event)
+    unit = record.workflow_org_unit()
+    roles, role = _check_access(definition, record, event, actor, candidates, unit)
+    if version is not None and version != record.version:
+        raise StaleVersion(current_version=record.version)
+    if not candidates:
+        raise InvalidEvent(_("“%(event)s” is not possible while the record is “%(state)s”.",
+                             event=event_label(definition, event),
+                             state=state_label(definition, from_state)))
+    loaded, dumped = _load_data(candidates[0], data)
+    effective_at = _normalise_effective_at(effective_at, record.last_event_at)
+    reason = (reason or "").strip() or None
+    context = RuleContext(record=record, definition=definition, event=event, actor=actor,
+                          roles=roles, effective_at=effective_at, from_state=from_state,
+                          reason=reason, parent=_running.get())
+    transition = _select(candidates, record, loaded, context)
+    _require_reason(transition, reason)
+    context.role = role
+
+    # The machine moves the state (or not, for an internal transition) and runs the effects.
+    get_catalog().machine(definition).events[event].trigger(
+        record, transition=transition,
+        run_effects=lambda: _run_effects(transition, record, loaded, context),
+    )
+    if record.state != from_state:
+        record.state_entered_at = effective_at
+        record.due_date = due_date_for(definition, record.state, effective_at, loaded)
+    record.last_event_at = effective_at
+    flag_modified(record, "last_event_at")  # an internal event still bumps the version
+    session = object_session(record) or db.session
+    try:
+        session.flush()  # UPDATE ... WHERE version = <the version read>
+    except StaleDataError:
+        raise StaleVersion() from None
+    return _log(record, definition, event, from_state, actor, role, unit, reason, dumped,
+                effective_at)
+
+
+def _require_reason(transition: TransitionDef, reason: str | None) -> None:
+    if transition.reason_required and not reason:
+        raise ValidationFailed(errors={"reason": [_("A reason is required for this action.")]})
+
+
+def _run_effects(transition: TransitionDef, record, data: dict, context: RuleContext) -> None:
+    if not transition.effects:
+        return
+    effects = get_catalog().registry.effects
+    token = _running.set(context)
+    try:
+        for name in transition.effects:
+            effects[name].func(record, data, context)
+    finally:
+        _running.reset(token)
+
+
+def _log(record, definition: WorkflowDef, event: str, from_state: str | None, actor, role,
+         unit, reason, data, effective_at, prev_hash: str | None = None) -> AuditEntry:
+    seq = record.version
+    entry = audit.append_entry(
+        workflow=definition.name, workflow_version=definition.version,
+        record_type=record.__record_type__, record_id=record.id, seq=seq, event=event,
+        from_state=from_state, to_state=record.state,
+        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", None),
+        role=role, org_unit_id=unit.id, reason=reason, data=data, effective_at=effective_at,
+        prev_hash=prev_hash,
+    )
+    return entry
+
+
+def available_events(record, user) -> list[EventOption]:
+    """The events ``user`` could fire on ``record`` now: role, scope and rules all pass.
+
+    Rules that read the event's data cannot be judged before the data is entered; they are
+    checked when the event fires. Everything else is exactly what ``fire`` checks.
+    """
+    definition = definition_of(record)
+    unit = record.workflow_org_unit()
+    held = frozenset(_scope_of(user).roles_at(unit.path))
+    if not held:
+        return []
+    options = []
+    for event in definition.events_from(record.state):
+        candidates = [t for t in definition.transitions_from(record.state, event)
+                      if held & set(t.roles)]
+        if not candidates:
+            continue
+        context = RuleContext(record=record, definition=definition, event=event, actor=user,
+                              roles=held, effective_at=utcnow(), from_state=record.state)
+        passing = tuple(t for t in candidates
+                        if _evaluate(t, record, {}, context, data_rules=False)[0])
+        if passing:
+            options.append(EventOption(
+                name=event, label=definition.events[event],
+                reason_required=all(t.reason_required for t in passing),
+                transitions=passing,
+            ))
+    return options
+
+
+def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
+    """Move an open record to another version of its workflow (logged as `migrate_version`).
+
+    The caller has checked that the record's state exists in ``definition``.
+    """
+    old_version = record.workflow_version
+    unit = record.workflow_org_unit()
+    context = RuleContext(record=record, definition=definition, event="migrate_version",
+                          actor=None, roles=frozenset(), effective_at=utcnow(),
+                          from_state=record.state)
+    entering = context.entering_entry
+    entered_data = _typed_entering_data(definition, record.state, entering)
+    record.workflow_version = definition.version
+    record.due_date = due_date_for(definition, record.state, record.state_entered_at,
+                                   entered_data)
+    now = utcnow()
+    effective_at = max(now, record.last_event_at)
+    record.last_event_at = effective_at
+    flag_modified(record, "last_event_at")
+    session = object_session(record) or db.session
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleVersion() from None
+    return _log(record, definition, "migrate_version", record.state, None, None, unit, None,
+                {"from_version": old_version, "to_version": definition.version},
+                effective_at)
+
+
+def _typed_entering_data(definition: WorkflowDef, state: str, entry) -> dict:
+    """The entering event's stored data, with dates parsed back for the deadline."""
+    if entry is None:
+        return {}
+    out = dict(entry.data or {})
+    for key, value in list(out.items()):
+        if isinstance(value, str) and len(value) == 10:
+            with contextlib.suppress(ValueError):
+                out[key] = date.fromisoformat(value)
+    return out

@@ -1,0 +1,144 @@
+"""JSON shapes of the workflow API (and a plain-dict description of a definition)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from casework.workflow.definitions import ANY_OPEN, WorkflowDef
+
+
+class LabelsSchema(Schema):
+    vi = fields.String()
+    en = fields.String()
+
+
+class WorkflowSummarySchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    version = fields.Integer()
+    effective_from = fields.Date()
+    versions = fields.List(fields.Integer())
+
+
+class WorkflowListSchema(Schema):
+    items = fields.List(fields.Nested(WorkflowSummarySchema))
+
+
+class DeadlineSchema(Schema):
+    unit = fields.String()
+    amount = fields.Raw(metadata={"description": "a number, or the data field holding it"})
+    start_fields = fields.List(fields.String(), data_key="from")
+    warn_days = fields.Integer(allow_none=True)
+    label = fields.String()
+    labels = fields.Nested(LabelsSchema)
+
+
+class StateSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    labels = fields.Nested(LabelsSchema)
+    closed = fields.Boolean()
+    deadline = fields.Nested(DeadlineSchema, allow_none=True)
+
+
+class EventSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    labels = fields.Nested(LabelsSchema)
+
+
+class TransitionSchema(Schema):
+    event = fields.String()
+    source = fields.Raw(metadata={"description": 'a list of states, "any open" or "new"'})
+    dest = fields.String(allow_none=True, metadata={"description": "null: internal"})
+    internal = fields.Boolean()
+    roles = fields.List(fields.String())
+    conditions = fields.List(fields.String())
+    unless = fields.List(fields.String())
+    data = fields.Raw(metadata={"description": '{"schema": name} or {"fields": [...]}'})
+    reason_required = fields.Boolean()
+    effects = fields.List(fields.String())
+
+
+class RuleSchema(Schema):
+    code = fields.String()
+    description = fields.String()
+    uses_data = fields.Boolean()
+
+
+class EffectSchema(Schema):
+    code = fields.String()
+    description = fields.String()
+
+
+class WorkflowSchema(WorkflowSummarySchema):
+    initial = fields.String()
+    states = fields.List(fields.Nested(StateSchema))
+    events = fields.List(fields.Nested(EventSchema))
+    transitions = fields.List(fields.Nested(TransitionSchema))
+    roles = fields.List(fields.String())
+    rules = fields.List(fields.Nested(RuleSchema))
+    effects = fields.List(fields.Nested(EffectSchema))
+
+
+class WorkflowQuerySchema(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class DiagramQuerySchema(WorkflowQuerySchema):
+    state = fields.String(metadata={"description": "a state to highlight"})
+    codes = fields.Boolean(load_default=False,
+                           metadata={"description": "label with codes instead of names"})
+
+
+def describe(definition: WorkflowDef, catalog) -> dict:
+    """Everything a client needs to know about one workflow version, as plain data."""
+    registry = catalog.registry
+    rules = sorted({r for t in definition.transitions for r in t.rules})
+    effects = sorted({e for t in definition.transitions for e in t.effects})
+    return {
+        "name": definition.name,
+        "title": str(definition.title),
+        "version": definition.version,
+        "effective_from": definition.effective_from,
+        "versions": catalog.versions(definition.name),
+        "initial": definition.initial,
+        "states": [
+            {
+                "code": s.name, "label": str(s.label), "labels": s.label.as_dict(),
+                "closed": s.closed,
+                "deadline": None if s.deadline is None else {
+                    "unit": s.deadline.unit, "amount": s.deadline.amount,
+                    "start_fields": list(s.deadline.from_fields),
+                    "warn_days": s.deadline.warn_days, "label": str(s.deadline.label),
+                    "labels": s.deadline.label.as_dict(),
+                },
+            }
+            for s in definition.states.values()
+        ],
+        "events": [
+            {"code": code, "label": str(label), "labels": label.as_dict()}
+            for code, label in definition.events.items()
+        ],
+        "transitions": [
+            {
+                "event": t.event,
+                "source": ANY_OPEN if t.any_open else list(t.sources),
+                "dest": t.dest, "internal": t.internal, "roles": list(t.roles),
+                "conditions": list(t.conditions), "unless": list(t.unless),
+                "data": ({"schema": t.data.schema_name} if t.data.schema_name
+                         else {"fields": [f.as_dict() for f in t.data.fields]}),
+                "reason_required": t.reason_required, "effects": list(t.effects),
+            }
+            for t in definition.transitions
+        ],
+        "roles": sorted({r for t in definition.transitions for r in t.roles}),
+        "rules": [
+            {"code": r, "description": str(registry.rules[r].description),
+             "uses_data": registry.rules[r].uses_data}
+            for r in rules
+        ],
+        "effects": [
+            {"code": e, "description": str(registry.effects[e].description)} for e in effects
+        ],
+    }

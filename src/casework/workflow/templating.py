@@ -1,0 +1,46 @@
+"""Template helpers: a record's diagram, and labels for audit entries."""
+
+from __future__ import annotations
+
+from casework.workflow.catalog import UnknownWorkflow, get_catalog
+from casework.workflow.diagrams import mermaid
+
+
+def record_diagram(record) -> str:
+    """The Mermaid diagram of a record's workflow version, its current state highlighted."""
+    catalog = get_catalog()
+    definition = catalog.get(record.__workflow__, record.workflow_version)
+    return mermaid(definition, catalog.registry, current=record.state)
+
+
+def _definition(workflow: str, version: int):
+    try:
+        return get_catalog().get(workflow, version)
+    except UnknownWorkflow:
+        return None
+
+
+def state_label(workflow: str, version: int, state: str | None) -> str:
+    definition = _definition(workflow, version)
+    if state is None:
+        return ""
+    found = definition.states.get(state) if definition else None
+    return str(found.label) if found else state
+
+
+def event_label(workflow: str, version: int, event: str) -> str:
+    from flask_babel import gettext as _
+
+    if event == "migrate_version":
+        return _("Moved to a new workflow version")
+    definition = _definition(workflow, version)
+    found = definition.events.get(event) if definition else None
+    return str(found) if found else event
+
+
+def init_templating(app) -> None:
+    app.jinja_env.globals.update(
+        workflow_diagram=record_diagram,
+        workflow_state_label=state_label,
+        workflow_event_label=event_label,
+    )
