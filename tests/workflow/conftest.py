@@ -56,8 +56,8 @@ def reach(open_record, actor):
     """reach("person", "addict") → (record, driver): opened long ago and walked to the state."""
     from tests.workflow.paths import PATHS, Driver
 
-    def make(kind: str, state: str, unit: str = "G11", **columns):
-        start = days_ago(1500)
+    def make(kind: str, state: str, unit: str = "G11", since: float = 1500, **columns):
+        start = days_ago(since)
         driver = Driver(actor, start)
         opener = driver.user("police")
         record = open_record(kind, unit=unit, at=start, by=opener, **columns)

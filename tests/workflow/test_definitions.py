@@ -92,6 +92,8 @@ def test_malformed_yaml_names_file_and_line(tmp_path, app):
         (("  go: {vi: Đi, en: Go}\n", "  go: {vi: Đi, en: Go}\n  go: {vi: Đi, en: Go}\n"),
          ":12: not valid YAML: duplicate key 'go'"),
         (("  go: {vi: Đi, en: Go}\n", "  go: {vi: Đi}\n"), "event 'go' needs a non-empty 'en'"),
+        (("  go: {vi: Đi, en: Go}\n", "  go: {vi: Đi, về, en: Go}\n"),
+         ":11: event 'go': unexpected 'về' beside the vi/en labels (quote a label"),
         (("  go: {vi: Đi, en: Go}\n", "  go: {vi: Đi, en: Go}\n  stop: {vi: Dừng, en: Stop}\n"),
          "event 'stop' is declared but no transition uses it"),
     ],

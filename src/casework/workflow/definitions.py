@@ -297,12 +297,19 @@ class _Reader:
             return None
         return value
 
-    def label(self, value: Any, line: int | None, what: str) -> Label | None:
+    def label(self, value: Any, line: int | None, what: str,
+              strict: bool = True) -> Label | None:
+        """vi/en labels; ``strict``: nothing else in the mapping (a state has more keys)."""
         if not isinstance(value, dict):
             self.problem(line, f"{what} needs labels {{vi: ..., en: ...}}")
             return None
         vi, en = value.get("vi"), value.get("en")
         ok = True
+        extra = [k for k in value if k not in ("vi", "en")]
+        if strict and extra:
+            self.problem(line, f"{what}: unexpected {extra[0]!r} beside the vi/en labels "
+                               "(quote a label that contains a comma)")
+            ok = False
         for lang, text in (("vi", vi), ("en", en)):
             if not isinstance(text, str) or not text.strip():
                 self.problem(_line(value, lang, line), f"{what} needs a non-empty {lang!r} label")
@@ -388,7 +395,7 @@ class _Reader:
                 self.problem(sline, f"state {name!r} needs vi/en labels")
                 continue
             self.unknown_keys(spec, self.STATE_KEYS, f"state {name!r}")
-            label = self.label(spec, sline, f"state {name!r}")
+            label = self.label(spec, sline, f"state {name!r}", strict=False)
             closed = spec.get("closed", False)
             if not isinstance(closed, bool):
                 self.problem(_line(spec, "closed", sline), f"closed of state {name!r} must be "

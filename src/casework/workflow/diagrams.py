@@ -38,7 +38,7 @@ def _edge_label(definition: WorkflowDef, t: TransitionDef, source: str, registry
         if name in t.conditions:
             guards.append(shown)
         elif name in t.unless:
-            guards.append(_("not %(rule)s", rule=shown))
+            guards.append(f"not {shown}" if codes else _("not %(rule)s", rule=shown))
     if guards:
         label += " (" + ", ".join(guards) + ")"
     return label

@@ -37,6 +37,6 @@ def show(name):
         current = None
     return render_template(
         "workflow/show.html", definition=definition, current=current,
-        diagram=mermaid(definition, catalog.registry, current=current),
+        diagram_text=mermaid(definition, catalog.registry, current=current),
         versions=catalog.versions(name), registry=catalog.registry,
     )
