@@ -3,3 +3,13 @@
 from casework.audit.models import AuditEntry  # noqa: F401
 from casework.auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from casework.orgunits.models import OrgUnit  # noqa: F401
+from casework.people.models import (  # noqa: F401
+    Assessment,
+    CourtDecision,
+    DrugTest,
+    ManagementDecision,
+    Person,
+    PostRehabTerm,
+    RehabEpisode,
+    ResidenceCheck,
+)

@@ -72,10 +72,16 @@ RECORD_MODELS = {
 def record_tables(connection):
     """Create the stand-in tables in the test's transaction and register the models."""
     TestBase.metadata.create_all(connection)
+    # A real model of the same record type (Person, …) steps aside for the test.
+    displaced = {}
     for model in RECORD_MODELS.values():
+        real = registry.record_types.pop(model.__record_type__, None)
+        if real is not None:
+            displaced[model.__record_type__] = real
         registry.record_type(model)
     try:
         yield RECORD_MODELS
     finally:
         for model in RECORD_MODELS.values():
             registry.unregister_record_type(model)
+        registry.record_types.update(displaced)

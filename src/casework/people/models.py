@@ -1,0 +1,191 @@
+"""Persons and the records their events leave behind (tests, assessments, decisions, terms).
+
+A person is a workflow record (`workflows/person.yaml`): only the engine changes its state.
+Each event record below is created by that event's effect, in the same transaction, and links
+to the audit entry that logged the event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from casework.db import Base, TimestampMixin
+from casework.orgunits.models import OrgUnit
+from casework.workflow import WorkflowRecordMixin
+from casework.workflow.registry import record_type
+
+GENDERS = ("male", "female", "other")
+RESIDENCE_TYPES = ("permanent", "temporary")
+SAMPLES = ("urine", "blood", "hair", "saliva")
+REHAB_KINDS = ("community", "facility", "methadone", "compulsory")
+REHAB_OUTCOMES = ("completed", "abandoned", "terminated", "released")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+@record_type
+class Person(WorkflowRecordMixin, TimestampMixin, Base):
+    """A person known to the ward or commune, with their case state."""
+
+    __tablename__ = "persons"
+    __workflow__ = "person"
+    __table_args__ = (
+        sa.CheckConstraint(_in("gender", GENDERS), name="gender"),
+        sa.CheckConstraint(
+            "residence_type IS NULL OR " + _in("residence_type", RESIDENCE_TYPES),
+            name="residence_type",
+        ),
+        sa.CheckConstraint("national_id IS NULL OR length(national_id) = 12", name="national_id"),
+        sa.Index("ix_persons_folded_birth", "name_folded", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    # The name in lower case without diacritics, for search and duplicate checks.
+    name_folded: Mapped[str] = mapped_column(sa.String(200))
+    birth_date: Mapped[date] = mapped_column(sa.Date)
+    gender: Mapped[str] = mapped_column(sa.String(8))
+    national_id: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    residence_type: Mapped[str | None] = mapped_column(sa.String(10))
+    resident_since: Mapped[date | None] = mapped_column(sa.Date)
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    # The residential group or village the person lives in; it decides who may see them.
+    org_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id", ondelete="RESTRICT"),
+                                             index=True)
+    # An identifier from another system, for idempotent imports.
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.state}>"
+
+
+class PersonEventMixin:
+    """Columns shared by every row an event of the person workflow creates."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    @declared_attr
+    def person_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+
+    @declared_attr
+    def audit_entry_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("audit_entries.id", ondelete="RESTRICT"), index=True)
+
+    # The person's area when the event happened, so that ward figures stay true after a move.
+    @declared_attr
+    def org_unit_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def person(cls) -> Mapped[Person]:
+        return relationship(Person)
+
+
+class DrugTest(PersonEventMixin, Base):
+    __tablename__ = "drug_tests"
+    __table_args__ = (
+        sa.CheckConstraint(_in("sample", SAMPLES), name="sample"),
+        sa.CheckConstraint("result IN ('positive', 'negative')", name="result"),
+    )
+
+    test_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    sample: Mapped[str] = mapped_column(sa.String(10))
+    substances: Mapped[list] = mapped_column(sa.JSON)
+    result: Mapped[str] = mapped_column(sa.String(10))
+    facility: Mapped[str] = mapped_column(sa.String(200))
+    guardian_consent: Mapped[bool | None] = mapped_column()
+    # Positive for something other than an opioid: what criterion C4 looks for during
+    # methadone treatment.
+    non_opioid_positive: Mapped[bool] = mapped_column(default=False)
+
+
+class Assessment(PersonEventMixin, Base):
+    """An addiction assessment (Decree 109/2021, Circular 18/2021/TT-BYT)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        sa.CheckConstraint("criteria_met BETWEEN 0 AND 6", name="criteria_met"),
+        # Circular 18: addicted if and only if at least 3 criteria are met.
+        sa.CheckConstraint("addicted = (criteria_met >= 3)", name="addicted_consistent"),
+    )
+
+    assessment_date: Mapped[date] = mapped_column(sa.Date)
+    facility: Mapped[str] = mapped_column(sa.String(200))
+    doctor: Mapped[str] = mapped_column(sa.String(200))
+    criteria_met: Mapped[int] = mapped_column()
+    addicted: Mapped[bool] = mapped_column()
+
+
+class ManagementDecision(PersonEventMixin, Base):
+    """The chair's decision to manage an illegal drug user (Decree 105/2021 Art 42)."""
+
+    __tablename__ = "management_decisions"
+
+    decision_no: Mapped[str] = mapped_column(sa.String(60))
+    decision_date: Mapped[date] = mapped_column(sa.Date)
+    term_end: Mapped[date] = mapped_column(sa.Date)
+
+
+class RehabEpisode(PersonEventMixin, Base):
+    """One course of rehab or treatment, from its start to its outcome."""
+
+    __tablename__ = "rehab_episodes"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", REHAB_KINDS), name="kind"),
+        sa.CheckConstraint("outcome IS NULL OR " + _in("outcome", REHAB_OUTCOMES),
+                           name="outcome"),
+        # An episode has an end date exactly when it has an outcome.
+        sa.CheckConstraint("(end_date IS NULL) = (outcome IS NULL)", name="ended"),
+    )
+
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    decision_no: Mapped[str | None] = mapped_column(sa.String(60))
+    facility: Mapped[str | None] = mapped_column(sa.String(200))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    planned_months: Mapped[int | None] = mapped_column()
+    planned_end: Mapped[date | None] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    outcome: Mapped[str | None] = mapped_column(sa.String(12))
+    certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
+
+
+class CourtDecision(PersonEventMixin, Base):
+    """A court's decision on a compulsory-rehab dossier."""
+
+    __tablename__ = "court_decisions"
+
+    court: Mapped[str] = mapped_column(sa.String(200))
+    decision_no: Mapped[str] = mapped_column(sa.String(60))
+    decision_date: Mapped[date] = mapped_column(sa.Date)
+    ordered: Mapped[bool] = mapped_column()
+    months: Mapped[int | None] = mapped_column()
+
+
+class PostRehabTerm(PersonEventMixin, Base):
+    """Post-rehab management (Law Art 40): 12 months, or 24 after an adult's compulsory rehab."""
+
+    __tablename__ = "post_rehab_terms"
+
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    months: Mapped[int] = mapped_column()
+    end_date: Mapped[date] = mapped_column(sa.Date)
+    completed_on: Mapped[date | None] = mapped_column(sa.Date)
+    certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
+
+
+class ResidenceCheck(PersonEventMixin, Base):
+    """A monthly check at the place of residence (Decree 105/2021 Art 47)."""
+
+    __tablename__ = "residence_checks"
+
+    check_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    present: Mapped[bool] = mapped_column()
+    note: Mapped[str | None] = mapped_column(sa.Text)
