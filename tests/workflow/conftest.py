@@ -42,6 +42,9 @@ def open_record(db, records, tree, actor):
         model = records[kind]
         if kind == "person":
             columns.setdefault("birth_date", date(1990, 5, 17))
+            columns.setdefault("full_name", "Người Thử")
+            columns.setdefault("name_folded", "nguoi thu")
+            columns.setdefault("gender", "male")
         record = model(org_unit=tree[unit], **columns)
         opener = by or actor({"area": "police", "hotspot": "police"}.get(kind, "police"))
         engine.open_record(record, opener, effective_at=at)

@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from casework.audit.models import AuditEntry
 from casework.db import Base, TimestampMixin
 from casework.orgunits.models import OrgUnit
 from casework.workflow import WorkflowRecordMixin
@@ -87,6 +88,10 @@ class PersonEventMixin:
     @declared_attr
     def person(cls) -> Mapped[Person]:
         return relationship(Person)
+
+    @declared_attr
+    def audit_entry(cls) -> Mapped[AuditEntry]:
+        return relationship(AuditEntry)
 
 
 class DrugTest(PersonEventMixin, Base):

@@ -19,7 +19,16 @@ from flask_babel import lazy_gettext as _l
 from casework.auth.scope import Scope
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
-from casework.people.identity import ADULT_AGE, age_on
+from casework.people.identity import ADULT_AGE, age_on, fold
+from casework.people.models import (
+    Assessment,
+    CourtDecision,
+    DrugTest,
+    ManagementDecision,
+    PostRehabTerm,
+    RehabEpisode,
+    ResidenceCheck,
+)
 from casework.workflow.deadlines import add_months
 from casework.workflow.registry import effect, rule
 
@@ -174,3 +183,176 @@ def transfer_target_valid(record, data, context):
 @effect("move_to_area", _l("moves the record to the new area"))
 def move_to_area(record, data, context):
     record.org_unit = _target_unit(data["to_area_code"])
+
+
+# --- effects: the rows each event leaves behind -------------------------------------------------
+#
+# Each effect builds its row now and adds it once the audit entry exists (context.after_log),
+# so every row points at the entry that logged its event. Everything runs in the caller's
+# transaction: a failure later in the event rolls the rows back with the state.
+
+# Opioids, as folded names: a positive result for anything else during substitution
+# treatment breaks the clinic's rules (criterion C4; Decree 90/2016 Art 21).
+OPIOIDS = frozenset({
+    "heroin", "morphine", "morphin", "opium", "thuoc phien", "methadone", "buprenorphine",
+    "codeine", "fentanyl", "opioid", "opiate", "opiates",
+})
+
+
+def _is_opioid(substance: str) -> bool:
+    return fold(substance) in OPIOIDS
+
+
+def _add_after_log(context, make_row) -> None:
+    def add(entry):
+        row = make_row()
+        row.person_id = context.record.id
+        row.audit_entry = entry
+        row.org_unit_id = entry.org_unit_id
+        db.session.add(row)
+
+    context.after_log.append(add)
+
+
+def _open_episode(person_id: int, kind: tuple[str, ...]) -> RehabEpisode | None:
+    return db.session.scalar(
+        sa.select(RehabEpisode)
+        .where(RehabEpisode.person_id == person_id, RehabEpisode.kind.in_(kind),
+               RehabEpisode.end_date.is_(None))
+        .order_by(RehabEpisode.id.desc())
+    )
+
+
+@effect("record_drug_test", _l("records the drug test"))
+def record_drug_test(record, data, context):
+    positive = data["result"] == "positive"
+    substances = list(data.get("substances") or [])
+    _add_after_log(context, lambda: DrugTest(
+        test_date=data["test_date"], sample=data["sample"], substances=substances,
+        result=data["result"], facility=data["facility"],
+        guardian_consent=data.get("guardian_consent"),
+        non_opioid_positive=positive and any(not _is_opioid(s) for s in substances),
+    ))
+
+
+@effect("record_management_decision", _l("records the management decision and its term"))
+def record_management_decision(record, data, context):
+    """Law 73/2021 Art 23.2: management lasts one year from the decision."""
+    _add_after_log(context, lambda: ManagementDecision(
+        decision_no=data["decision_no"], decision_date=data["decision_date"],
+        term_end=add_months(data["decision_date"], 12),
+    ))
+
+
+@effect("record_residence_check", _l("records the residence check"))
+def record_residence_check(record, data, context):
+    _add_after_log(context, lambda: ResidenceCheck(
+        check_date=data["check_date"], present=data["present"], note=data.get("note"),
+    ))
+
+
+@effect("record_assessment_result", _l("records the addiction assessment"))
+def record_assessment_result(record, data, context):
+    _add_after_log(context, lambda: Assessment(
+        assessment_date=data["assessment_date"], facility=data["facility"],
+        doctor=data["doctor"], criteria_met=data["criteria_met"], addicted=data["addicted"],
+    ))
+
+
+@effect("start_voluntary_rehab", _l("opens the voluntary rehab episode"))
+def start_voluntary_rehab(record, data, context):
+    _add_after_log(context, lambda: RehabEpisode(
+        kind=data["setting"], decision_no=data["decision_no"], facility=data.get("facility"),
+        start_date=data["start_date"], planned_months=data["planned_months"],
+        planned_end=add_months(data["start_date"], data["planned_months"]),
+    ))
+
+
+@effect("start_methadone_episode", _l("opens the substitution treatment episode"))
+def start_methadone_episode(record, data, context):
+    _add_after_log(context, lambda: RehabEpisode(
+        kind="methadone", facility=data["clinic"], start_date=data["start_date"],
+    ))
+
+
+def _close_episode(record, kinds, end: date, outcome: str, certificate_no=None) -> None:
+    episode = _open_episode(record.id, kinds)
+    if episode is not None:
+        episode.end_date = end
+        episode.outcome = outcome
+        episode.certificate_no = certificate_no
+
+
+def _start_post_rehab(context, start: date, months: int) -> None:
+    # The term's length joins the event's data: the deadline reads it, the audit keeps it.
+    context.derived["post_rehab_months"] = months
+    _add_after_log(context, lambda: PostRehabTerm(
+        start_date=start, months=months, end_date=add_months(start, months),
+    ))
+
+
+@effect("finish_voluntary_rehab", _l("closes the rehab episode and starts post-rehab"),
+        derives=("post_rehab_months",))
+def finish_voluntary_rehab(record, data, context):
+    """Law 73/2021 Art 40.1: one year of post-rehab management after voluntary rehab."""
+    _close_episode(record, ("community", "facility"), data["completion_date"], "completed",
+                   data["certificate_no"])
+    _start_post_rehab(context, data["completion_date"], 12)
+
+
+@effect("abandon_voluntary_rehab", _l("closes the rehab episode as abandoned"))
+def abandon_voluntary_rehab(record, data, context):
+    _close_episode(record, ("community", "facility"), context.effective_date, "abandoned")
+
+
+@effect("stop_methadone_episode", _l("closes the substitution treatment episode"),
+        derives=("post_rehab_months",))
+def stop_methadone_episode(record, data, context):
+    """Law 73/2021 Art 40.1: completed substitution treatment is followed for one year."""
+    outcome = data["outcome"]
+    _close_episode(record, ("methadone",), data["stop_date"], outcome)
+    if outcome == "completed":
+        _start_post_rehab(context, data["stop_date"], 12)
+
+
+@effect("record_court_result", _l("records the court decision and any compulsory rehab"))
+def record_court_result(record, data, context):
+    _add_after_log(context, lambda: CourtDecision(
+        court=data["court"], decision_no=data["decision_no"],
+        decision_date=data["decision_date"], ordered=data["ordered"], months=data.get("months"),
+    ))
+    if data["ordered"]:
+        _add_after_log(context, lambda: RehabEpisode(
+            kind="compulsory", decision_no=data["decision_no"], start_date=data["decision_date"],
+            planned_months=data["months"],
+            planned_end=add_months(data["decision_date"], data["months"]),
+        ))
+
+
+@effect("release_from_compulsory", _l("closes compulsory rehab and starts post-rehab"),
+        derives=("post_rehab_months",))
+def release_from_compulsory(record, data, context):
+    """Law 73/2021 Art 40: two years after an adult's compulsory rehab, one after a minor's.
+
+    The two regimes differ by the decision: an administrative measure for adults (Art 40.2),
+    a decision for ages 12 to 17 (Art 40.1). So the age that counts is the age on the day the
+    court decided, not on release.
+    """
+    episode = _open_episode(record.id, ("compulsory",))
+    decided_on = episode.start_date if episode is not None else data["release_date"]
+    months = 24 if age_on(record.birth_date, decided_on) >= ADULT_AGE else 12
+    _close_episode(record, ("compulsory",), data["release_date"], "released",
+                   data["certificate_no"])
+    _start_post_rehab(context, data["release_date"], months)
+
+
+@effect("complete_post_rehab_term", _l("closes the post-rehab term"))
+def complete_post_rehab_term(record, data, context):
+    term = db.session.scalar(
+        sa.select(PostRehabTerm)
+        .where(PostRehabTerm.person_id == record.id, PostRehabTerm.completed_on.is_(None))
+        .order_by(PostRehabTerm.id.desc())
+    )
+    if term is not None:
+        term.completed_on = context.effective_date
+        term.certificate_no = data["certificate_no"]

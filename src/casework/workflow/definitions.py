@@ -732,10 +732,21 @@ def check_definition(definition: WorkflowDef, registry, roles: set[str]) -> list
         if isinstance(deadline.amount, str):
             wanted.append(deadline.amount)
         for field_name in wanted:
-            if not any(field_name in data_field_names(t.data, registry) for t in entering):
+            if not any(field_name in data_field_names(t.data, registry)
+                       or field_name in _derived_fields(t, registry) for t in entering):
                 problem(state.line, f"the deadline of state {name!r} reads field "
                                     f"{field_name!r}, which no event entering it takes")
     return problems
+
+
+def _derived_fields(transition: TransitionDef, registry) -> set[str]:
+    """The data fields the transition's effects add to its event."""
+    names: set[str] = set()
+    for effect_name in transition.effects:
+        info = registry.effects.get(effect_name)
+        if info is not None:
+            names.update(info.derives)
+    return names
 
 
 def data_field_names(spec: DataSpec, registry) -> set[str]:

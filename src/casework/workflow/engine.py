@@ -30,6 +30,7 @@ from casework.db import utcnow
 from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.workflow.catalog import get_catalog
+from casework.workflow.data import no_control_characters
 from casework.workflow.deadlines import LOCAL_TZ, due_date_for
 from casework.workflow.definitions import TransitionDef, WorkflowDef
 
@@ -57,6 +58,12 @@ class RuleContext:
     # Filled when the transition runs (effects see it; rules do not).
     role: str | None = None
     extra: dict = field(default_factory=dict)
+    # Effects may derive facts from the event (e.g. a term's length from the person's age):
+    # they join the event's data, so the deadline sees them and the audit entry records them.
+    derived: dict = field(default_factory=dict)
+    # Effects that create rows linked to the audit entry register a callback here; each is
+    # called with the entry once it is appended, in the same transaction.
+    after_log: list = field(default_factory=list)
 
     @property
     def effective_date(self) -> date:
@@ -285,7 +292,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
         raise InvalidEvent(_("The action “%(event)s” does not open a record.",
                              event=event_label(definition, event)))
     loaded, dumped = _load_data(candidates[0], data)
-    reason = (reason or "").strip() or None
+    reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=None, reason=reason,
                           parent=_running.get())
@@ -302,8 +309,12 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     session.add(record)
     _run_effects(transition, record, loaded, context)
     session.flush()  # the INSERT gives the id and version 1
-    return _log(record, definition, event, None, actor, role, unit, reason, dumped,
-                effective_at, prev_hash=None)
+    entry = _log(record, definition, event, None, actor, role, unit, reason, dumped,
+                 effective_at, prev_hash=None)
+    for callback in context.after_log:
+        callback(entry)
+    session.flush()
+    return entry
 
 
 def fire(record, event: str, actor, data: dict | None = None, reason: str | None = None,
@@ -327,7 +338,7 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
                              state=state_label(definition, from_state)))
     loaded, dumped = _load_data(candidates[0], data)
     effective_at = _normalise_effective_at(effective_at, record.last_event_at)
-    reason = (reason or "").strip() or None
+    reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=from_state,
                           reason=reason, parent=_running.get())
@@ -335,23 +346,54 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
     _require_reason(transition, reason)
     context.role = role
 
-    # The machine moves the state (or not, for an internal transition) and runs the effects.
-    get_catalog().machine(definition).events[event].trigger(
-        record, transition=transition,
-        run_effects=lambda: _run_effects(transition, record, loaded, context),
-    )
-    if record.state != from_state:
-        record.state_entered_at = effective_at
-        record.due_date = due_date_for(definition, record.state, effective_at, loaded)
-    record.last_event_at = effective_at
-    flag_modified(record, "last_event_at")  # an internal event still bumps the version
     session = object_session(record) or db.session
+    # One UPDATE per event: a query inside an effect must not flush the half-moved record
+    # (each flush would bump the version again).
+    with session.no_autoflush:
+        # The machine moves the state (or not, for an internal transition), runs the effects.
+        get_catalog().machine(definition).events[event].trigger(
+            record, transition=transition,
+            run_effects=lambda: _run_effects(transition, record, loaded, context),
+        )
+        if context.derived:
+            loaded.update(context.derived)
+            dumped.update(_jsonable(context.derived))
+        if record.state != from_state:
+            record.state_entered_at = effective_at
+            record.due_date = due_date_for(definition, record.state, effective_at, loaded)
+        record.last_event_at = effective_at
+        flag_modified(record, "last_event_at")  # an internal event still bumps the version
     try:
         session.flush()  # UPDATE ... WHERE version = <the version read>
     except StaleDataError:
         raise StaleVersion() from None
-    return _log(record, definition, event, from_state, actor, role, unit, reason, dumped,
-                effective_at)
+    entry = _log(record, definition, event, from_state, actor, role, unit, reason, dumped,
+                 effective_at)
+    for callback in context.after_log:
+        callback(entry)
+    session.flush()  # the entry and the rows the effects made, before the next event reads
+    return entry
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in values.items()}
+
+
+REASON_MAX = 2000
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    reason = (reason or "").strip() or None
+    if reason is None:
+        return None
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(errors={"reason": [
+            _("Use at most %(n)d characters.", n=REASON_MAX)]})
+    try:
+        no_control_characters(reason)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"reason": exc.messages}) from None
+    return reason
 
 
 def _require_reason(transition: TransitionDef, reason: str | None) -> None:

@@ -42,6 +42,8 @@ class EffectInfo:
     name: str
     func: EffectFunc
     description: Any
+    # Data fields the effect adds to the event (RuleContext.derived), e.g. a term's length.
+    derives: tuple[str, ...] = ()
 
 
 class Registry:
@@ -64,12 +66,15 @@ class Registry:
 
         return decorate
 
-    def effect(self, name: str, description: Any):
-        """Decorator: register an effect function under ``name``."""
+    def effect(self, name: str, description: Any, *, derives: tuple[str, ...] = ()):
+        """Decorator: register an effect function under ``name``.
+
+        ``derives`` names the data fields the effect adds through ``context.derived``.
+        """
 
         def decorate(func: EffectFunc) -> EffectFunc:
             self._claim(self.effects, name, "effect", func)
-            self.effects[name] = EffectInfo(name, func, description)
+            self.effects[name] = EffectInfo(name, func, description, tuple(derives))
             return func
 
         return decorate
