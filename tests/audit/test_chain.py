@@ -147,7 +147,7 @@ def test_a_rewritten_chain_still_breaks_at_the_record(db, walked):
 @pytest.mark.parametrize("statement", [
     "UPDATE audit_entries SET reason = 'x'",
     "DELETE FROM audit_entries",
-    "TRUNCATE audit_entries",
+    "TRUNCATE audit_entries CASCADE",
 ])
 def test_postgresql_refuses_update_and_delete(db, walked, statement):
     if not is_postgres():

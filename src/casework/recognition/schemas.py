@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
+from casework.workflow.data import no_control_characters
 from casework.workflow.registry import data_schema
 
 CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
@@ -12,7 +13,8 @@ CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
 
 class CriterionJudgementSchema(Schema):
     met = fields.Boolean(required=True)
-    note = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    note = fields.String(validate=[validate.Length(max=2000), no_control_characters],
+                         allow_none=True)
 
 
 def _all_criteria(value: dict) -> None:
@@ -43,5 +45,6 @@ class EvaluationSchema(Schema):
     """`evaluate`: the inspection team's verdict on each criterion, with its minutes."""
 
     inspection_date = fields.Date(required=True)
-    minutes_no = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    minutes_no = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                        no_control_characters])
     verdicts = _criteria_field()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate
 
 from casework.workflow.definitions import DataSpec, FieldSpec
 
 STRING_MAX = 200
 TEXT_MAX = 4000
+
+
+def no_control_characters(value: str) -> None:
+    """Text may hold line breaks and tabs, never other control characters (nor NUL)."""
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValidationError(str(_l("Remove the control characters from this text.")))
 
 
 class EmptySchema(Schema):
@@ -25,8 +32,8 @@ def _field(spec: FieldSpec) -> fields.Field:
     if not spec.required:
         kwargs["allow_none"] = True
     if spec.type in ("string", "text"):
-        return fields.String(validate=_length(spec, STRING_MAX if spec.type == "string"
-                                              else TEXT_MAX), **kwargs)
+        length = _length(spec, STRING_MAX if spec.type == "string" else TEXT_MAX)
+        return fields.String(validate=[length, no_control_characters], **kwargs)
     if spec.type == "int":
         return fields.Integer(strict=True, validate=validate.Range(min=spec.min, max=spec.max),
                               **kwargs)
@@ -38,7 +45,8 @@ def _field(spec: FieldSpec) -> fields.Field:
         return fields.String(validate=validate.OneOf(spec.choices), **kwargs)
     if spec.type == "list":
         inner = (fields.String(validate=validate.OneOf(spec.choices)) if spec.choices
-                 else fields.String(validate=validate.Length(min=1, max=STRING_MAX)))
+                 else fields.String(validate=[validate.Length(min=1, max=STRING_MAX),
+                                              no_control_characters]))
         lo = spec.min if spec.min is not None else (1 if spec.required else 0)
         return fields.List(inner, validate=validate.Length(min=lo, max=spec.max), **kwargs)
     raise ValueError(f"unknown field type {spec.type!r}")  # the reader rejects these earlier
