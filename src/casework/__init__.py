@@ -74,13 +74,16 @@ def register_blueprints(app: Flask) -> None:
     from casework.extensions import api, csrf
     from casework.orgunits.api import blp as orgunits_api
     from casework.orgunits.views import bp as orgunits_bp
+    from casework.people.api import blp as persons_api
+    from casework.people.views import bp as persons_bp
     from casework.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(orgunits_bp)
     app.register_blueprint(admin_bp)
-    for blp in (auth_api, orgunits_api):
+    app.register_blueprint(persons_bp)
+    for blp in (auth_api, orgunits_api, persons_api):
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -63,6 +63,29 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
 
     org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
 
+    @property
+    def state_label(self) -> str:
+        from casework.workflow import state_label
+
+        return state_label(self)
+
+    @property
+    def due_label(self) -> str | None:
+        """What the current deadline is for, in the user's language."""
+        from casework.workflow.engine import definition_of
+
+        state = definition_of(self).states.get(self.state)
+        if self.due_date is None or state is None or state.deadline is None:
+            return None
+        return str(state.deadline.label)
+
+    @property
+    def overdue(self) -> bool:
+        """The deadline of the current state has passed (local date in Vietnam)."""
+        from casework.workflow.deadlines import today_local
+
+        return self.due_date is not None and self.due_date < today_local()
+
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.state}>"
 
@@ -92,6 +115,10 @@ class PersonEventMixin:
     @declared_attr
     def audit_entry(cls) -> Mapped[AuditEntry]:
         return relationship(AuditEntry)
+
+    @declared_attr
+    def org_unit(cls) -> Mapped[OrgUnit]:
+        return relationship(OrgUnit)
 
 
 class DrugTest(PersonEventMixin, Base):

@@ -8,6 +8,8 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from casework.auth.roles import PERSONAL_READ_ROLES
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -21,6 +23,8 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("web.home", _l("Overview")),
+    NavItem("web.my_work", _l("My work"), PERSONAL_READ_ROLES),
+    NavItem("persons.index", _l("Persons"), PERSONAL_READ_ROLES),
     NavItem("orgunits.index", _l("Areas")),
     NavItem("workflows.index", _l("Workflows")),
     NavItem("admin.users", _l("Users"), frozenset({"admin"})),

@@ -1,0 +1,125 @@
+"""Event forms built from a transition's data fields, and the form data turned back into JSON.
+
+The same field declarations (workflows/person.yaml) drive the engine's marshmallow schema, so
+whatever the form sends is validated exactly as the API is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+FIELD_LABELS = {
+    "test_date": _l("Test date"),
+    "sample": _l("Sample"),
+    "substances": _l("Substances (comma-separated)"),
+    "result": _l("Result"),
+    "facility": _l("Facility"),
+    "guardian_consent": _l("A parent or guardian consented"),
+    "decision_no": _l("Decision number"),
+    "decision_date": _l("Decision date"),
+    "check_date": _l("Check date"),
+    "present": _l("Present at the residence"),
+    "note": _l("Note"),
+    "grounds": _l("Grounds"),
+    "assessment_date": _l("Assessment date"),
+    "doctor": _l("Doctor"),
+    "criteria_met": _l("Criteria met (0–6)"),
+    "addicted": _l("Addicted"),
+    "setting": _l("Setting"),
+    "start_date": _l("Start date"),
+    "planned_months": _l("Planned months"),
+    "clinic": _l("Clinic"),
+    "completion_date": _l("Completion date"),
+    "certificate_no": _l("Certificate number"),
+    "stop_date": _l("Stop date"),
+    "outcome": _l("Outcome"),
+    "violation_record_no": _l("Violation record number"),
+    "court": _l("Court"),
+    "ordered": _l("Compulsory rehab ordered"),
+    "months": _l("Months ordered"),
+    "release_date": _l("Release date"),
+    "to_area_code": _l("New area code"),
+    "exit_reason": _l("Exit reason"),
+    "exit_date": _l("Exit date"),
+}
+
+CHOICE_LABELS = {
+    "urine": _l("Urine"),
+    "blood": _l("Blood"),
+    "hair": _l("Hair"),
+    "saliva": _l("Saliva"),
+    "positive": _l("Positive"),
+    "negative": _l("Negative"),
+    "community": _l("At home or in the community"),
+    "facility": _l("At a rehab facility"),
+    "completed": _l("Completed"),
+    "terminated": _l("Terminated"),
+    "moved_out": _l("Moved out"),
+    "imprisoned": _l("Imprisoned"),
+    "deceased": _l("Deceased"),
+    "missing": _l("Missing"),
+    "educational_measure": _l("Sent to a reformatory or education centre"),
+}
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    type: str
+    required: bool
+    label: str
+    choices: tuple[tuple[str, str], ...] = ()
+    min: int | None = None
+    max: int | None = None
+
+
+def form_fields(specs) -> list[FormField]:
+    """What a page needs to render the inputs of an event's data fields."""
+    result = []
+    for spec in specs:
+        choices = tuple((c, str(CHOICE_LABELS.get(c, c))) for c in (spec.choices or ()))
+        result.append(FormField(
+            name=spec.name, type=spec.type, required=spec.required,
+            label=str(FIELD_LABELS.get(spec.name, spec.name.replace("_", " "))),
+            choices=choices, min=spec.min, max=spec.max,
+        ))
+    return result
+
+
+def data_from_form(specs, form) -> dict:
+    """Turn submitted form values into the event's JSON data; the schema judges them."""
+    data: dict = {}
+    for spec in specs:
+        raw = form.get(spec.name, "")
+        raw = raw.strip() if isinstance(raw, str) else raw
+        if spec.type == "bool":
+            # Yes/no radios send "true"/"false"; an unticked optional checkbox sends nothing.
+            if raw in ("true", "false", "on"):
+                data[spec.name] = raw != "false"
+            continue
+        if raw == "":
+            continue
+        if spec.type == "int":
+            try:
+                data[spec.name] = int(raw)
+            except ValueError:
+                data[spec.name] = raw  # the schema says it is not a number
+        elif spec.type == "list":
+            data[spec.name] = [part.strip() for part in raw.replace("\n", ",").split(",")
+                               if part.strip()]
+        else:
+            data[spec.name] = raw
+    return data
+
+
+def effective_at_from_form(value: str | None) -> datetime | None:
+    """An optional datetime-local input: a wall-clock time in Vietnam, or None for now."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the engine answers "Give a date and time."

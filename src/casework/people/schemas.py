@@ -1,0 +1,143 @@
+"""Marshmallow schemas of the person API: identity in, person and history out.
+
+The data of each workflow event is declared in `workflows/person.yaml` and compiled to a
+marshmallow schema by the engine, so the form, the API and the OpenAPI document share it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from casework.people.identity import national_id_problem
+from casework.people.models import GENDERS, RESIDENCE_TYPES
+from casework.workflow.deadlines import LOCAL_TZ
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+class PersonCreateSchema(Schema):
+    """`POST /persons`: who the person is and where they live."""
+
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    birth_date = fields.Date(required=True)
+    gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
+    area_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    national_id = fields.String(load_default=None, allow_none=True)
+    residence_type = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.OneOf(RESIDENCE_TYPES))
+    resident_since = fields.Date(load_default=None, allow_none=True)
+    address = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=300))
+    confirm_new = fields.Boolean(load_default=False)
+    effective_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                        default_timezone=LOCAL_TZ)
+    external_id = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=64))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors: dict[str, list[str]] = {}
+        today = date.today()
+        birth = data.get("birth_date")
+        if birth is not None and not EARLIEST_BIRTH <= birth <= today:
+            errors["birth_date"] = [_("The birth date must be between 1900 and today.")]
+        name = (data.get("full_name") or "").strip()
+        if "full_name" in data and len(name) < 2:
+            errors["full_name"] = [_("Enter the full name.")]
+        number = (data.get("national_id") or "").strip()
+        if number:
+            problem = national_id_problem(number, birth, data.get("gender"))
+            if problem:
+                errors["national_id"] = [problem]
+        since = data.get("resident_since")
+        if since is not None and ((birth is not None and since < birth) or since > today):
+            errors["resident_since"] = [
+                _("The residence date must be between the birth date and today.")
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class AvailableEventSchema(Schema):
+    event = fields.String()
+    label = fields.String()
+    reason_required = fields.Boolean()
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    birth_date = fields.Date()
+    gender = fields.String()
+    national_id = fields.String(allow_none=True)
+    residence_type = fields.String(allow_none=True)
+    resident_since = fields.Date(allow_none=True)
+    address = fields.String(allow_none=True)
+    area_code = fields.String(attribute="org_unit.code")
+    area_name = fields.String(attribute="org_unit.name")
+    state = fields.String()
+    state_label = fields.String()
+    version = fields.Integer(metadata={"description": "send it back with every transition"})
+    workflow_version = fields.Integer()
+    due_date = fields.Date(allow_none=True)
+    due_label = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    available_events = fields.List(fields.Nested(AvailableEventSchema))
+
+
+class PersonListItemSchema(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    birth_date = fields.Date()
+    area_code = fields.String(attribute="org_unit.code")
+    state = fields.String()
+    state_label = fields.String()
+    due_date = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class PersonListSchema(Schema):
+    items = fields.List(fields.Nested(PersonListItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class PersonQuerySchema(Schema):
+    state = fields.String()
+    area_code = fields.String()
+    q = fields.String(validate=validate.Length(max=100))
+    overdue = fields.Boolean()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
+
+
+class TransitionRequestSchema(Schema):
+    event = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    version = fields.Integer(required=True, strict=True)
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=2000))
+    effective_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                        default_timezone=LOCAL_TZ)
+    data = fields.Dict(load_default=dict)
+
+
+class HistoryEntrySchema(Schema):
+    seq = fields.Integer()
+    event = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    actor = fields.String(attribute="actor_name", allow_none=True)
+    role = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    effective_at = fields.DateTime()
+    reason = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(HistoryEntrySchema))

@@ -1,0 +1,170 @@
+"""Verbs on persons: open a record (with the duplicate check), query within scope, fire events.
+
+Services flush, never commit. Every query of persons goes through the caller's scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import Scope, scoped
+from casework.errors import DuplicateSuspected, NotFound, NotPermitted, ValidationFailed
+from casework.extensions import db
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.people.identity import fold
+from casework.people.models import Person
+from casework.workflow import available_events, fire, open_record
+from casework.workflow.deadlines import today_local
+
+OPEN_ROLES = ("police", "health")  # who may open a person record (WORKFLOWS.md §1, `open`)
+
+
+def persons_in_scope(scope: Scope):
+    """SELECT persons the caller may read (never for `viewer` or `admin`)."""
+    return scoped(sa.select(Person), Person.org_unit_id, scope, PERSONAL_READ_ROLES)
+
+
+def get_person(person_id: int, scope: Scope) -> Person:
+    """A person through the scope; 404 when missing or outside it."""
+    person = db.session.scalar(persons_in_scope(scope).where(Person.id == person_id))
+    if person is None:
+        raise NotFound()
+    return person
+
+
+@dataclass
+class PersonQuery:
+    state: str | None = None
+    area_code: str | None = None
+    q: str | None = None
+    overdue: bool | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+def search_persons(scope: Scope, query: PersonQuery) -> tuple[list[Person], int]:
+    """Persons in scope matching the filters; the name search ignores diacritics."""
+    stmt = persons_in_scope(scope)
+    if query.state:
+        stmt = stmt.where(Person.state == query.state)
+    if query.area_code:
+        area = db.session.scalar(
+            scoped(sa.select(OrgUnit).where(OrgUnit.code == query.area_code), OrgUnit.id, scope)
+        )
+        if area is None:
+            raise ValidationFailed(errors={"area_code": [
+                _("Unknown area code %(code)s.", code=query.area_code)]})
+        stmt = stmt.join(OrgUnit, OrgUnit.id == Person.org_unit_id).where(
+            subtree_clause(OrgUnit.path, area.path)
+        )
+    if query.q:
+        text = query.q.strip()
+        folded = fold(text)
+        conditions = [Person.name_folded.contains(folded, autoescape=True)]
+        if text.isdigit():
+            conditions.append(Person.national_id.startswith(text, autoescape=True))
+        stmt = stmt.where(sa.or_(*conditions))
+    if query.overdue is not None:
+        today = today_local()
+        late = sa.and_(Person.due_date.is_not(None), Person.due_date < today)
+        stmt = stmt.where(late if query.overdue else sa.not_(late))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
+        .offset((query.page - 1) * query.per_page).limit(query.per_page)
+    ).all()
+    return list(rows), total
+
+
+def _area_for_new_person(code: str, scope: Scope) -> OrgUnit:
+    unit = db.session.scalar(scoped(sa.select(OrgUnit).where(OrgUnit.code == code), OrgUnit.id,
+                                    scope))
+    if unit is None:
+        raise ValidationFailed(errors={"area_code": [
+            _("Unknown area code %(code)s.", code=code)]})
+    if unit.kind not in LEAF_KINDS:
+        raise ValidationFailed(errors={"area_code": [
+            _("A person lives in a residential group or a village.")]})
+    if not scope.covers(unit.path, OPEN_ROLES):
+        raise NotPermitted()
+    return unit
+
+
+def find_duplicates(full_name: str, birth_date: date, national_id: str | None
+                    ) -> sa.Select:
+    """Persons who look like the same one: same national ID, or same folded name and birth."""
+    same_person = sa.and_(Person.name_folded == fold(full_name), Person.birth_date == birth_date)
+    if national_id:
+        same_person = sa.or_(same_person, Person.national_id == national_id)
+    return sa.select(Person).where(same_person)
+
+
+def create_person(values: dict, actor, scope: Scope) -> Person:
+    """Open a person record: its first audit entry is the event `open`.
+
+    Raises DuplicateSuspected, with the candidates the caller may see, unless
+    ``values["confirm_new"]`` is true.
+    """
+    unit = _area_for_new_person(values["area_code"], scope)
+    national_id = (values.get("national_id") or "").strip() or None
+    full_name = " ".join(values["full_name"].split())
+    if not values.get("confirm_new"):
+        candidates = db.session.scalars(
+            find_duplicates(full_name, values["birth_date"], national_id)
+        ).all()
+        if candidates:
+            visible = [p for p in candidates if scope.covers(p.org_unit.path, PERSONAL_READ_ROLES)]
+            raise DuplicateSuspected(
+                _("This person may already have a record. Check the candidates, or confirm "
+                  "that this is a new person."),
+                candidates=[_candidate(p) for p in visible],
+                hidden_candidates=len(candidates) - len(visible),
+            )
+    person = Person(
+        full_name=full_name, name_folded=fold(full_name), birth_date=values["birth_date"],
+        gender=values["gender"], national_id=national_id,
+        residence_type=values.get("residence_type"),
+        resident_since=values.get("resident_since"), address=values.get("address"),
+        org_unit=unit, external_id=values.get("external_id"),
+    )
+    open_record(person, actor, effective_at=values.get("effective_at"))
+    return person
+
+
+def _candidate(person: Person) -> dict:
+    return {
+        "id": person.id, "full_name": person.full_name,
+        "birth_date": person.birth_date.isoformat(), "national_id": person.national_id,
+        "area_code": person.org_unit.code, "area_name": person.org_unit.name,
+        "state": person.state, "state_label": person.state_label,
+    }
+
+
+def fire_event(person: Person, actor, *, event: str, version: int, data: dict | None = None,
+               reason: str | None = None, effective_at=None):
+    """Apply a workflow event to a person (the engine checks role, scope, version, data, rules)."""
+    return fire(person, event, actor, data=data, reason=reason, effective_at=effective_at,
+                version=version)
+
+
+def describe(person: Person, user) -> dict:
+    """The person as the API and pages show it, with what this user may do now."""
+    return {
+        "id": person.id, "full_name": person.full_name, "birth_date": person.birth_date,
+        "gender": person.gender, "national_id": person.national_id,
+        "residence_type": person.residence_type, "resident_since": person.resident_since,
+        "address": person.address, "org_unit": person.org_unit, "state": person.state,
+        "state_label": person.state_label, "version": person.version,
+        "workflow_version": person.workflow_version, "due_date": person.due_date,
+        "due_label": person.due_label,
+        "overdue": person.overdue,
+        "available_events": [
+            {"event": o.name, "label": str(o.label), "reason_required": o.reason_required}
+            for o in available_events(person, user)
+        ],
+    }

@@ -1,0 +1,184 @@
+"""Person pages: the list with live search, opening a record, the person page and its events.
+
+Views are thin: load through the scope, check access, call one service, render a page or,
+for htmx, the fragment that changed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from casework.audit.services import history_of
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import current_scope
+from casework.errors import CaseworkError, DuplicateSuspected, ValidationFailed
+from casework.extensions import db, htmx
+from casework.orgunits.models import LEAF_KINDS
+from casework.people import services, work  # noqa: F401  (work registers its source)
+from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.people.models import GENDERS, RESIDENCE_TYPES
+from casework.people.schemas import PersonCreateSchema
+from casework.workflow import available_events
+from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import today_local
+
+bp = Blueprint("persons", __name__, url_prefix="/persons")
+
+
+
+def _require_personal_access():
+    if not current_scope().roles & PERSONAL_READ_ROLES:
+        abort(403)
+
+
+def _leaf_units():
+    import sqlalchemy as sa
+
+    from casework.auth.scope import scoped
+    from casework.orgunits.models import OrgUnit
+
+    stmt = scoped(sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS)), OrgUnit.id,
+                  current_scope(), PERSONAL_READ_ROLES).order_by(OrgUnit.path)
+    return db.session.scalars(stmt).all()
+
+
+@bp.route("/")
+@login_required
+def index():
+    _require_personal_access()
+    args = request.args
+    query = services.PersonQuery(
+        state=args.get("state") or None, area_code=args.get("area") or None,
+        q=args.get("q") or None, overdue=True if args.get("overdue") else None,
+        page=max(1, args.get("page", 1, type=int) or 1), per_page=25,
+    )
+    error = None
+    try:
+        persons, total = services.search_persons(current_scope(), query)
+    except ValidationFailed as exc:
+        persons, total, error = [], 0, " ".join(" ".join(map(str, v))
+                                                for v in exc.errors.values())
+    context = {
+        "persons": persons, "total": total, "query": query, "error": error,
+        "pages": max(1, -(-total // query.per_page)),
+        "states": get_catalog().get("person").states,
+    }
+    if htmx and not htmx.boosted:
+        return render_template("people/_results.html", **context)
+    return render_template("people/index.html", areas=_leaf_units(), **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    scope = current_scope()
+    if not scope.roles & set(services.OPEN_ROLES):
+        abort(403)
+    form = request.form.to_dict() if request.method == "POST" else {}
+    errors: dict = {}
+    duplicates = None
+    status = 200
+    if request.method == "POST":
+        raw = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
+        raw["confirm_new"] = form.get("confirm_new") == "on"
+        try:
+            values = PersonCreateSchema().load(raw)
+            person = services.create_person(values, current_user, scope)
+        except ValidationError as exc:
+            errors, status = exc.messages, 422
+        except DuplicateSuspected as exc:
+            duplicates, status = {**exc.extra, "message": str(exc.message)}, 409
+        except ValidationFailed as exc:
+            errors, status = exc.errors, 422
+        else:
+            db.session.commit()
+            return redirect(url_for("persons.show", person_id=person.id))
+    return render_template(
+        "people/new.html", form=form, errors=errors, duplicates=duplicates,
+        areas=[u for u in _leaf_units() if scope.covers(u.path, services.OPEN_ROLES)],
+        genders=GENDERS, residence_types=RESIDENCE_TYPES,
+    ), status
+
+
+def _page_context(person):
+    return {
+        "person": person,
+        "events": available_events(person, current_user),
+        "entries": history_of(person),
+        "today": today_local(),
+    }
+
+
+@bp.route("/<int:person_id>")
+@login_required
+def show(person_id):
+    person = services.get_person(person_id, current_scope())
+    return render_template("people/show.html", **_page_context(person))
+
+
+def _option(person, event):
+    for option in available_events(person, current_user):
+        if option.name == event:
+            return option
+    return None
+
+
+@bp.route("/<int:person_id>/events/<event>")
+@login_required
+def event_form(person_id, event):
+    """The form of one event (an htmx fragment, or a page without JavaScript)."""
+    person = services.get_person(person_id, current_scope())
+    option = _option(person, event)
+    if option is None:
+        abort(404)
+    context = {"person": person, "option": option, "fields": form_fields(option.fields),
+               "values": {}, "errors": {}, "message": None}
+    if htmx:
+        return render_template("people/_event_form.html", **context)
+    return render_template("people/event.html", **context)
+
+
+@bp.route("/<int:person_id>/events/<event>", methods=["POST"])
+@login_required
+def fire_event(person_id, event):
+    """Apply an event from its form; on success the page's panels are swapped in."""
+    person = services.get_person(person_id, current_scope())
+    option = _option(person, event)
+    specs = option.fields if option is not None else ()
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.fire_event(
+            person, current_user, event=event, version=version,
+            data=data_from_form(specs, request.form),
+            reason=request.form.get("reason") or None,
+            effective_at=effective_at_from_form(request.form.get("effective_at")),
+        )
+    except CaseworkError as exc:
+        db.session.rollback()
+        if option is None:  # not an action this user has here: the plain error answer
+            raise
+        person = services.get_person(person_id, current_scope())
+        context = {
+            "person": person, "option": option, "fields": form_fields(specs),
+            "values": request.form, "errors": exc.errors, "message": str(exc.message),
+            "stale": exc.code == "stale_version",
+        }
+        template = "people/_event_form.html" if htmx else "people/event.html"
+        response = render_template(template, **context)
+        headers = {"HX-Retarget": "#event-form", "HX-Reswap": "innerHTML"} if htmx else {}
+        return response, exc.status, headers
+    db.session.commit()
+    if htmx:
+        return render_template("people/_panels.html", **_page_context(person))
+    return redirect(url_for("persons.show", person_id=person.id))
+
+
+@bp.app_template_filter("gender_label")
+def gender_label(code: str) -> str:
+    return {"male": _("Male"), "female": _("Female"), "other": _("Other")}.get(code, code)

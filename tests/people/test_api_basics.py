@@ -1,0 +1,132 @@
+"""Opening persons, duplicates, reading through the scope, and bad input."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from casework.audit.models import AuditEntry
+from casework.people.models import Person
+from tests.people.conftest import IDENTITY, at
+
+
+def count(db, model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_open_a_person(team, db):
+    response = team["police"].post("/api/v1/persons", json={**IDENTITY,
+                                                           "national_id": "001090012345"})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["state"] == "suspected" and body["state_label"] == "Nghi sử dụng ma túy"
+    assert body["version"] == 1 and body["workflow_version"] == 1
+    assert body["area_code"] == "G11" and body["due_date"]  # test within 10 days
+    assert [e["event"] for e in body["available_events"]] == ["request_assessment", "transfer",
+                                                               "exit"]
+    history = team["police"].get(f"/api/v1/persons/{body['id']}/history").get_json()["items"]
+    assert [(h["seq"], h["event"], h["from_state"], h["to_state"]) for h in history] == [
+        (1, "open", None, "suspected")]
+    assert history[0]["role"] == "police" and len(history[0]["hash"]) == 64
+
+
+def test_health_staff_may_open_too_but_not_social_affairs(team):
+    assert team["health"].post("/api/v1/persons", json=IDENTITY).status_code == 201
+    refused = team["social_affairs"].post("/api/v1/persons",
+                                          json={**IDENTITY, "full_name": "Lê Thị B"})
+    assert refused.status_code == 403 and refused.get_json()["code"] == "not_permitted"
+
+
+def test_duplicate_by_name_without_diacritics_and_birth_date(team, db):
+    team["police"].post("/api/v1/persons", json=IDENTITY)
+    twin = {**IDENTITY, "full_name": "nguyen van  thu"}
+    response = team["health"].post("/api/v1/persons", json=twin)
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["code"] == "duplicate_suspected"
+    assert [c["full_name"] for c in body["candidates"]] == ["Nguyễn Văn Thử"]
+    assert count(db, Person) == 1
+    confirmed = team["health"].post("/api/v1/persons", json={**twin, "confirm_new": True})
+    assert confirmed.status_code == 201 and count(db, Person) == 2
+
+
+def test_duplicate_by_national_id(team):
+    team["police"].post("/api/v1/persons", json={**IDENTITY, "national_id": "001090012345"})
+    other = {"full_name": "Trần Văn Khác", "birth_date": "1990-01-01", "gender": "male",
+             "area_code": "G12", "national_id": "001090012345"}
+    response = team["police"].post("/api/v1/persons", json=other)
+    assert response.status_code == 409 and len(response.get_json()["candidates"]) == 1
+
+
+def test_duplicates_outside_scope_are_counted_not_shown(team, api_as):
+    team["police"].post("/api/v1/persons", json=IDENTITY)
+    elsewhere = api_as(("police", "W2"))
+    response = elsewhere.post("/api/v1/persons", json={**IDENTITY, "area_code": "G21"})
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["candidates"] == [] and body["hidden_candidates"] == 1
+
+
+def test_reading_is_scoped_and_viewers_see_no_names(team, api_as, db):
+    person_id = team["police"].post("/api/v1/persons", json=IDENTITY).get_json()["id"]
+    assert team["health"].get(f"/api/v1/persons/{person_id}").status_code == 200
+    for outsider in (api_as(("police", "W2")), api_as(("viewer", "C")), api_as(("admin", "C"))):
+        assert outsider.get(f"/api/v1/persons/{person_id}").status_code == 404
+        assert outsider.get("/api/v1/persons").get_json()["total"] == 0
+    assert api_as(("police", "C")).get(f"/api/v1/persons/{person_id}").status_code == 200
+
+
+def test_list_filters_and_search_without_diacritics(team):
+    police = team["police"]
+    police.post("/api/v1/persons", json=IDENTITY)
+    police.post("/api/v1/persons", json={**IDENTITY, "full_name": "Lò Thị Páo",
+                                         "area_code": "G12", "gender": "female"})
+    assert police.get("/api/v1/persons").get_json()["total"] == 2
+    found = police.get("/api/v1/persons?q=lo thi pao").get_json()
+    assert [p["full_name"] for p in found["items"]] == ["Lò Thị Páo"]
+    assert police.get("/api/v1/persons?q=Thử").get_json()["total"] == 1
+    assert police.get("/api/v1/persons?area_code=G12").get_json()["total"] == 1
+    assert police.get("/api/v1/persons?area_code=W1").get_json()["total"] == 2
+    assert police.get("/api/v1/persons?state=suspected").get_json()["total"] == 2
+    assert police.get("/api/v1/persons?state=addict").get_json()["total"] == 0
+    assert police.get("/api/v1/persons?overdue=true").get_json()["total"] == 0
+    page = police.get("/api/v1/persons?per_page=1&page=2").get_json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert police.get("/api/v1/persons?area_code=G21").status_code == 422
+
+
+def test_overdue_filter(team):
+    police = team["police"]
+    police.post("/api/v1/persons", json={**IDENTITY, "effective_at": at(30)})
+    police.post("/api/v1/persons", json={**IDENTITY, "full_name": "Mới Mở", "confirm_new": True})
+    overdue = police.get("/api/v1/persons?overdue=true").get_json()
+    assert [p["full_name"] for p in overdue["items"]] == ["Nguyễn Văn Thử"]
+    assert overdue["items"][0]["overdue"] is True
+
+
+def test_bad_identity_is_refused_and_nothing_saved(team, db):
+    police = team["police"]
+    cases = {
+        "national_id": {**IDENTITY, "national_id": "00109001234"},       # 11 digits
+        "birth_date": {**IDENTITY, "birth_date": "2999-01-01"},
+        "gender": {**IDENTITY, "gender": "x"},
+        "area_code": {**IDENTITY, "area_code": "W1"},                      # not a group
+        "full_name": {k: v for k, v in IDENTITY.items() if k != "full_name"},
+    }
+    for field, body in cases.items():
+        response = police.post("/api/v1/persons", json=body)
+        assert response.status_code == 422, field
+        assert response.get_json()["code"] == "validation_error"
+        assert field in response.get_json()["errors"], (field, response.get_json())
+    unknown = police.post("/api/v1/persons", json={**IDENTITY, "area_code": "G21"})
+    assert unknown.status_code == 422 and "area_code" in unknown.get_json()["errors"]
+    future = police.post("/api/v1/persons",
+                         json={**IDENTITY, "effective_at": "2999-01-01T00:00:00+07:00"})
+    assert future.status_code == 422 and "effective_at" in future.get_json()["errors"]
+    assert count(db, Person) == 0 and count(db, AuditEntry) == 0
+
+
+def test_national_id_must_match_birth_year(team):
+    response = team["police"].post("/api/v1/persons", json={**IDENTITY,
+                                                            "national_id": "001095012345"})
+    assert response.status_code == 422
+    assert "1995" in response.get_json()["errors"]["national_id"][0]
