@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+# The engine's fixtures walk a person to any state through the real definition.
+from tests.workflow.conftest import actor, open_record, reach, records  # noqa: F401
+
 ROLES = ("police", "health", "social_affairs", "commune_chair")
 
 

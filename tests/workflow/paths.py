@@ -113,6 +113,14 @@ PERSON_PATHS = {
                           None, 8),
                          ("record_court_decision", "social_affairs", "court_ordered", None, 20)],
     "exited": [("exit", "police", "exit", "Chuyển đi nơi khác", 1)],
+    "management_ended": [("record_test", "health", "test_positive", None, 1),
+                         ("decide_management", "commune_chair", "decide_management", None, 5),
+                         ("end_management", "commune_chair", "end_management", None, 370)],
+    "reintegrated": [("request_assessment", "police", "request_assessment", None, 1),
+                     ("record_assessment", "health", "addicted", None, 3),
+                     ("start_methadone", "health", "start_methadone", None, 2),
+                     ("stop_methadone", "health", "stop_completed", None, 200),
+                     ("complete_post_rehab", "commune_chair", "complete_post_rehab", None, 370)],
 }
 
 AREA_PATHS = {
