@@ -18,14 +18,26 @@ from casework.workflow.deadlines import LOCAL_TZ
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
+def _birth_in_range(value: date) -> None:
+    if not EARLIEST_BIRTH <= value <= date.today():
+        raise ValidationError(_("The birth date must be between 1900 and today."))
+
+
+def _national_id_format(value: str | None) -> None:
+    problem = national_id_problem(value.strip()) if value and value.strip() else None
+    if problem:
+        raise ValidationError(problem)
+
+
 class PersonCreateSchema(Schema):
     """`POST /persons`: who the person is and where they live."""
 
     full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    birth_date = fields.Date(required=True)
+    birth_date = fields.Date(required=True, validate=_birth_in_range)
     gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
     area_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    national_id = fields.String(load_default=None, allow_none=True)
+    national_id = fields.String(load_default=None, allow_none=True,
+                                validate=_national_id_format)
     residence_type = fields.String(load_default=None, allow_none=True,
                                    validate=validate.OneOf(RESIDENCE_TYPES))
     resident_since = fields.Date(load_default=None, allow_none=True)
@@ -39,11 +51,10 @@ class PersonCreateSchema(Schema):
 
     @validates_schema
     def _check(self, data, **kwargs):
+        """Checks across fields (run when every field is valid on its own)."""
         errors: dict[str, list[str]] = {}
         today = date.today()
         birth = data.get("birth_date")
-        if birth is not None and not EARLIEST_BIRTH <= birth <= today:
-            errors["birth_date"] = [_("The birth date must be between 1900 and today.")]
         name = (data.get("full_name") or "").strip()
         if "full_name" in data and len(name) < 2:
             errors["full_name"] = [_("Enter the full name.")]
