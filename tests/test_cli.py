@@ -110,6 +110,18 @@ def test_init_and_demo_on_a_fresh_database(tmp_path):
         bac_cuong = by_code["LCI-BC"]
         assert bac_cuong.name == "Phường Bắc Cường"
         assert any(u.parent_id == bac_cuong.id for u in units)
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 10
+        # Ten accounts to sign in with, and the inactive one that recorded the demo history.
+        users = db.session.scalars(sa.select(User)).all()
+        assert sum(u.active for u in users) == 10 and len(users) == 11
+        # Persons in every state of the person workflow, some of them overdue.
+        from casework.people.models import Person
+        from casework.workflow.catalog import get_catalog
+
+        states = dict(db.session.execute(
+            sa.select(Person.state, sa.func.count()).group_by(Person.state)).all())
+        assert set(states) == set(get_catalog().get("person").states)
+        overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(
+            Person.due_date < sa.func.current_date()))
+        assert overdue >= 5
         db.session.remove()
         db.engine.dispose()

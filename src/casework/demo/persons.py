@@ -1,0 +1,169 @@
+"""Synthetic persons for the demo, in every state of the person workflow.
+
+The names are made up from common Vietnamese family, middle and given names; the records
+carry no national ID and say in their address that they are demo data. Each person is
+walked through the real workflow (the engine, its rules and its audit log) with back-dated
+events, so that histories, deadlines and overdue cases look like a real ward's.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from casework.auth import services as auth_services
+from casework.extensions import db
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.people.identity import fold
+from casework.people.models import Person
+from casework.workflow import fire, open_record
+
+SEED_USER = "du-lieu-mau"
+CASE_ROLES = ("police", "health", "social_affairs", "commune_chair")
+FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Lò", "Lường", "Tòng",
+          "Giàng", "Sùng", "Vàng", "Lý", "Đỗ")
+MIDDLE_MALE = ("Văn", "Đức", "Minh", "Quang", "A")
+MIDDLE_FEMALE = ("Thị", "Thu", "Ngọc", "Thị")
+GIVEN_MALE = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phong",
+              "Quân", "Sơn", "Thắng", "Tuấn", "Páo", "Sử", "Chư")
+GIVEN_FEMALE = ("Hoa", "Lan", "Mai", "Hương", "Thảo", "Yến", "Dung", "Pà", "Mỷ")
+
+
+def _test(result="positive", substances=("heroin",)):
+    return lambda d: {"test_date": d, "sample": "urine", "substances": list(substances),
+                      "result": result, "facility": "Trạm Y tế phường"}
+
+
+def _assess(addicted=True):
+    return lambda d: {"assessment_date": d, "facility": "Trung tâm Y tế thành phố",
+                      "doctor": "BS. Demo", "criteria_met": 4 if addicted else 1,
+                      "addicted": addicted}
+
+
+DECIDE = ("decide_management", "commune_chair",
+          lambda d: {"decision_no": "15/QĐ-UBND", "decision_date": d}, None)
+TEST_POS = ("record_test", "health", _test(), None)
+REQUEST = ("request_assessment", "police", lambda d: {"grounds": "Có biểu hiện nghiện"}, None)
+ADDICTED = ("record_assessment", "health", _assess(), None)
+METHADONE = ("start_methadone", "health",
+             lambda d: {"clinic": "Cơ sở điều trị Methadone thành phố", "start_date": d}, None)
+STOP_OK = ("stop_methadone", "health", lambda d: {"stop_date": d, "outcome": "completed"}, None)
+TO_ADDICT = [(TEST_POS, 2), (DECIDE, 4), (REQUEST, 10), (ADDICTED, 3)]
+
+# target state → steps: ((event, role, data(date) or None, reason), days after the previous)
+PATHS: dict[str, list] = {
+    "suspected": [],
+    "cleared": [(("record_test", "health", _test("negative"), None), 3)],
+    "positive": [(TEST_POS, 2)],
+    "managed_user": [(TEST_POS, 2), (DECIDE, 4),
+                     (("check_residence", "police",
+                       lambda d: {"check_date": d, "present": True}, None), 25)],
+    "assessment": [(TEST_POS, 2), (DECIDE, 4), (REQUEST, 10)],
+    "addict": TO_ADDICT,
+    "rehab_community": TO_ADDICT + [(("register_voluntary_rehab", "social_affairs",
+                                      lambda d: {"setting": "community", "decision_no": "21/QĐ",
+                                                 "start_date": d, "planned_months": 6}, None),
+                                     3)],
+    "rehab_facility": TO_ADDICT + [(("register_voluntary_rehab", "commune_chair",
+                                     lambda d: {"setting": "facility", "decision_no": "22/QĐ",
+                                                "start_date": d, "planned_months": 12,
+                                                "facility": "Cơ sở cai nghiện ma túy tỉnh"},
+                                     None), 3)],
+    "methadone": TO_ADDICT + [(METHADONE, 3)],
+    "compulsory_dossier": TO_ADDICT + [(("open_compulsory_dossier", "police",
+                                         lambda d: {"violation_record_no": "BB-05",
+                                                    "grounds": "Không đăng ký cai nghiện"},
+                                         None), 8)],
+    "compulsory_rehab": TO_ADDICT + [
+        (("open_compulsory_dossier", "police",
+          lambda d: {"violation_record_no": "BB-06", "grounds": "Tái nghiện"}, None), 8),
+        (("record_court_decision", "social_affairs",
+          lambda d: {"court": "Tòa án nhân dân thành phố", "decision_no": "08/QĐ-TA",
+                     "decision_date": d, "ordered": True, "months": 18}, None), 20)],
+    "post_rehab": TO_ADDICT + [(METHADONE, 3), (STOP_OK, 200)],
+    "relapsed": TO_ADDICT + [(METHADONE, 3), (STOP_OK, 200), (TEST_POS, 40), (ADDICTED, 3)],
+    "reintegrated": TO_ADDICT + [(METHADONE, 3), (STOP_OK, 200),
+                                 (("complete_post_rehab", "commune_chair",
+                                   lambda d: {"certificate_no": "GCN-12"}, None), 370)],
+    "management_ended": [(TEST_POS, 2), (DECIDE, 4),
+                         (("end_management", "commune_chair",
+                           lambda d: {"decision_no": "31/QĐ-UBND"}, None), 370)],
+    "exited": [(("exit", "police", lambda d: {"exit_reason": "moved_out", "exit_date": d},
+                 "Chuyển đến tỉnh khác sinh sống"), 20)],
+}
+
+# How many persons in each state, and how long ago their story started (days).
+PLAN: list[tuple[str, int, int]] = [
+    ("suspected", 6, 8), ("suspected", 3, 40),          # some tests overdue
+    ("cleared", 4, 120), ("positive", 3, 4), ("positive", 3, 30),
+    ("managed_user", 8, 200), ("assessment", 2, 40), ("assessment", 1, 30),
+    ("addict", 2, 60), ("addict", 3, 30), ("rehab_community", 4, 150),
+    ("rehab_facility", 3, 400), ("methadone", 6, 500), ("compulsory_dossier", 2, 90),
+    ("compulsory_rehab", 2, 300), ("post_rehab", 5, 500), ("relapsed", 2, 700),
+    ("reintegrated", 3, 1000), ("management_ended", 3, 600), ("exited", 2, 100),
+]
+
+
+def _seed_user():
+    user = auth_services.get_user(SEED_USER)
+    if user is None:
+        user = auth_services.create_user(SEED_USER, "!" + "x" * 40,
+                                         full_name="Nạp dữ liệu mẫu (demo)")
+        user.active = False  # it records the demo history; nobody signs in with it
+    for code in ("LCH-TP", "LCI-BC"):
+        unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code))
+        for role in CASE_ROLES:
+            auth_services.grant_role(user, role, unit)
+    return user
+
+
+def _name(rng: random.Random) -> tuple[str, str]:
+    gender = rng.choice(("male", "male", "male", "female"))
+    if gender == "male":
+        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE_MALE)} {rng.choice(GIVEN_MALE)}"
+    else:
+        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE_FEMALE)} {rng.choice(GIVEN_FEMALE)}"
+    return name, gender
+
+
+def load_demo_persons(seed: int = 2024) -> int:
+    """Create the demo persons once (idempotent by external ID); returns how many were made."""
+    if db.session.scalar(sa.select(Person.id).where(Person.external_id.like("demo-%")).limit(1)):
+        return 0
+    rng = random.Random(seed)
+    actor = _seed_user()
+    groups = db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS)).order_by(OrgUnit.code)
+    ).all()
+    now = datetime.now(UTC)
+    made = 0
+    for state, count, started_days_ago in PLAN:
+        for _ in range(count):
+            made += 1
+            name, gender = _name(rng)
+            age = rng.randint(19, 48) if state not in ("suspected", "positive") else rng.randint(
+                16, 45)
+            start = now - timedelta(days=started_days_ago + rng.randint(0, 5),
+                                    hours=rng.randint(1, 9))
+            birth = (start.date() - timedelta(days=365 * age + rng.randint(0, 300)))
+            unit = rng.choice(groups)
+            person = Person(full_name=name, name_folded=fold(name), birth_date=birth,
+                            gender=gender, org_unit=unit, external_id=f"demo-{made:04d}",
+                            residence_type="permanent",
+                            resident_since=birth if rng.random() < 0.7 else start.date(),
+                            address=f"Dữ liệu demo, {unit.name}")
+            open_record(person, actor, effective_at=start)
+            _walk(person, actor, PATHS[state], start)
+    db.session.commit()
+    return made
+
+
+def _walk(person: Person, actor, steps, start: datetime) -> None:
+    clock = start
+    for (event, _role, make_data, reason), wait in steps:
+        clock = clock + timedelta(days=wait)
+        day: date = clock.date()
+        data = make_data(day.isoformat()) if make_data else None
+        fire(person, event, actor, data=data, reason=reason, effective_at=clock)
