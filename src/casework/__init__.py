@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from casework.areas.api import blp as areas_api
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.api import blp as auth_api
     from casework.auth.views import bp as auth_bp
@@ -83,7 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orgunits_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(persons_bp)
-    for blp in (auth_api, orgunits_api, persons_api):
+    for blp in (auth_api, orgunits_api, persons_api, areas_api):
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -1,5 +1,6 @@
 """Import every model module, so that ``Base.metadata`` knows all tables."""
 
+from casework.areas.models import Area, AreaFact, Hotspot  # noqa: F401
 from casework.audit.models import AuditEntry  # noqa: F401
 from casework.auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from casework.orgunits.models import OrgUnit  # noqa: F401
@@ -12,4 +13,8 @@ from casework.people.models import (  # noqa: F401
     PostRehabTerm,
     RehabEpisode,
     ResidenceCheck,
+)
+from casework.recognition.models import (  # noqa: F401
+    RecognitionAttachment,
+    RecognitionRequest,
 )

@@ -136,7 +136,9 @@ CASES = [
     ("recognition", "submitted", "evaluate", "inspector", "evaluate", None, {}, "evaluated"),
     ("recognition", "evaluated", "endorse", "steering_committee", "endorse", None, {},
      "endorsed"),
-    ("recognition", "endorsed", "approve", "city_authority", "approve", None, {}, "approved"),
+    # The stand-in request has no area to recognise; tests/recognition walks the real chain.
+    ("recognition", "endorsed", "approve", "city_authority", "approve", None, {},
+     "rule_failed"),
     ("recognition", "submitted", "return", "inspector", None, "Thiếu biên bản", {}, "draft"),
     ("recognition", "evaluated", "return", "inspector", None, "Thiếu biên bản", {},
      "not_permitted"),  # only the current step's owner or a later one

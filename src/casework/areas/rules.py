@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework.workflow.registry import rule
@@ -19,3 +20,16 @@ def via_recognition_approval(record, data, context):
     parent = context.parent
     return (parent is not None and parent.definition.name == "recognition"
             and parent.event == "approve")
+
+
+@rule("criteria_all_met", _l("all 8 criteria are met now"), uses_data=False)
+def criteria_all_met(record, data, context):
+    """Judged over the area's whole subtree on the event's date."""
+    from casework.areas.criteria import evaluate_area
+
+    result = evaluate_area(record.org_unit, context.effective_date)
+    if result.all_met:
+        return True
+    return _("Not every criterion is met on %(date)s: %(codes)s.",
+             date=context.effective_date.strftime("%d/%m/%Y"),
+             codes=", ".join(c.code for c in result.criteria if not c.met))

@@ -1,12 +1,32 @@
-"""Rules of the recognition request workflow (``workflows/recognition.yaml``)."""
+"""Rules and effects of the recognition request workflow (``workflows/recognition.yaml``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.audit.models import AuditEntry
+from casework.extensions import db
 from casework.recognition.schemas import CRITERIA
-from casework.workflow.registry import rule
+from casework.workflow.registry import effect, rule
+
+# The step of the chain each role acts at; one person may act at only one step of a request.
+STEP_OF_ROLE = {
+    "police": "preparation",
+    "inspector": "inspection",
+    "steering_committee": "endorsement",
+    "city_authority": "approval",
+}
+STEP_LABELS = {
+    "preparation": _l("preparation"),
+    "inspection": _l("inspection"),
+    "endorsement": _l("endorsement"),
+    "approval": _l("approval"),
+}
 
 
 def _not_met(judgements: dict) -> list[str]:
@@ -29,3 +49,181 @@ def verdicts_all_met(record, data, context):
         return _("All 8 criteria must be met to pass the inspection; not met: %(codes)s. "
                  "Return the request instead.", codes=", ".join(failing))
     return True
+
+
+# --- separation of duties ---------------------------------------------------------------------
+
+
+def acting_role(context) -> str | None:
+    """The role the actor acts in for the transition being judged."""
+    transition = context.transition
+    if transition is None:
+        return None
+    return next((r for r in transition.roles if r in context.roles), None)
+
+
+@rule("separate_duties", _l("one person acts at only one step of a request"), uses_data=False)
+def separate_duties(record, data, context):
+    """Separation of duties: whoever acted at one step may not act at another."""
+    actor_id = getattr(context.actor, "id", None)
+    if getattr(record, "id", None) is None or actor_id is None:
+        return True
+    step = STEP_OF_ROLE.get(acting_role(context))
+    earlier = set(db.session.scalars(
+        sa.select(AuditEntry.role).distinct().where(
+            AuditEntry.record_type == record.__record_type__,
+            AuditEntry.record_id == record.id,
+            AuditEntry.actor_id == actor_id,
+        )
+    ))
+    other = sorted({STEP_OF_ROLE.get(r) for r in earlier} - {step, None})
+    if other:
+        return _("You already acted on this request at the %(step)s step; one person may act "
+                 "at only one step, so a colleague must do this.",
+                 step=", ".join(str(STEP_LABELS[s]) for s in other))
+    return True
+
+
+# --- the area and its criteria ----------------------------------------------------------------
+
+
+def _criteria(record, context):
+    """The computed criteria of the request's area on the event's date (once per event)."""
+    from casework.areas.criteria import evaluate_area
+
+    found = context.extra.get("criteria")
+    if found is None:
+        found = evaluate_area(record.org_unit, context.effective_date)
+        context.extra["criteria"] = found
+    return found
+
+
+@rule("computed_criteria_not_broken", _l("no criterion is broken by the recorded data"),
+      uses_data=False)
+def computed_criteria_not_broken(record, data, context):
+    result = _criteria(record, context)
+    broken = result.codes_with("not_met")
+    if broken:
+        return _("The recorded data show criteria not met on %(date)s: %(codes)s. Resolve "
+                 "them before submitting.", date=context.effective_date.strftime("%d/%m/%Y"),
+                 codes=", ".join(broken))
+    return True
+
+
+@rule("area_awaits_recognition", _l("the area is less complex, awaiting recognition"),
+      uses_data=False)
+def area_awaits_recognition(record, data, context):
+    area = getattr(record, "area", None)
+    if area is None:
+        return _("The request has no area record to recognise.")
+    if area.state != "less_complex":
+        from casework.workflow.engine import state_label
+
+        return _("The area is “%(state)s”; only a less complex area can be recognised.",
+                 state=state_label(area))
+    return True
+
+
+def snapshot_hash(snapshot: dict) -> str:
+    """SHA-256 of the snapshot's canonical JSON (sorted keys, compact, UTF-8)."""
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@effect("freeze_criteria_snapshot",
+        _l("freezes the computed criteria and their SHA-256 in the dossier"))
+def freeze_criteria_snapshot(record, data, context):
+    result = _criteria(record, context)
+    snapshot = result.as_dict()
+    digest = snapshot_hash(snapshot)
+    record.self_assessment = data.get("self_assessment")
+    record.snapshot = snapshot
+    record.snapshot_sha256 = digest
+    record.submitted_on = context.effective_date
+    derived = getattr(context, "derived", None)
+    if isinstance(derived, dict):  # recorded in the audit entry too
+        derived["snapshot_sha256"] = digest
+
+
+@effect("store_evaluation", _l("keeps the inspection verdicts in the dossier"))
+def store_evaluation(record, data, context):
+    record.verdicts = data.get("verdicts")
+    record.inspection_date = data.get("inspection_date")
+    record.minutes_no = data.get("minutes_no")
+
+
+@effect("store_endorsement", _l("keeps the steering committee's meeting date"))
+def store_endorsement(record, data, context):
+    record.meeting_date = data.get("meeting_date")
+
+
+@effect("store_decision", _l("keeps the city's decision in the dossier"))
+def store_decision(record, data, context):
+    record.decision_no = data.get("decision_no")
+    record.decision_date = data.get("decision_date")
+
+
+@effect("recognize_area", _l("recognises the area as drug-free (its `recognize` event)"))
+def recognize_area(record, data, context):
+    """The approval fires the area's ``recognize`` in the same transaction.
+
+    It fires once the approval itself is logged (an after-log callback): firing inside the
+    effect would flush the half-moved request and bump its version twice. The approval stays
+    the cause of the area's event, which its ``via_recognition_approval`` rule requires.
+    """
+    from casework.workflow import engine
+
+    def fire_recognize(entry):
+        token = engine._running.set(context)
+        try:
+            engine.fire(record.area, "recognize", context.actor,
+                        data={"decision_no": data["decision_no"],
+                              "decision_date": data["decision_date"].isoformat()},
+                        effective_at=context.effective_at)
+        finally:
+            engine._running.reset(token)
+
+    context.after_log.append(fire_recognize)
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def _unfiled(record, checksums: list[str]) -> set[str]:
+    from casework.recognition.models import RecognitionAttachment
+
+    if not checksums or getattr(record, "id", None) is None:
+        return set()
+    return set(db.session.scalars(
+        sa.select(RecognitionAttachment.sha256).where(
+            RecognitionAttachment.request_id == record.id,
+            RecognitionAttachment.sha256.in_(checksums),
+            RecognitionAttachment.event.is_(None),
+        )
+    ))
+
+
+@rule("attachments_on_request", _l("the files named are attached to this request"))
+def attachments_on_request(record, data, context):
+    checksums = data.get("attachments") or []
+    missing = [c for c in checksums if c not in _unfiled(record, checksums)]
+    if missing:
+        return _("These files are not attached to this request, or were filed with an "
+                 "earlier step: %(files)s.", files=", ".join(c[:12] for c in missing))
+    return True
+
+
+@effect("file_attachments", _l("files the named attachments with this step"))
+def file_attachments(record, data, context):
+    from casework.recognition.models import RecognitionAttachment
+
+    checksums = data.get("attachments") or []
+    if not checksums:
+        return
+    db.session.execute(
+        sa.update(RecognitionAttachment)
+        .where(RecognitionAttachment.request_id == record.id,
+               RecognitionAttachment.sha256.in_(checksums))
+        .values(event=context.event)
+        .execution_options(synchronize_session="fetch")
+    )

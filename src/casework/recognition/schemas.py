@@ -24,6 +24,12 @@ def _all_criteria(value: dict) -> None:
                                      codes=", ".join(missing))))
 
 
+def _attachments_field() -> fields.List:
+    """The SHA-256 checksums of the files filed with the step (uploaded beforehand)."""
+    return fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$")),
+                       allow_none=True)
+
+
 def _criteria_field() -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=validate.OneOf(CRITERIA)),
@@ -38,6 +44,7 @@ class SelfAssessmentSchema(Schema):
     """`submit`: the police's own judgement of each criterion, C1 to C8."""
 
     self_assessment = _criteria_field()
+    attachments = _attachments_field()
 
 
 @data_schema("recognition_evaluation")
@@ -48,3 +55,4 @@ class EvaluationSchema(Schema):
     minutes_no = fields.String(required=True, validate=[validate.Length(min=1, max=200),
                                                         no_control_characters])
     verdicts = _criteria_field()
+    attachments = _attachments_field()

@@ -1,0 +1,318 @@
+"""JSON API of areas, their facts, criteria and hotspots (INTERFACES.md, "Areas")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from casework.areas import services
+from casework.areas.criteria import evaluate_area
+from casework.areas.models import UNASSESSED, Area, AreaFact, Hotspot
+from casework.areas.schemas import (
+    AreaListSchema,
+    AreaQuerySchema,
+    AreaSchema,
+    CriteriaQuerySchema,
+    CriteriaSchema,
+    FactCloseSchema,
+    FactInputSchema,
+    FactListSchema,
+    FactQuerySchema,
+    FactSchema,
+    RecordHistorySchema,
+    TransitionInputSchema,
+)
+from casework.audit import services as audit
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
+from casework.errors import NotFound
+from casework.extensions import db
+from casework.orgunits.models import OrgUnit
+from casework.workflow import engine
+
+blp = Blueprint("areas_api", __name__, url_prefix="/api/v1",
+                description="Areas, their facts and criteria, and hotspots")
+
+# The columns each kind of fact shows (beyond its kind, area and who recorded it).
+FACT_FIELDS = {
+    "dealer": ("description", "found_date", "resolved_date", "note"),
+    "use_venue": ("description", "found_date", "resolved_date", "note"),
+    "ring": ("description", "found_date", "resolved_date", "note"),
+    "offender": ("description", "resident_since", "found_date", "resolved_date", "note"),
+    "drug_plants": ("description", "plant_count", "plant_area_m2", "found_date",
+                    "resolved_date", "note"),
+    "household_tally": ("households_total", "households_signed", "as_of", "note"),
+    "hotline_board": ("present", "verified_on", "note"),
+    "prevention_model": ("name", "decision_no", "started_on", "ended_on", "note"),
+    "awareness_activity": ("activity_type", "activity_date", "minutes", "audience", "note"),
+    "hotspot": ("name", "address", "found_date"),
+}
+# Free text that may name a person: never shown to readers without personal access.
+PERSONAL_TEXT = ("description", "note")
+
+
+def may_see_personal(scope: Scope, unit: OrgUnit) -> bool:
+    return scope.covers(unit.path, PERSONAL_READ_ROLES)
+
+
+def options_json(options) -> list[dict]:
+    return [{"event": o.name, "label": str(o.label), "reason_required": o.reason_required}
+            for o in options]
+
+
+def area_events(unit: OrgUnit, area: Area | None, user) -> list:
+    """What ``user`` may do to the area now; for a unit without a record, from the start."""
+    if area is None:
+        area = Area(org_unit=unit, state=UNASSESSED,
+                    workflow_version=engine.get_catalog().get("area").version)
+    return engine.available_events(area, user)
+
+
+def describe_area(unit: OrgUnit, area: Area | None, user, open_request_id=None) -> dict:
+    if area is not None:
+        state, version, wf_version = area.state, area.version, area.workflow_version
+        label = engine.state_label(area)
+        due, due_label = area.due_date, _due_label(area)
+    else:
+        definition = engine.get_catalog().get("area")
+        state, version, wf_version = UNASSESSED, 0, definition.version
+        label = engine.state_label(definition, UNASSESSED)
+        due = due_label = None
+    return {
+        "code": unit.code, "name": unit.name, "kind": unit.kind, "kind_label": unit.kind_label,
+        "parent_code": unit.parent.code if unit.parent else None,
+        "state": state, "state_label": label, "version": version, "workflow_version": wf_version,
+        "due_date": due, "due_label": due_label,
+        "available_events": options_json(area_events(unit, area, user)),
+        "open_request_id": open_request_id,
+    }
+
+
+def _due_label(record) -> str | None:
+    definition = engine.definition_of(record)
+    found = definition.states.get(record.state)
+    if record.due_date is None or found is None or found.deadline is None:
+        return None
+    return str(found.deadline.label)
+
+
+def _open_request_id(area: Area | None):
+    if area is None:
+        return None
+    from casework.recognition.models import OPEN_STATES, RecognitionRequest
+
+    return db.session.scalar(sa.select(RecognitionRequest.id).where(
+        RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
+
+
+def describe_fact(fact, personal: bool, user=None) -> dict:
+    kind = fact.kind
+    values = {}
+    for name in FACT_FIELDS[kind]:
+        if name in PERSONAL_TEXT and not personal:
+            continue
+        value = getattr(fact, name)
+        values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    out = {
+        "id": fact.id, "kind": kind, "kind_label": str(services.FACT_KIND_LABELS[kind]),
+        "area_code": fact.org_unit.code, "fields_": values,
+        "recorded_by": fact.recorded_by.username if fact.recorded_by else None,
+        "url": f"/areas/{fact.org_unit.code}/facts/{fact.id}",
+    }
+    if isinstance(fact, Hotspot):
+        out.update(state=fact.state, state_label=engine.state_label(fact), version=fact.version,
+                   recorded_at=fact.created_at, url=f"/hotspots/{fact.id}")
+    else:
+        out.update(recorded_at=fact.recorded_at,
+                   closed_by=fact.closed_by.username if fact.closed_by else None,
+                   closed_at=fact.closed_at)
+    return out
+
+
+def history_json(record, personal: bool) -> dict:
+    entries = audit.history_of(record) if record is not None else []
+    items = []
+    for e in entries:
+        items.append({"seq": e.seq, "event": e.event, "from_state": e.from_state,
+                      "to_state": e.to_state, "actor_name": e.actor_name, "role": e.role,
+                      "recorded_at": e.recorded_at, "effective_at": e.effective_at,
+                      "reason": e.reason if personal else None,
+                      "data": e.data if personal else {}, "hash": e.hash})
+    return {"items": items}
+
+
+# --- areas ------------------------------------------------------------------------------------
+
+
+@blp.route("/areas")
+@blp.arguments(AreaQuerySchema, location="query")
+@blp.response(200, AreaListSchema)
+def list_areas(args):
+    """Areas in the caller's scope, optionally the children of one area, or in one state."""
+    scope = current_scope()
+    stmt = (scoped(sa.select(OrgUnit, Area), OrgUnit.id, scope)
+            .outerjoin(Area, Area.org_unit_id == OrgUnit.id))
+    if "parent_code" in args:
+        parent = get_scoped_orgunit(args["parent_code"], scope)
+        stmt = stmt.where(OrgUnit.parent_id == parent.id)
+    if "state" in args:
+        state = sa.func.coalesce(Area.state, UNASSESSED)
+        stmt = stmt.where(state == args["state"])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    page, per_page = args["page"], args["per_page"]
+    rows = db.session.execute(
+        stmt.order_by(OrgUnit.path).offset((page - 1) * per_page).limit(per_page)).all()
+    user = current_user._get_current_object()
+    return {"items": [describe_area(unit, area, user) for unit, area in rows], "total": total}
+
+
+@blp.route("/areas/<code>")
+@blp.response(200, AreaSchema)
+def get_area(code):
+    """An area: its state, version and what the caller may do to it now."""
+    unit = get_scoped_orgunit(code, current_scope())
+    area = services.area_of(unit)
+    return describe_area(unit, area, current_user._get_current_object(),
+                         _open_request_id(area))
+
+
+@blp.route("/areas/<code>/transitions", methods=["POST"])
+@blp.arguments(TransitionInputSchema)
+@blp.response(200, AreaSchema)
+def area_transition(body, code):
+    """Fire an event of the area workflow (``version`` 0 for an area never acted on)."""
+    unit = get_scoped_orgunit(code, current_scope())
+    user = current_user._get_current_object()
+    area = services.fire_area_event(unit, body["event"], user, data=body["data"],
+                                    reason=body.get("reason"),
+                                    effective_at=body.get("effective_at"),
+                                    version=body["version"])
+    db.session.commit()
+    return describe_area(unit, area, user, _open_request_id(area))
+
+
+@blp.route("/areas/<code>/history")
+@blp.response(200, RecordHistorySchema)
+def area_history(code):
+    """The area's audit entries, oldest first."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    return history_json(services.area_of(unit), may_see_personal(scope, unit))
+
+
+@blp.route("/areas/<code>/criteria")
+@blp.arguments(CriteriaQuerySchema, location="query")
+@blp.response(200, CriteriaSchema)
+def area_criteria(args, code):
+    """The 8 criteria over the area's subtree on ``as_of`` (default today), with evidence.
+
+    Readers without access to personal records see counts, never names.
+    """
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    result = evaluate_area(unit, args.get("as_of"))
+    return result.as_dict(personal=may_see_personal(scope, unit))
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+@blp.route("/areas/<code>/facts", methods=["POST"])
+@blp.arguments(FactInputSchema)
+@blp.response(201, FactSchema)
+def create_fact(body, code):
+    """Record a fact: ``{"kind", ...}`` with the fields of its kind (WORKFLOWS.md §4)."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    fact = services.record_fact(unit, current_user._get_current_object(), body, scope)
+    db.session.commit()
+    return describe_fact(fact, personal=True)
+
+
+@blp.route("/areas/<code>/facts")
+@blp.arguments(FactQuerySchema, location="query")
+@blp.response(200, FactListSchema)
+def list_facts(args, code):
+    """Facts of the area and of every area below it, newest first."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    facts = services.facts_of(unit, args.get("kind"), open_only=args.get("open", False))
+    personal = may_see_personal(scope, unit)
+    return {"items": [describe_fact(f, personal) for f in facts], "total": len(facts)}
+
+
+def _scoped_fact(code: str, fact_id: int, scope: Scope) -> AreaFact:
+    unit = get_scoped_orgunit(code, scope)
+    fact = db.session.get(AreaFact, fact_id)
+    if fact is None or not fact.org_unit.path.startswith(unit.path) \
+            or not scope.covers(fact.org_unit.path):
+        raise NotFound()
+    return fact
+
+
+@blp.route("/areas/<code>/facts/<int:fact_id>")
+@blp.response(200, FactSchema)
+def get_fact(code, fact_id):
+    scope = current_scope()
+    fact = _scoped_fact(code, fact_id, scope)
+    return describe_fact(fact, may_see_personal(scope, fact.org_unit))
+
+
+@blp.route("/areas/<code>/facts/<int:fact_id>", methods=["PATCH"])
+@blp.arguments(FactCloseSchema)
+@blp.response(200, FactSchema)
+def close_fact(body, code, fact_id):
+    """Resolve an incident (``resolved_date``) or end a prevention model (``ended_on``)."""
+    scope = current_scope()
+    fact = _scoped_fact(code, fact_id, scope)
+    services.close_fact(fact, current_user._get_current_object(), body, scope)
+    db.session.commit()
+    return describe_fact(fact, personal=True)
+
+
+# --- hotspots ---------------------------------------------------------------------------------
+
+
+def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
+    hotspot = db.session.scalar(scoped(sa.select(Hotspot).where(Hotspot.id == hotspot_id),
+                                       Hotspot.org_unit_id, scope))
+    if hotspot is None:
+        raise NotFound()
+    return hotspot
+
+
+def describe_hotspot(hotspot: Hotspot, personal: bool, user) -> dict:
+    out = describe_fact(hotspot, personal)
+    out["available_events"] = options_json(engine.available_events(hotspot, user))
+    return out
+
+
+@blp.route("/hotspots/<int:hotspot_id>")
+@blp.response(200, FactSchema)
+def get_hotspot(hotspot_id):
+    scope = current_scope()
+    hotspot = scoped_hotspot(hotspot_id, scope)
+    return describe_fact(hotspot, may_see_personal(scope, hotspot.org_unit))
+
+
+@blp.route("/hotspots/<int:hotspot_id>/transitions", methods=["POST"])
+@blp.arguments(TransitionInputSchema)
+@blp.response(200, FactSchema)
+def hotspot_transition(body, hotspot_id):
+    """Fire an event of the hotspot workflow (watch, eliminate, reemerge)."""
+    scope = current_scope()
+    hotspot = scoped_hotspot(hotspot_id, scope)
+    services.fire_hotspot_event(hotspot, body["event"], current_user._get_current_object(),
+                                data=body["data"], reason=body.get("reason"),
+                                effective_at=body.get("effective_at"), version=body["version"])
+    db.session.commit()
+    return describe_fact(hotspot, personal=True)
+
+
+@blp.route("/hotspots/<int:hotspot_id>/history")
+@blp.response(200, RecordHistorySchema)
+def hotspot_history(hotspot_id):
+    scope = current_scope()
+    hotspot = scoped_hotspot(hotspot_id, scope)
+    return history_json(hotspot, may_see_personal(scope, hotspot.org_unit))

@@ -1,0 +1,531 @@
+"""The 8 criteria of a drug-free area (WORKFLOWS.md §4), computed live and explained.
+
+``evaluate_subtree(root, as_of)`` judges every area of a subtree at once, on a given day: a few
+queries for the whole subtree (one per source of data, each grouped by org unit), then each
+area collects the findings of its own subtree. Each criterion of an area is
+
+- ``not_met`` when a record breaks it (listed as evidence, each linking to its record),
+- ``needs_attestation`` when the data cannot show it either way (say, no household tally was
+  ever recorded for a residential group): an inspector attests it during the evaluation,
+- ``met`` otherwise; records that support it (the tallies, the working models) are listed too.
+
+"As of" a day means: facts dated up to that day, and workflow records (hotspots, persons) in
+the state their audit log shows at the end of that day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from casework.areas.models import AreaFact, Hotspot
+from casework.audit.models import AuditEntry
+from casework.extensions import db
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
+from casework.workflow.catalog import UnknownWorkflow, get_catalog
+from casework.workflow.deadlines import LOCAL_TZ, add_months, due_date_for, local_date
+
+CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
+
+CRITERION_LABELS = {
+    "C1": _l("No drug hotspot, retail seller or place organising drug use"),
+    "C2": _l("No drug offender resident for 3 months or more; no drug gang or ring active"),
+    "C3": _l("Every addict has a management record and, if present, a rehab measure; every "
+             "post-rehab person is managed"),
+    "C4": _l("Every methadone patient treated for over 12 months uses no other drug"),
+    "C5": _l("Every illegal drug user present has a management record"),
+    "C6": _l("Every household signed the commitment; every residential group or village "
+             "shows the hotline board"),
+    "C7": _l("At least one drug-prevention model is working"),
+    "C8": _l("No drug-plant cultivation"),
+}
+
+STATUS_LABELS = {
+    "met": _l("Met"),
+    "not_met": _l("Not met"),
+    "needs_attestation": _l("Needs attestation"),
+}
+
+MET, NOT_MET, NEEDS_ATTESTATION = "met", "not_met", "needs_attestation"
+
+# Which incident kinds break which criterion.
+INCIDENT_CRITERION = {"dealer": "C1", "use_venue": "C1", "offender": "C2", "ring": "C2",
+                      "drug_plants": "C8"}
+# An offender breaks C2 once resident this many months.
+OFFENDER_MONTHS = 3
+# A managed user or post-rehab person is checked at home every month (Decree 105 Art 47).
+CHECK_MONTHS = 1
+# C4 looks at patients treated longer than this, and at tests within this many months.
+METHADONE_MONTHS = 12
+
+PERSON_STATES = ("positive", "addict", "relapsed", "managed_user", "post_rehab", "methadone")
+
+
+def criterion_label(code: str) -> str:
+    return str(CRITERION_LABELS.get(code, code))
+
+
+def _show(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """One record that breaks (or supports) a criterion, and where to see it."""
+
+    kind: str  # hotspot | incident | person | household_tally | hotline_board | ... | area
+    id: int | None
+    label: str  # what the record is (a hotspot's name, a person's name, an area's name)
+    detail: str  # why it counts, in the user's language
+    url: str
+    area_code: str
+    area_name: str
+    date: date | None = None
+    personal: bool = False  # names a person: never shown to viewers
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "label": self.label, "detail": self.detail,
+                "url": self.url, "area_code": self.area_code, "area_name": self.area_name,
+                "date": self.date.isoformat() if self.date else None,
+                "personal": self.personal}
+
+    def redacted(self) -> Evidence:
+        """The item as a viewer may see it: no name, no link to a personal record."""
+        if not self.personal:
+            return self
+        return Evidence(kind=self.kind, id=None, label=_("A person"), detail="", url="",
+                        area_code=self.area_code, area_name=self.area_name, date=None,
+                        personal=True)
+
+
+@dataclass
+class CriterionResult:
+    code: str
+    status: str
+    evidence: list[Evidence] = field(default_factory=list)  # records that break it / gaps
+    support: list[Evidence] = field(default_factory=list)  # records that show it is met
+
+    @property
+    def label(self) -> str:
+        return criterion_label(self.code)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def met(self) -> bool:
+        return self.status == MET
+
+    def as_dict(self, personal: bool = True) -> dict:
+        evidence = self.evidence if personal else [e.redacted() for e in self.evidence]
+        support = self.support if personal else [e.redacted() for e in self.support]
+        return {"code": self.code, "label": self.label, "status": self.status,
+                "status_label": self.status_label, "count": len(self.evidence),
+                "evidence": [e.as_dict() for e in evidence],
+                "support": [e.as_dict() for e in support]}
+
+
+@dataclass
+class AreaCriteria:
+    """The 8 criteria of one area on one day."""
+
+    unit_id: int
+    code: str
+    name: str
+    kind: str
+    as_of: date
+    criteria: list[CriterionResult]
+
+    @property
+    def all_met(self) -> bool:
+        return all(c.met for c in self.criteria)
+
+    @property
+    def met_count(self) -> int:
+        return sum(c.met for c in self.criteria)
+
+    def status_of(self, code: str) -> str:
+        return self.by_code[code].status
+
+    @property
+    def by_code(self) -> dict[str, CriterionResult]:
+        return {c.code: c for c in self.criteria}
+
+    def codes_with(self, status: str) -> list[str]:
+        return [c.code for c in self.criteria if c.status == status]
+
+    def as_dict(self, personal: bool = True) -> dict:
+        return {"area_code": self.code, "as_of": self.as_of.isoformat(),
+                "all_met": self.all_met, "met_count": self.met_count,
+                "criteria": [c.as_dict(personal) for c in self.criteria]}
+
+
+# --- what the queries find --------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    id: int
+    code: str
+    name: str
+    kind: str
+    path: str
+
+
+@dataclass
+class _Finding:
+    path: str  # the org unit it belongs to
+    severity: str  # "breaks" | "missing" | "supports" | "ended"
+    evidence: Evidence
+
+
+def _day_end(as_of: date) -> datetime:
+    """The first moment after ``as_of`` in Vietnam: events before it count."""
+    return datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+
+
+def _last_entry_seq(record_type: str, id_column, cutoff: datetime, changes_only: bool):
+    entry = aliased(AuditEntry)
+    conditions = [entry.record_type == record_type, entry.record_id == id_column,
+                  entry.effective_at < cutoff]
+    if changes_only:
+        conditions.append(sa.or_(entry.from_state.is_(None), entry.from_state != entry.to_state))
+    return sa.select(sa.func.max(entry.seq)).where(*conditions).scalar_subquery()
+
+
+def _area_url(code: str) -> str:
+    return f"/areas/{code}"
+
+
+class _Collector:
+    def __init__(self, units: dict[int, _Unit]):
+        self.units = units
+        self.findings: dict[str, list[_Finding]] = defaultdict(list)
+
+    def add(self, code: str, unit_id: int, severity: str, evidence: Evidence) -> None:
+        self.findings[code].append(_Finding(self.units[unit_id].path, severity, evidence))
+
+    def evidence(self, unit_id: int, **values) -> Evidence:
+        unit = self.units[unit_id]
+        return Evidence(area_code=unit.code, area_name=unit.name, **values)
+
+
+def _hotspots(c: _Collector, root_path: str, as_of: date) -> None:
+    """C1: hotspots found by ``as_of`` and not eliminated at its end."""
+    cutoff = _day_end(as_of)
+    state = aliased(AuditEntry)
+    rows = db.session.execute(
+        sa.select(Hotspot.id, Hotspot.name, Hotspot.org_unit_id, Hotspot.found_date,
+                  state.to_state)
+        .join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id)
+        .join(state, sa.and_(state.record_type == Hotspot.__record_type__,
+                             state.record_id == Hotspot.id,
+                             state.seq == _last_entry_seq(Hotspot.__record_type__, Hotspot.id,
+                                                          cutoff, changes_only=False)))
+        .where(subtree_clause(OrgUnit.path, root_path), Hotspot.found_date <= as_of,
+               state.to_state != "eliminated")
+    ).all()
+    for hotspot_id, name, unit_id, found, to_state in rows:
+        c.add("C1", unit_id, "breaks", c.evidence(
+            unit_id, kind="hotspot", id=hotspot_id, label=name,
+            detail=_("Hotspot not eliminated (%(state)s), found %(date)s.",
+                     state=_state_label("hotspot", to_state), date=_show(found)),
+            url=f"/hotspots/{hotspot_id}", date=found))
+
+
+def _incidents(c: _Collector, root_path: str, as_of: date) -> None:
+    """C1, C2, C8: incidents open at the end of ``as_of``."""
+    rows = db.session.scalars(
+        sa.select(AreaFact)
+        .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+        .where(subtree_clause(OrgUnit.path, root_path),
+               AreaFact.kind.in_(tuple(INCIDENT_CRITERION)),
+               AreaFact.found_date <= as_of,
+               sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > as_of))
+    ).all()
+    for fact in rows:
+        if fact.kind == "offender":
+            since = fact.resident_since
+            if add_months(since, OFFENDER_MONTHS) > as_of:
+                continue  # resident for less than 3 months
+            detail = _("Drug offender resident since %(date)s (3 months or more).",
+                       date=_show(since))
+        else:
+            detail = _("%(kind)s, found %(date)s, not resolved.", kind=fact.kind_label,
+                       date=_show(fact.found_date))
+        c.add(INCIDENT_CRITERION[fact.kind], fact.org_unit_id, "breaks", c.evidence(
+            fact.org_unit_id, kind="incident", id=fact.id,
+            label=fact.description or fact.kind_label, detail=detail,
+            url=f"/areas/{c.units[fact.org_unit_id].code}/facts/{fact.id}",
+            date=fact.found_date, personal=fact.kind == "offender"))
+
+
+def _persons(c: _Collector, root_path: str, as_of: date) -> None:
+    """C3, C4, C5 from each person's state at the end of ``as_of`` (the audit log)."""
+    cutoff = _day_end(as_of)
+    entered = aliased(AuditEntry)
+    last_check = (
+        sa.select(sa.func.max(ResidenceCheck.check_date))
+        .where(ResidenceCheck.person_id == Person.id, ResidenceCheck.check_date <= as_of)
+        .scalar_subquery()
+    )
+    methadone_start = (
+        sa.select(sa.func.max(RehabEpisode.start_date))
+        .where(RehabEpisode.person_id == Person.id, RehabEpisode.kind == "methadone",
+               RehabEpisode.start_date <= as_of)
+        .scalar_subquery()
+    )
+    other_drug = (
+        sa.select(sa.func.max(DrugTest.test_date))
+        .where(DrugTest.person_id == Person.id, DrugTest.non_opioid_positive.is_(True),
+               DrugTest.test_date <= as_of,
+               DrugTest.test_date > add_months(as_of, -METHADONE_MONTHS))
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Person.id, Person.full_name, Person.org_unit_id, entered.to_state,
+                  entered.effective_at, entered.data, entered.workflow_version,
+                  last_check, methadone_start, other_drug)
+        .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .join(entered, sa.and_(entered.record_type == Person.__record_type__,
+                               entered.record_id == Person.id,
+                               entered.seq == _last_entry_seq(Person.__record_type__,
+                                                              Person.id, cutoff, True)))
+        .where(subtree_clause(OrgUnit.path, root_path), entered.to_state.in_(PERSON_STATES))
+    ).all()
+    for (person_id, name, unit_id, state, entered_at, data, version, checked, started,
+         other) in rows:
+        ev = _PersonEvidence(c, person_id, name, unit_id, state)
+        entered_on = local_date(entered_at)
+        if state in ("positive", "addict", "relapsed"):
+            due = _due(state, version, entered_at, data or {})
+            if due is not None and due < as_of:
+                detail = _("%(state)s since %(since)s; the deadline was %(due)s.",
+                           state=_state_label("person", state), since=_show(entered_on),
+                           due=_show(due))
+                c.add("C3", unit_id, "breaks", ev.make(detail, due))
+                if state == "positive":
+                    c.add("C5", unit_id, "breaks", ev.make(detail, due))
+        elif state in ("managed_user", "post_rehab"):
+            last = checked if checked is not None and checked >= entered_on else None
+            since = last or entered_on
+            if add_months(since, CHECK_MONTHS) < as_of:
+                if last is None:
+                    detail = _("%(state)s since %(since)s; never checked at home since.",
+                               state=_state_label("person", state), since=_show(entered_on))
+                else:
+                    detail = _("%(state)s; last checked at home on %(date)s.",
+                               state=_state_label("person", state), date=_show(last))
+                c.add("C5" if state == "managed_user" else "C3", unit_id, "breaks",
+                      ev.make(detail, since))
+        elif state == "methadone":
+            start = started or _data_date(data, "start_date") or entered_on
+            if add_months(start, METHADONE_MONTHS) < as_of and other is not None:
+                detail = _("On methadone since %(start)s; positive for another drug on "
+                           "%(date)s.", start=_show(start), date=_show(other))
+                c.add("C4", unit_id, "breaks", ev.make(detail, other))
+
+
+class _PersonEvidence:
+    def __init__(self, c: _Collector, person_id, name, unit_id, state):
+        self.c, self.person_id, self.name, self.unit_id = c, person_id, name, unit_id
+
+    def make(self, detail: str, day: date | None) -> Evidence:
+        return self.c.evidence(self.unit_id, kind="person", id=self.person_id, label=self.name,
+                               detail=detail, url=f"/persons/{self.person_id}", date=day,
+                               personal=True)
+
+
+def _data_date(data: dict | None, key: str) -> date | None:
+    value = (data or {}).get(key)
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _due(state: str, version: int, entered_at: datetime, data: dict) -> date | None:
+    try:
+        definition = get_catalog().get("person", version)
+    except UnknownWorkflow:
+        return None
+    return due_date_for(definition, state, entered_at, data)
+
+
+def _state_label(workflow: str, state: str) -> str:
+    try:
+        definition = get_catalog().get(workflow)
+    except UnknownWorkflow:
+        return state
+    found = definition.states.get(state)
+    return str(found.label) if found else state
+
+
+def _households(c: _Collector, root_path: str, as_of: date) -> None:
+    """C6: the latest household tally and hotline board of every residential group/village."""
+    rows = db.session.scalars(
+        sa.select(AreaFact)
+        .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+        .where(subtree_clause(OrgUnit.path, root_path),
+               sa.or_(sa.and_(AreaFact.kind == "household_tally", AreaFact.as_of <= as_of),
+                      sa.and_(AreaFact.kind == "hotline_board",
+                              AreaFact.verified_on <= as_of)))
+        .order_by(AreaFact.id)
+    ).all()
+    latest: dict[tuple[int, str], AreaFact] = {}
+    for fact in rows:
+        key = (fact.org_unit_id, fact.kind)
+        day = fact.as_of if fact.kind == "household_tally" else fact.verified_on
+        held = latest.get(key)
+        if held is None or day >= (held.as_of if fact.kind == "household_tally"
+                                   else held.verified_on):
+            latest[key] = fact
+    for unit in c.units.values():
+        if unit.kind not in LEAF_KINDS:
+            continue
+        tally = latest.get((unit.id, "household_tally"))
+        board = latest.get((unit.id, "hotline_board"))
+        url = f"/areas/{unit.code}/facts/"
+        if tally is None:
+            c.add("C6", unit.id, "missing", c.evidence(
+                unit.id, kind="area", id=None, label=unit.name,
+                detail=_("No household tally recorded."), url=_area_url(unit.code)))
+        elif tally.households_signed < tally.households_total:
+            c.add("C6", unit.id, "breaks", c.evidence(
+                unit.id, kind="household_tally", id=tally.id, label=unit.name,
+                detail=_("%(signed)d of %(total)d households signed (as of %(date)s).",
+                         signed=tally.households_signed, total=tally.households_total,
+                         date=_show(tally.as_of)),
+                url=url + str(tally.id), date=tally.as_of))
+        else:
+            c.add("C6", unit.id, "supports", c.evidence(
+                unit.id, kind="household_tally", id=tally.id, label=unit.name,
+                detail=_("All %(total)d households signed (as of %(date)s).",
+                         total=tally.households_total, date=_show(tally.as_of)),
+                url=url + str(tally.id), date=tally.as_of))
+        if board is None:
+            c.add("C6", unit.id, "missing", c.evidence(
+                unit.id, kind="area", id=None, label=unit.name,
+                detail=_("No hotline board recorded."), url=_area_url(unit.code)))
+        elif not board.present:
+            c.add("C6", unit.id, "breaks", c.evidence(
+                unit.id, kind="hotline_board", id=board.id, label=unit.name,
+                detail=_("No hotline board (checked %(date)s).", date=_show(board.verified_on)),
+                url=url + str(board.id), date=board.verified_on))
+        else:
+            c.add("C6", unit.id, "supports", c.evidence(
+                unit.id, kind="hotline_board", id=board.id, label=unit.name,
+                detail=_("Hotline board in place (checked %(date)s).",
+                         date=_show(board.verified_on)),
+                url=url + str(board.id), date=board.verified_on))
+
+
+def _models(c: _Collector, root_path: str, ancestor_ids: list[int], as_of: date) -> None:
+    """C7: prevention models of the subtree and of the units above it."""
+    rows = db.session.scalars(
+        sa.select(AreaFact)
+        .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+        .where(AreaFact.kind == "prevention_model", AreaFact.started_on <= as_of,
+               sa.or_(subtree_clause(OrgUnit.path, root_path),
+                      OrgUnit.id.in_(ancestor_ids)))
+    ).all()
+    for fact in rows:
+        if fact.org_unit_id not in c.units:
+            c.units[fact.org_unit_id] = _Unit(fact.org_unit_id, fact.org_unit.code,
+                                              fact.org_unit.name, fact.org_unit.kind,
+                                              fact.org_unit.path)
+        working = fact.ended_on is None or fact.ended_on > as_of
+        if working:
+            detail = _("Working since %(date)s.", date=_show(fact.started_on))
+        else:
+            detail = _("Ended on %(date)s.", date=_show(fact.ended_on))
+        c.add("C7", fact.org_unit_id, "supports" if working else "ended", c.evidence(
+            fact.org_unit_id, kind="prevention_model", id=fact.id, label=fact.name,
+            detail=detail, url=f"/areas/{fact.org_unit.code}/facts/{fact.id}",
+            date=fact.started_on))
+
+
+# --- judging ----------------------------------------------------------------------------------
+
+
+def _judge(code: str, unit: _Unit, findings: list[_Finding]) -> CriterionResult:
+    mine = [f for f in findings if f.path.startswith(unit.path)]
+    breaks = [f.evidence for f in mine if f.severity == "breaks"]
+    missing = [f.evidence for f in mine if f.severity == "missing"]
+    support = [f.evidence for f in mine if f.severity == "supports"]
+    if code == "C7":
+        # A working model of the area, of a unit below it or of a unit above it counts.
+        support = [f.evidence for f in findings if f.severity == "supports"
+                   and (f.path.startswith(unit.path) or unit.path.startswith(f.path))]
+        if support:
+            return CriterionResult(code, MET, support=support)
+        ended = [f.evidence for f in mine if f.severity == "ended"]
+        if ended:
+            return CriterionResult(code, NOT_MET, evidence=ended)
+        return CriterionResult(code, NEEDS_ATTESTATION, evidence=[Evidence(
+            kind="area", id=None, label=unit.name, url=_area_url(unit.code),
+            area_code=unit.code, area_name=unit.name,
+            detail=_("No drug-prevention model recorded."))])
+    if code == "C6" and unit.kind not in LEAF_KINDS and not (breaks or missing or support):
+        return CriterionResult(code, NEEDS_ATTESTATION, evidence=[Evidence(
+            kind="area", id=None, label=unit.name, url=_area_url(unit.code),
+            area_code=unit.code, area_name=unit.name,
+            detail=_("No residential group or village below this area."))])
+    if breaks:
+        return CriterionResult(code, NOT_MET, evidence=breaks + missing, support=support)
+    if missing:
+        return CriterionResult(code, NEEDS_ATTESTATION, evidence=missing, support=support)
+    return CriterionResult(code, MET, support=support)
+
+
+def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, AreaCriteria]:
+    """The criteria of every area in ``root``'s subtree on ``as_of`` (default: today).
+
+    A fixed number of queries whatever the size of the subtree. Keys are org-unit ids.
+    """
+    as_of = as_of or today()
+    units = {
+        row.id: _Unit(row.id, row.code, row.name, row.kind, row.path)
+        for row in db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.path)
+            .where(subtree_clause(OrgUnit.path, root.path))
+        )
+    }
+    in_tree = dict(units)
+    c = _Collector(units)
+    _hotspots(c, root.path, as_of)
+    _incidents(c, root.path, as_of)
+    _persons(c, root.path, as_of)
+    _households(c, root.path, as_of)
+    _models(c, root.path, root.ancestor_ids[:-1], as_of)
+    results = {}
+    for unit in in_tree.values():
+        judged = [_judge(code, unit, c.findings.get(code, [])) for code in CRITERIA]
+        results[unit.id] = AreaCriteria(unit.id, unit.code, unit.name, unit.kind, as_of,
+                                        judged)
+    return results
+
+
+def evaluate_area(unit: OrgUnit, as_of: date | None = None) -> AreaCriteria:
+    """The 8 criteria of one area (over its whole subtree) on ``as_of``."""
+    return evaluate_subtree(unit, as_of)[unit.id]
+
+
+def today() -> date:
+    """Today in Vietnam."""
+    from casework.db import utcnow
+
+    return local_date(utcnow())

@@ -1,0 +1,265 @@
+"""Marshmallow schemas of the area API: facts by kind, areas, criteria and transitions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from casework.areas.models import ACTIVITY_TYPES, ALL_FACT_KINDS
+from casework.workflow.data import no_control_characters
+
+
+def _text(max_len: int, required: bool = False) -> fields.String:
+    kwargs = {"required": required}
+    if not required:
+        kwargs["allow_none"] = True
+    return fields.String(validate=[validate.Length(min=1 if required else 0, max=max_len),
+                                   no_control_characters], **kwargs)
+
+
+def _count(required: bool = False, minimum: int = 0) -> fields.Integer:
+    kwargs = {"required": required}
+    if not required:
+        kwargs["allow_none"] = True
+    return fields.Integer(validate=validate.Range(min=minimum, max=1_000_000), **kwargs)
+
+
+def _date(required: bool = True) -> fields.Date:
+    return fields.Date(required=required, allow_none=not required)
+
+
+class _FactSchema(Schema):
+    """Fields every fact may carry."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(ALL_FACT_KINDS))
+    note = _text(2000)
+
+
+class HotspotFactSchema(_FactSchema):
+    name = _text(200, required=True)
+    address = _text(300)
+    found_date = _date()
+
+
+class IncidentSchema(_FactSchema):
+    description = _text(300, required=True)
+    found_date = _date()
+    resolved_date = _date(required=False)
+
+    @validates_schema
+    def _resolved_after_found(self, data, **kwargs):
+        resolved, found = data.get("resolved_date"), data.get("found_date")
+        if resolved and found and resolved < found:
+            raise ValidationError(str(_l("It cannot be resolved before it was found.")),
+                                  "resolved_date")
+
+
+class OffenderSchema(IncidentSchema):
+    resident_since = _date()
+
+
+class DrugPlantsSchema(IncidentSchema):
+    description = _text(300)
+    plant_count = _count()
+    plant_area_m2 = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1e9))
+
+
+class HouseholdTallySchema(_FactSchema):
+    households_total = _count(required=True, minimum=1)
+    households_signed = _count(required=True)
+    as_of = _date()
+
+    @validates_schema
+    def _signed_within_total(self, data, **kwargs):
+        total, signed = data.get("households_total"), data.get("households_signed")
+        if total is not None and signed is not None and signed > total:
+            raise ValidationError(
+                str(_l("%(signed)d households cannot have signed out of %(total)d.",
+                       signed=signed, total=total)),
+                "households_signed",
+            )
+
+
+class HotlineBoardSchema(_FactSchema):
+    present = fields.Boolean(required=True)
+    verified_on = _date()
+
+
+class PreventionModelSchema(_FactSchema):
+    name = _text(200, required=True)
+    decision_no = _text(60)
+    started_on = _date()
+    ended_on = _date(required=False)
+
+    @validates_schema
+    def _ended_after_started(self, data, **kwargs):
+        ended, started = data.get("ended_on"), data.get("started_on")
+        if ended and started and ended < started:
+            raise ValidationError(str(_l("A model cannot end before it started.")), "ended_on")
+
+
+class AwarenessActivitySchema(_FactSchema):
+    activity_type = fields.String(required=True, validate=validate.OneOf(ACTIVITY_TYPES))
+    activity_date = _date()
+    minutes = _count()
+    audience = _count()
+
+
+FACT_SCHEMAS: dict[str, type[Schema]] = {
+    "hotspot": HotspotFactSchema,
+    "dealer": IncidentSchema,
+    "use_venue": IncidentSchema,
+    "ring": IncidentSchema,
+    "offender": OffenderSchema,
+    "drug_plants": DrugPlantsSchema,
+    "household_tally": HouseholdTallySchema,
+    "hotline_board": HotlineBoardSchema,
+    "prevention_model": PreventionModelSchema,
+    "awareness_activity": AwarenessActivitySchema,
+}
+
+# The date field that must not lie in the future, per kind.
+FACT_DATE_FIELDS = ("found_date", "resolved_date", "resident_since", "as_of", "verified_on",
+                    "started_on", "ended_on", "activity_date")
+
+
+class FactInputSchema(Schema):
+    """``{"kind", ...}``: the other fields depend on the kind (WORKFLOWS.md §4)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    kind = fields.String(required=True, validate=validate.OneOf(ALL_FACT_KINDS))
+
+
+class FactCloseSchema(Schema):
+    """Close an incident (``resolved_date``) or end a prevention model (``ended_on``)."""
+
+    resolved_date = fields.Date()
+    ended_on = fields.Date()
+
+
+class FactQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(ALL_FACT_KINDS))
+    open = fields.Boolean()
+
+
+class FactSchema(Schema):
+    """A fact as the API shows it; fields that do not apply to its kind are left out."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    area_code = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+    state = fields.String(allow_none=True)
+    state_label = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    available_events = fields.List(fields.Nested(lambda: EventOptionSchema()))
+    recorded_by = fields.String(allow_none=True)
+    recorded_at = fields.DateTime(allow_none=True)
+    closed_by = fields.String(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    url = fields.String()
+
+
+class FactListSchema(Schema):
+    items = fields.List(fields.Nested(FactSchema))
+    total = fields.Integer()
+
+
+class AreaQuerySchema(Schema):
+    parent_code = fields.String()
+    state = fields.String()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class EventOptionSchema(Schema):
+    event = fields.String()
+    label = fields.String()
+    reason_required = fields.Boolean()
+
+
+class AreaSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    kind_label = fields.String()
+    parent_code = fields.String(allow_none=True)
+    state = fields.String()
+    state_label = fields.String()
+    version = fields.Integer()
+    workflow_version = fields.Integer(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    due_label = fields.String(allow_none=True)
+    available_events = fields.List(fields.Nested(EventOptionSchema))
+    open_request_id = fields.Integer(allow_none=True)
+
+
+class AreaListSchema(Schema):
+    items = fields.List(fields.Nested(AreaSchema))
+    total = fields.Integer()
+
+
+class TransitionInputSchema(Schema):
+    """``POST …/transitions``: the event, the version seen, and its data."""
+
+    event = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    version = fields.Integer(required=True, strict=True)
+    reason = fields.String(allow_none=True, validate=[validate.Length(max=4000),
+                                                      no_control_characters])
+    effective_at = fields.DateTime(allow_none=True)  # without a zone: Vietnam time
+    data = fields.Dict(load_default=dict)
+
+
+class RecordHistoryItemSchema(Schema):
+    seq = fields.Integer()
+    event = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    actor = fields.String(attribute="actor_name", allow_none=True)
+    role = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    effective_at = fields.DateTime()
+    reason = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+
+
+class RecordHistorySchema(Schema):
+    items = fields.List(fields.Nested(RecordHistoryItemSchema))
+
+
+class CriteriaQuerySchema(Schema):
+    as_of = fields.Date()
+
+
+class EvidenceSchema(Schema):
+    kind = fields.String()
+    id = fields.Integer(allow_none=True)
+    label = fields.String()
+    detail = fields.String()
+    url = fields.String()
+    area_code = fields.String()
+    area_name = fields.String()
+    date = fields.String(allow_none=True)
+    personal = fields.Boolean()
+
+
+class CriterionSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    count = fields.Integer()
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    support = fields.List(fields.Nested(EvidenceSchema))
+
+
+class CriteriaSchema(Schema):
+    area_code = fields.String()
+    as_of = fields.String()
+    all_met = fields.Boolean()
+    met_count = fields.Integer()
+    criteria = fields.List(fields.Nested(CriterionSchema))

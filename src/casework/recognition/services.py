@@ -1,0 +1,207 @@
+"""Verbs on recognition requests and their attachments. They flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from casework.areas import services as areas
+from casework.auth.scope import Scope
+from casework.errors import NotPermitted, RuleFailed, ValidationFailed
+from casework.extensions import db
+from casework.orgunits.models import OrgUnit
+from casework.recognition.models import OPEN_STATES, RecognitionAttachment, RecognitionRequest
+from casework.workflow import engine
+
+# Roles that take part in the chain: they may read a request and attach files to it.
+CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority"})
+# The role whose action a request in each state awaits.
+AWAITING_ROLE = {
+    "draft": "police",
+    "submitted": "inspector",
+    "evaluated": "steering_committee",
+    "endorsed": "city_authority",
+}
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    extensions: tuple[str, ...]
+    magic: bytes
+
+
+# The allow-list: recognised by their first bytes, and the name must agree.
+FILE_TYPES = (
+    FileType("application/pdf", (".pdf",), b"%PDF-"),
+    FileType("image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff"),
+    FileType("image/png", (".png",), b"\x89PNG\r\n\x1a\n"),
+)
+
+
+def open_request_for(area_id: int) -> RecognitionRequest | None:
+    return db.session.scalar(sa.select(RecognitionRequest).where(
+        RecognitionRequest.area_id == area_id, RecognitionRequest.state.in_(OPEN_STATES)))
+
+
+def open_request(unit: OrgUnit, actor, effective_at: datetime | None = None
+                 ) -> RecognitionRequest:
+    """Open a draft request for the area of ``unit``.
+
+    The area must be ``less_complex`` and have no other open request (RuleFailed otherwise).
+    The engine checks the actor's role (police) and scope.
+    """
+    Scope.for_user(actor).require_write(unit.path, ("police",))
+    area = areas.area_of(unit)
+    if area is None or area.state != "less_complex":
+        state = (engine.state_label(area) if area is not None
+                 else engine.state_label(engine.get_catalog().get("area"), "unassessed"))
+        message = _("Only a less complex area can ask for recognition; this area is "
+                    "“%(state)s”.", state=state)
+        raise RuleFailed(message, errors={"area_code": [message]}, rule="area_less_complex")
+    existing = open_request_for(area.id)
+    if existing is not None:
+        raise _already_open(existing)
+    request = RecognitionRequest(area=area, org_unit=unit,
+                                 created_by_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():
+            engine.open_record(request, actor, effective_at=effective_at)
+    except IntegrityError:  # another request was opened at the same moment
+        raise _already_open(open_request_for(area.id)) from None
+    return request
+
+
+def _already_open(existing: RecognitionRequest | None) -> RuleFailed:
+    if existing is None:
+        message = _("This area already has an open recognition request.")
+    else:
+        message = _("This area already has an open recognition request (no. %(id)d, "
+                    "“%(state)s”); finish or withdraw it first.", id=existing.id,
+                    state=engine.state_label(existing))
+    return RuleFailed(message, errors={"area_code": [message]}, rule="one_open_request")
+
+
+def fire_request_event(request: RecognitionRequest, event: str, actor, data: dict | None = None,
+                       reason: str | None = None, effective_at: datetime | None = None,
+                       version: int | None = None):
+    """Fire a step of the chain; ``approve`` also recognises the area, in this transaction."""
+    return engine.fire(request, event, actor, data=data, reason=reason,
+                       effective_at=effective_at, version=version)
+
+
+def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
+    """The requests among ``candidates`` on which ``user`` can act now."""
+    return [r for r in candidates if engine.available_events(r, user)]
+
+
+def awaiting_clause(scope: Scope):
+    """SQL condition: the request waits for a role the user holds over its area."""
+    from casework.orgunits.models import OrgUnit as Unit
+
+    parts = []
+    for state, role in AWAITING_ROLE.items():
+        if role in scope.roles:
+            visible = sa.select(Unit.id).where(scope.unit_clause(Unit.path, [role]))
+            parts.append(sa.and_(RecognitionRequest.state == state,
+                                 RecognitionRequest.org_unit_id.in_(visible)))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def max_attachment_bytes() -> int:
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def attachments_dir() -> Path:
+    return Path(current_app.config.get("ATTACHMENT_DIR")
+                or Path(current_app.instance_path) / "attachments")
+
+
+def attachment_path(sha256: str) -> Path:
+    return attachments_dir() / sha256
+
+
+def detect_type(head: bytes, filename: str) -> FileType:
+    """The allowed type of a file from its first bytes; its name must agree."""
+    found = next((t for t in FILE_TYPES if head.startswith(t.magic)), None)
+    allowed = ", ".join(e for t in FILE_TYPES for e in t.extensions)
+    if found is None:
+        raise ValidationFailed(
+            _("Only PDF, JPEG and PNG files may be attached; this file is none of them."),
+            errors={"file": [_("Allowed types: %(types)s.", types=allowed)]})
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in found.extensions:
+        raise ValidationFailed(
+            _("The file name does not match its content (%(type)s).", type=found.content_type),
+            errors={"file": [_("Allowed types: %(types)s.", types=allowed)]})
+    return found
+
+
+def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filename: str,
+                   scope: Scope, description: str | None = None) -> RecognitionAttachment:
+    """Store a file of the dossier under its SHA-256 and list it on the request.
+
+    Refused with a clear message when the request is closed, the file is empty, larger than
+    the limit, or not a PDF, JPEG or PNG (judged by its content).
+    """
+    scope.require_write(request.org_unit.path, CHAIN_ROLES)
+    if not request.is_open:
+        raise NotPermitted(_("The request is closed; no more files can be attached."))
+    limit = max_attachment_bytes()
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        raise ValidationFailed(
+            _("The file is larger than %(mb)s MB.", mb=_megabytes(limit)),
+            errors={"file": [_("At most %(mb)s MB.", mb=_megabytes(limit))]})
+    if not content:
+        raise ValidationFailed(_("The file is empty."), errors={"file": [_("The file is empty.")]})
+    kind = detect_type(content[:16], filename)
+    digest = hashlib.sha256(content).hexdigest()
+    if any(a.sha256 == digest for a in request.attachments):
+        raise ValidationFailed(_("This file is already attached to the request."),
+                               errors={"file": [_("Already attached.")]})
+    _store(digest, content)
+    attachment = RecognitionAttachment(
+        request=request, filename=Path(filename).name[:255], content_type=kind.content_type,
+        size=len(content), sha256=digest, uploaded_by_id=actor.id,
+        description=(description or "").strip()[:300] or None,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def _megabytes(n: int) -> str:
+    value = n / (1024 * 1024)
+    return f"{value:.0f}" if value >= 1 else f"{value:.2f}"
+
+
+def _store(digest: str, content: bytes) -> None:
+    """Write the file once, atomically; the same content always has the same name."""
+    target = attachment_path(digest)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
