@@ -11,6 +11,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from casework.web.fields import field_label, register_labels
+
 FIELD_LABELS = {
     "test_date": _l("Test date"),
     "sample": _l("Sample"),
@@ -44,6 +46,7 @@ FIELD_LABELS = {
     "to_area_code": _l("New area code"),
     "exit_reason": _l("Exit reason"),
     "exit_date": _l("Exit date"),
+    "post_rehab_months": _l("Post-rehab term (months)"),
 }
 
 CHOICE_LABELS = {
@@ -65,6 +68,9 @@ CHOICE_LABELS = {
 }
 
 
+register_labels(FIELD_LABELS, CHOICE_LABELS)
+
+
 @dataclass(frozen=True)
 class FormField:
     name: str
@@ -83,7 +89,7 @@ def form_fields(specs) -> list[FormField]:
         choices = tuple((c, str(CHOICE_LABELS.get(c, c))) for c in (spec.choices or ()))
         result.append(FormField(
             name=spec.name, type=spec.type, required=spec.required,
-            label=str(FIELD_LABELS.get(spec.name, spec.name.replace("_", " "))),
+            label=field_label(spec.name),
             choices=choices, min=spec.min, max=spec.max,
         ))
     return result

@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
+from casework.web.fields import field_label, field_value
 from casework.web.nav import nav_for_current_user
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -24,8 +25,12 @@ def init_templating(app) -> None:
         }
 
     app.jinja_env.filters["role_label"] = role_label
-    app.jinja_env.filters["date"] = lambda v: format_date(v, "short") if v else ""
-    app.jinja_env.filters["datetime"] = lambda v: format_datetime(v, "short") if v else ""
+    # Day/month/year, as dates are written in Vietnam (and readable in English).
+    app.jinja_env.filters["date"] = lambda v: format_date(v, "dd/MM/yyyy") if v else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda v: format_datetime(v, "HH:mm dd/MM/yyyy") if v else "")
+    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["field_value"] = field_value
 
     @app.after_request
     def vary_on_htmx(response):
