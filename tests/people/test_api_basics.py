@@ -130,3 +130,47 @@ def test_national_id_must_match_birth_year(team):
                                                             "national_id": "001095012345"})
     assert response.status_code == 422
     assert "1995" in response.get_json()["errors"]["national_id"][0]
+
+
+def test_bad_events_are_refused_with_their_code_and_nothing_saved(open_case, db):
+    """Issue 4's bad input: each refused in the user's language, and nothing saved."""
+    from casework.people.models import DrugTest, ManagementDecision
+    from tests.people.conftest import assessment, day, drug_test
+
+    case = open_case(days_ago=60)
+    version = case.body["version"]
+    entries = count(db, AuditEntry)
+
+    unknown = case.fire("health", "teleport", {}, expect=422)
+    assert unknown["code"] == "invalid_event"
+    assert unknown["message"] == "Thao tác “teleport” không có trong quy trình này."
+    wrong_state = case.fire("commune_chair", "decide_management",
+                            {"decision_no": "1/QĐ", "decision_date": day(1)}, expect=422)
+    assert wrong_state["code"] == "invalid_event"
+    born_later = case.fire("health", "record_test", drug_test(1, test_date="1985-01-01"),
+                           expect=422)
+    assert born_later["code"] == "rule_failed" and "ngày sinh" in born_later["message"]
+    future = case.fire("health", "record_test", drug_test(1), days_ago=-3, expect=422)
+    assert future["code"] == "validation_error" and "effective_at" in future["errors"]
+    assert count(db, DrugTest) == 0
+
+    case.fire("health", "record_test", drug_test(50), days_ago=50)
+    missing_no = case.fire("commune_chair", "decide_management", {"decision_date": day(45)},
+                           days_ago=45, expect=422)
+    assert missing_no["code"] == "validation_error" and "decision_no" in missing_no["errors"]
+    assert count(db, ManagementDecision) == 0
+
+    case.fire("police", "request_assessment", {"grounds": "Nghi nghiện"}, days_ago=40)
+    case.fire("health", "record_assessment", assessment(39), days_ago=39)
+    for months, code in ((13, "rule_failed"), (3, "rule_failed"), (40, "validation_error")):
+        outside = case.fire("social_affairs", "register_voluntary_rehab",
+                            {"setting": "community", "decision_no": "2/QĐ",
+                             "start_date": day(30), "planned_months": months},
+                            days_ago=30, expect=422)
+        assert outside["code"] == code, months
+    assert case.state == "addict"
+    stale = case.team["police"].post(f"/api/v1/persons/{case.id}/transitions", json={
+        "event": "exit", "version": version, "reason": "x",
+        "data": {"exit_reason": "moved_out", "exit_date": day(1)}})
+    assert stale.status_code == 409 and stale.get_json()["code"] == "stale_version"
+    assert count(db, AuditEntry) == entries + 3  # only the three accepted events

@@ -29,7 +29,7 @@ from casework.people.models import (
     RehabEpisode,
     ResidenceCheck,
 )
-from casework.workflow.deadlines import add_months
+from casework.workflow.deadlines import add_months, today_local
 from casework.workflow.registry import effect, rule
 
 
@@ -82,6 +82,20 @@ def guardian_consent_for_minor(record, data, context):
         return True
     return _("The person is under 18: a sample other than urine needs the consent of a "
              "parent or guardian.")
+
+
+@rule("test_date_plausible", _l("the test date lies between the birth date and today"))
+def test_date_plausible(record, data, context):
+    """A sample cannot be taken before the person was born, nor in the future."""
+    tested = data.get("test_date")
+    if tested is None:
+        return True
+    if tested < record.birth_date:
+        return _("The test date (%(test)s) is before the birth date (%(birth)s).",
+                 test=_show(tested), birth=_show(record.birth_date))
+    if tested > today_local():
+        return _("The test date may not be in the future.")
+    return True
 
 
 @rule("assessment_consistent",
