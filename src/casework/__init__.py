@@ -42,6 +42,7 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     logging.getLogger("casework").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
 
 
 def register_extensions(app: Flask) -> None:
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.orgunits.views import bp as orgunits_bp
     from casework.people.api import blp as persons_api
     from casework.people.views import bp as persons_bp
+    from casework.recognition.api import blp as recognition_api
     from casework.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
@@ -84,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orgunits_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(persons_bp)
-    for blp in (auth_api, orgunits_api, persons_api, areas_api):
+    for blp in (auth_api, orgunits_api, persons_api, areas_api, recognition_api):
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)
         api.register_blueprint(blp)

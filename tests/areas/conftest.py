@@ -129,6 +129,17 @@ def good_facts(fact):
 
 
 @pytest.fixture
+def ready_area(area_in, good_facts):
+    """ready_area("G11") → a less complex area that meets all 8 criteria."""
+
+    def make(code: str = "G11"):
+        good_facts(code)
+        return area_in(code, "less_complex", since=400)
+
+    return make
+
+
+@pytest.fixture
 def hotspot(db, tree, user):
     """hotspot("G11", found=100) → a hotspot opened by the police, in `detected`."""
 

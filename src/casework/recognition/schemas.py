@@ -56,3 +56,68 @@ class EvaluationSchema(Schema):
                                                         no_control_characters])
     verdicts = _criteria_field()
     attachments = _attachments_field()
+
+
+# --- the JSON API -----------------------------------------------------------------------------
+
+
+class RequestCreateSchema(Schema):
+    area_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class RequestQuerySchema(Schema):
+    state = fields.String()
+    area_code = fields.String()
+    awaiting_me = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    description = fields.String(allow_none=True)
+    event = fields.String(allow_none=True)
+    uploaded_by = fields.String(allow_none=True)
+    uploaded_at = fields.DateTime()
+    url = fields.String()
+
+
+class RequestEventSchema(Schema):
+    event = fields.String()
+    label = fields.String()
+    reason_required = fields.Boolean()
+
+
+class RecognitionRequestSchema(Schema):
+    id = fields.Integer()
+    area_code = fields.String()
+    area_name = fields.String()
+    area_state = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    version = fields.Integer()
+    workflow_version = fields.Integer()
+    awaiting_role = fields.String(allow_none=True)
+    available_events = fields.List(fields.Nested(RequestEventSchema))
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    self_assessment = fields.Dict(allow_none=True)
+    snapshot = fields.Dict(allow_none=True)
+    snapshot_sha256 = fields.String(allow_none=True)
+    submitted_on = fields.Date(allow_none=True)
+    verdicts = fields.Dict(allow_none=True)
+    inspection_date = fields.Date(allow_none=True)
+    minutes_no = fields.String(allow_none=True)
+    meeting_date = fields.Date(allow_none=True)
+    decision_no = fields.String(allow_none=True)
+    decision_date = fields.Date(allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+
+
+class RequestListSchema(Schema):
+    items = fields.List(fields.Nested(RecognitionRequestSchema))
+    total = fields.Integer()

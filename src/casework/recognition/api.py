@@ -1,0 +1,177 @@
+"""JSON API of recognition requests (INTERFACES.md, "Recognition requests")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import request as http_request
+from flask import send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from casework.areas.api import history_json, options_json
+from casework.areas.schemas import RecordHistorySchema, TransitionInputSchema
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
+from casework.errors import NotFound, ValidationFailed
+from casework.extensions import db
+from casework.orgunits.models import OrgUnit
+from casework.recognition import services
+from casework.recognition.models import RecognitionAttachment, RecognitionRequest
+from casework.recognition.schemas import (
+    AttachmentSchema,
+    RecognitionRequestSchema,
+    RequestCreateSchema,
+    RequestListSchema,
+    RequestQuerySchema,
+)
+from casework.workflow import engine
+
+blp = Blueprint("recognition_api", __name__, url_prefix="/api/v1/recognition-requests",
+                description="Recognition requests (hồ sơ đề nghị công nhận)")
+
+# Who may read a request: the dossier names persons, so never viewers.
+READ_ROLES = PERSONAL_READ_ROLES
+
+
+def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:
+    found = db.session.scalar(scoped(
+        sa.select(RecognitionRequest).where(RecognitionRequest.id == request_id),
+        RecognitionRequest.org_unit_id, scope, READ_ROLES))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def describe_attachment(a: RecognitionAttachment) -> dict:
+    return {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+            "sha256": a.sha256, "description": a.description, "event": a.event,
+            "uploaded_by": a.uploaded_by.username if a.uploaded_by else None,
+            "uploaded_at": a.uploaded_at,
+            "url": f"/recognition/{a.request_id}/files/{a.sha256}"}
+
+
+def describe_request(r: RecognitionRequest, user) -> dict:
+    return {
+        "id": r.id, "area_code": r.org_unit.code, "area_name": r.org_unit.name,
+        "area_state": r.area.state, "state": r.state, "state_label": engine.state_label(r),
+        "version": r.version, "workflow_version": r.workflow_version,
+        "awaiting_role": services.AWAITING_ROLE.get(r.state),
+        "available_events": options_json(engine.available_events(r, user)),
+        "created_by": r.created_by.username if r.created_by else None,
+        "created_at": r.created_at, "self_assessment": r.self_assessment,
+        "snapshot": r.snapshot, "snapshot_sha256": r.snapshot_sha256,
+        "submitted_on": r.submitted_on, "verdicts": r.verdicts,
+        "inspection_date": r.inspection_date, "minutes_no": r.minutes_no,
+        "meeting_date": r.meeting_date, "decision_no": r.decision_no,
+        "decision_date": r.decision_date,
+        "attachments": [describe_attachment(a) for a in r.attachments],
+    }
+
+
+def list_requests(scope: Scope, user, state=None, area_code=None, awaiting_me=False):
+    """Requests the user may read, newest first; ``awaiting_me``: those they can act on now."""
+    stmt = scoped(sa.select(RecognitionRequest), RecognitionRequest.org_unit_id, scope,
+                  READ_ROLES)
+    if state:
+        stmt = stmt.where(RecognitionRequest.state == state)
+    if area_code:
+        unit = get_scoped_orgunit(area_code, scope)
+        stmt = stmt.join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id).where(
+            sa.and_(OrgUnit.path >= unit.path, OrgUnit.path < unit.path[:-1] + "/"))
+    if awaiting_me:
+        stmt = stmt.where(services.awaiting_clause(scope))
+    found = list(db.session.scalars(stmt.order_by(RecognitionRequest.id.desc())))
+    if awaiting_me:
+        found = services.awaiting(user, scope, found)
+    return found
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(RequestCreateSchema)
+@blp.response(201, RecognitionRequestSchema)
+def create_request(body):
+    """Open a draft request for a less complex area without another open request."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(body["area_code"], scope)
+    user = current_user._get_current_object()
+    request = services.open_request(unit, user)
+    db.session.commit()
+    return describe_request(request, user)
+
+
+@blp.route("")
+@blp.arguments(RequestQuerySchema, location="query")
+@blp.response(200, RequestListSchema)
+def get_requests(args):
+    """Requests in the caller's scope; ``awaiting_me=true`` lists those waiting for them."""
+    scope = current_scope()
+    user = current_user._get_current_object()
+    found = list_requests(scope, user, args.get("state"), args.get("area_code"),
+                          args["awaiting_me"])
+    page, per_page = args["page"], args["per_page"]
+    shown = found[(page - 1) * per_page: page * per_page]
+    return {"items": [describe_request(r, user) for r in shown], "total": len(found)}
+
+
+@blp.route("/<int:request_id>")
+@blp.response(200, RecognitionRequestSchema)
+def get_request(request_id):
+    """The dossier: self-assessment, frozen criteria and hash, verdicts, decisions, files."""
+    user = current_user._get_current_object()
+    return describe_request(scoped_request(request_id, current_scope()), user)
+
+
+@blp.route("/<int:request_id>/transitions", methods=["POST"])
+@blp.arguments(TransitionInputSchema)
+@blp.response(200, RecognitionRequestSchema)
+def request_transition(body, request_id):
+    """Fire a step: submit, evaluate, endorse, approve, return, reject or withdraw."""
+    request = scoped_request(request_id, current_scope())
+    user = current_user._get_current_object()
+    services.fire_request_event(request, body["event"], user, data=body["data"],
+                                reason=body.get("reason"),
+                                effective_at=body.get("effective_at"),
+                                version=body["version"])
+    db.session.commit()
+    return describe_request(request, user)
+
+
+@blp.route("/<int:request_id>/history")
+@blp.response(200, RecordHistorySchema)
+def request_history(request_id):
+    return history_json(scoped_request(request_id, current_scope()), personal=True)
+
+
+@blp.route("/<int:request_id>/attachments", methods=["POST"])
+@blp.response(201, AttachmentSchema)
+def upload_attachment(request_id):
+    """Attach a file (multipart field ``file``): PDF, JPEG or PNG, up to the size limit.
+
+    Name its SHA-256 in the ``attachments`` of the step it belongs to.
+    """
+    scope = current_scope()
+    request = scoped_request(request_id, scope)
+    upload = http_request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(errors={"file": [_("Choose a file.")]})
+    attachment = services.add_attachment(request, current_user._get_current_object(),
+                                         upload.stream, upload.filename, scope,
+                                         http_request.form.get("description"))
+    db.session.commit()
+    return describe_attachment(attachment)
+
+
+def send_attachment(request: RecognitionRequest, sha256: str):
+    attachment = next((a for a in request.attachments if a.sha256 == sha256), None)
+    path = services.attachment_path(sha256) if attachment else None
+    if attachment is None or not path.exists():
+        raise NotFound()
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)
+
+
+@blp.route("/<int:request_id>/attachments/<sha256>")
+@blp.response(200, content_type="application/octet-stream")
+def download_attachment(request_id, sha256):
+    return send_attachment(scoped_request(request_id, current_scope()), sha256)
