@@ -137,6 +137,8 @@ def load_demo_persons(seed: int = 2024) -> int:
     groups = db.session.scalars(
         sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS)).order_by(OrgUnit.code)
     ).all()
+    # The demo officers work in Đoàn Kết: give them a good share of the cases.
+    home = [g for g in groups if g.code.startswith("LCH-DK-")]
     now = datetime.now(UTC)
     made = 0
     for state, count, started_days_ago in PLAN:
@@ -148,7 +150,7 @@ def load_demo_persons(seed: int = 2024) -> int:
             start = now - timedelta(days=started_days_ago + rng.randint(0, 5),
                                     hours=rng.randint(1, 9))
             birth = (start.date() - timedelta(days=365 * age + rng.randint(0, 300)))
-            unit = rng.choice(groups)
+            unit = rng.choice(home if rng.random() < 0.4 else groups)
             person = Person(full_name=name, name_folded=fold(name), birth_date=birth,
                             gender=gender, org_unit=unit, external_id=f"demo-{made:04d}",
                             residence_type="permanent",
