@@ -10,13 +10,12 @@ from casework.auth.scope import current_scope
 from casework.extensions import db
 from casework.people import services
 from casework.people.schemas import (
-    HistorySchema,
     PersonCreateSchema,
     PersonListSchema,
     PersonQuerySchema,
     PersonSchema,
-    TransitionRequestSchema,
 )
+from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("persons_api", __name__, url_prefix="/api/v1/persons",
                 description="Persons and their case workflow (hồ sơ người sử dụng ma túy)")

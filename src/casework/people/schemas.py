@@ -124,31 +124,3 @@ class PersonQuerySchema(Schema):
     overdue = fields.Boolean()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
-
-
-class TransitionRequestSchema(Schema):
-    event = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    version = fields.Integer(required=True, strict=True)
-    reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=2000))
-    effective_at = fields.AwareDateTime(load_default=None, allow_none=True,
-                                        default_timezone=LOCAL_TZ)
-    data = fields.Dict(load_default=dict)
-
-
-class HistoryEntrySchema(Schema):
-    seq = fields.Integer()
-    event = fields.String()
-    from_state = fields.String(allow_none=True)
-    to_state = fields.String()
-    actor = fields.String(attribute="actor_name", allow_none=True)
-    role = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
-    effective_at = fields.DateTime()
-    reason = fields.String(allow_none=True)
-    data = fields.Dict()
-    hash = fields.String()
-
-
-class HistorySchema(Schema):
-    items = fields.List(fields.Nested(HistoryEntrySchema))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from casework.workflow.data import no_control_characters
+from casework.workflow.deadlines import LOCAL_TZ
 from casework.workflow.definitions import ANY_OPEN, WorkflowDef
 
 
@@ -79,6 +81,40 @@ class WorkflowSchema(WorkflowSummarySchema):
     roles = fields.List(fields.String())
     rules = fields.List(fields.Nested(RuleSchema))
     effects = fields.List(fields.Nested(EffectSchema))
+
+
+class TransitionRequestSchema(Schema):
+    """``POST …/{id}/transitions`` of any workflow record: the event, the version the caller
+    read, and the event's data (judged by the event's own schema in the engine)."""
+
+    event = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    version = fields.Integer(required=True, strict=True)
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=[validate.Length(max=4000), no_control_characters])
+    effective_at = fields.AwareDateTime(
+        load_default=None, allow_none=True, default_timezone=LOCAL_TZ,
+        metadata={"description": "when it happened; without a zone: Vietnam time"})
+    data = fields.Dict(load_default=dict)
+
+
+class HistoryEntrySchema(Schema):
+    """One audit entry of a record's history."""
+
+    seq = fields.Integer()
+    event = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    actor = fields.String(attribute="actor_name", allow_none=True)
+    role = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    effective_at = fields.DateTime()
+    reason = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(HistoryEntrySchema))
 
 
 class WorkflowQuerySchema(Schema):
