@@ -70,20 +70,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from casework.areas.api import blp as areas_api
+    from casework.areas.views import bp as areas_bp
     from casework.auth.admin_views import bp as admin_bp
     from casework.auth.api import blp as auth_api
     from casework.auth.views import bp as auth_bp
     from casework.extensions import api, csrf
     from casework.orgunits.api import blp as orgunits_api
-    from casework.orgunits.views import bp as orgunits_bp
     from casework.people.api import blp as persons_api
     from casework.people.views import bp as persons_bp
     from casework.recognition.api import blp as recognition_api
+    from casework.recognition.views import bp as recognition_bp
     from casework.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(orgunits_bp)
+    app.register_blueprint(areas_bp)
+    app.register_blueprint(recognition_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(persons_bp)
     for blp in (auth_api, orgunits_api, persons_api, areas_api, recognition_api):

@@ -15,6 +15,8 @@ from casework.areas.schemas import (
     AreaSchema,
     CriteriaQuerySchema,
     CriteriaSchema,
+    DashboardQuerySchema,
+    DashboardSchema,
     FactCloseSchema,
     FactInputSchema,
     FactListSchema,
@@ -316,3 +318,21 @@ def hotspot_history(hotspot_id):
     scope = current_scope()
     hotspot = scoped_hotspot(hotspot_id, scope)
     return history_json(hotspot, may_see_personal(scope, hotspot.org_unit))
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+@blp.route("/dashboard")
+@blp.arguments(DashboardQuerySchema, location="query")
+@blp.response(200, DashboardSchema)
+def get_dashboard(args):
+    """The dashboard's counts for an org unit (default: the top of the caller's scope)."""
+    scope = current_scope()
+    if args.get("org_unit"):
+        root = get_scoped_orgunit(args["org_unit"], scope)
+    else:
+        root = services.default_root(services.scope_roots(scope))
+        if root is None:
+            raise NotFound()
+    return services.dashboard(root)

@@ -263,3 +263,23 @@ class CriteriaSchema(Schema):
     all_met = fields.Boolean()
     met_count = fields.Integer()
     criteria = fields.List(fields.Nested(CriterionSchema))
+
+
+class DashboardQuerySchema(Schema):
+    org_unit = fields.String()
+
+
+class DashboardSchema(Schema):
+    """The counts the dashboard page shows."""
+
+    org_unit = fields.String()
+    name = fields.String()
+    as_of = fields.Date()
+    state = fields.String()
+    leaves_total = fields.Integer()
+    leaves_all_met = fields.Integer()
+    leaves_by_state = fields.List(fields.Dict())
+    areas_by_state = fields.List(fields.Dict())
+    criteria = fields.List(fields.Dict())
+    requests_by_state = fields.List(fields.Dict())
+    units = fields.List(fields.Dict())

@@ -210,3 +210,118 @@ def fire_hotspot_event(hotspot: Hotspot, event: str, actor, data: dict | None = 
                        version: int | None = None):
     return engine.fire(hotspot, event, actor, data=data, reason=reason,
                        effective_at=effective_at, version=version)
+
+
+# --- reading many areas at once ---------------------------------------------------------------
+
+
+def scope_roots(scope: Scope) -> list[OrgUnit]:
+    """The top units of a scope: visible units whose parent is not visible."""
+    parent = sa.orm.aliased(OrgUnit)
+    visible_parent = sa.select(parent.id).where(
+        parent.id == OrgUnit.parent_id, scope.unit_clause(parent.path)).exists()
+    return list(db.session.scalars(
+        sa.select(OrgUnit).where(scope.unit_clause(OrgUnit.path), ~visible_parent)
+        .order_by(OrgUnit.path)))
+
+
+def default_root(roots: list[OrgUnit]) -> OrgUnit | None:
+    """The unit a dashboard opens on: a city of the scope (a province shows its first)."""
+    for root in roots:
+        if root.kind == "city":
+            return root
+    for root in roots:
+        if root.kind == "province":
+            city = db.session.scalar(sa.select(OrgUnit).where(
+                OrgUnit.parent_id == root.id, OrgUnit.kind == "city").order_by(OrgUnit.name))
+            if city is not None:
+                return city
+    return roots[0] if roots else None
+
+
+def subtree_units(root: OrgUnit) -> list[OrgUnit]:
+    return list(db.session.scalars(
+        sa.select(OrgUnit).where(subtree_clause(OrgUnit.path, root.path))
+        .order_by(OrgUnit.depth, OrgUnit.name)))
+
+
+def states_of(units: list[OrgUnit]) -> dict[int, str]:
+    """The area state of each unit (``unassessed`` without a record), in one query."""
+    ids = [u.id for u in units]
+    found = dict(db.session.execute(
+        sa.select(Area.org_unit_id, Area.state).where(Area.org_unit_id.in_(ids))).all())
+    return {i: found.get(i, UNASSESSED) for i in ids}
+
+
+def open_requests_of(units: list[OrgUnit]) -> dict[int, object]:
+    """The open recognition request of each unit that has one, in one query."""
+    from casework.recognition.models import OPEN_STATES, RecognitionRequest
+
+    ids = [u.id for u in units]
+    rows = db.session.scalars(sa.select(RecognitionRequest).where(
+        RecognitionRequest.org_unit_id.in_(ids), RecognitionRequest.state.in_(OPEN_STATES)))
+    return {r.org_unit_id: r for r in rows}
+
+
+AREA_STATES = ("unassessed", "complex", "less_complex", "drug_free", "maintained")
+REQUEST_STATES = ("draft", "submitted", "evaluated", "endorsed", "approved", "rejected",
+                  "withdrawn")
+
+
+def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
+    """The counts of the city dashboard for ``root``'s subtree, in a fixed number of queries.
+
+    Areas by state (residential groups and villages, and all areas), how many groups and
+    villages meet 8/8, pass counts per criterion, and requests at each step.
+    """
+    from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
+    from casework.recognition.models import RecognitionRequest
+
+    definition = engine.get_catalog().get("area")
+    units = subtree_units(root)
+    states = states_of(units)
+    results = evaluate_subtree(root, as_of)
+    leaves = [u for u in units if u.kind in LEAF_KINDS]
+
+    def by_state(group):
+        total = len(group)
+        counts = dict.fromkeys(AREA_STATES, 0)
+        for u in group:
+            counts[states[u.id]] = counts.get(states[u.id], 0) + 1
+        return [{"state": s, "label": engine.state_label(definition, s), "count": counts[s],
+                 "percent": round(100 * counts[s] / total, 1) if total else 0.0}
+                for s in AREA_STATES]
+
+    request_counts = dict(db.session.execute(
+        sa.select(RecognitionRequest.state, sa.func.count())
+        .join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id)
+        .where(subtree_clause(OrgUnit.path, root.path))
+        .group_by(RecognitionRequest.state)).all())
+    recognition = engine.get_catalog().get("recognition")
+    children = [u for u in units if u.parent_id == root.id]
+    child_rows = []
+    for child in children:
+        below = [u for u in leaves if u.path.startswith(child.path)]
+        child_rows.append({
+            "code": child.code, "name": child.name, "kind": child.kind,
+            "state": states[child.id],
+            "state_label": engine.state_label(definition, states[child.id]),
+            "leaves_total": len(below),
+            "leaves_all_met": sum(results[u.id].all_met for u in below),
+            "leaves_drug_free": sum(states[u.id] in ("drug_free", "maintained") for u in below),
+        })
+    return {
+        "org_unit": root.code, "name": root.name,
+        "as_of": results[root.id].as_of,
+        "state": states[root.id],
+        "leaves_total": len(leaves),
+        "leaves_all_met": sum(results[u.id].all_met for u in leaves),
+        "leaves_by_state": by_state(leaves),
+        "areas_by_state": by_state(units),
+        "criteria": [{"code": code, "label": criterion_label(code),
+                      "met": sum(results[u.id].by_code[code].met for u in leaves),
+                      "total": len(leaves)} for code in CRITERIA],
+        "requests_by_state": [{"state": s, "label": engine.state_label(recognition, s),
+                               "count": request_counts.get(s, 0)} for s in REQUEST_STATES],
+        "units": child_rows,
+    }

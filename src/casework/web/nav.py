@@ -25,7 +25,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("web.home", _l("Overview")),
     NavItem("web.my_work", _l("My work"), PERSONAL_READ_ROLES),
     NavItem("persons.index", _l("Persons"), PERSONAL_READ_ROLES),
-    NavItem("orgunits.index", _l("Areas")),
+    NavItem("areas.index", _l("Areas")),
+    NavItem("areas.dashboard", _l("Dashboard")),
+    NavItem("recognition.inbox", _l("Approvals"),
+            frozenset({"inspector", "steering_committee", "city_authority"})),
     NavItem("workflows.index", _l("Workflows")),
     NavItem("admin.users", _l("Users"), frozenset({"admin"})),
 ]

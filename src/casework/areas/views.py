@@ -1,0 +1,293 @@
+"""Pages of areas: the tree, an area with its criteria and facts, hotspots, the dashboard.
+
+Each view loads through the scope, checks access, calls one service and renders. A refused
+form answers with the page again, the form's values and the reason, and the error's status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from casework.areas import services, work  # noqa: F401  (work registers its sources)
+from casework.areas.api import area_events, may_see_personal, scoped_hotspot
+from casework.areas.criteria import CRITERIA, evaluate_subtree
+from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
+from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
+from casework.audit.services import history_of
+from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
+from casework.errors import CaseworkError, NotFound
+from casework.extensions import db
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.workflow import engine
+
+bp = Blueprint("areas", __name__)
+
+# How many facts the area page lists (newest first).
+FACTS_SHOWN = 40
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _as_of() -> date | None:
+    value = request.args.get("as_of")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# --- the tree ---------------------------------------------------------------------------------
+
+
+@bp.route("/areas/")
+@login_required
+def index():
+    """From the top of the caller's scope down to residential groups, coloured by state."""
+    scope = current_scope()
+    trees = []
+    for root in services.scope_roots(scope):
+        units = services.subtree_units(root)
+        states = services.states_of(units)
+        results = evaluate_subtree(root)
+        requests = services.open_requests_of(units)
+        children: dict[int | None, list[OrgUnit]] = {}
+        for unit in units:
+            children.setdefault(unit.parent_id, []).append(unit)
+        trees.append({"root": root, "children": children, "states": states,
+                      "results": results, "requests": requests,
+                      "counts": _counts(units, states, results)})
+    return render_template("areas/index.html", trees=trees, leaf_kinds=LEAF_KINDS,
+                           state_label=_state_label)
+
+
+def _counts(units, states, results) -> dict[int, dict]:
+    """Per unit: how many groups/villages below it are in each state, and meet 8/8."""
+    counts: dict[int, dict] = {}
+    leaves = [u for u in units if u.kind in LEAF_KINDS]
+    for unit in units:
+        below = [leaf for leaf in leaves if leaf.path.startswith(unit.path)]
+        by_state: dict[str, int] = {}
+        for leaf in below:
+            by_state[states[leaf.id]] = by_state.get(states[leaf.id], 0) + 1
+        counts[unit.id] = {"leaves": len(below), "by_state": by_state,
+                           "all_met": sum(results[leaf.id].all_met for leaf in below)}
+    return counts
+
+
+def _state_label(state: str) -> str:
+    return engine.state_label(engine.get_catalog().get("area"), state)
+
+
+# --- one area ---------------------------------------------------------------------------------
+
+
+def _area_page(code: str, form_error: dict | None = None, status: int = 200):
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    user = _user()
+    area = services.area_of(unit)
+    as_of = _as_of()
+    results = evaluate_subtree(unit, as_of)
+    criteria = results[unit.id]
+    personal = may_see_personal(scope, unit)
+    events = area_events(unit, area, user)
+    by_name = {o.name: o for o in events}
+    breached = []
+    if area is not None and area.state in ("drug_free", "maintained"):
+        breached = criteria.codes_with("not_met")
+    children = sorted((u for u in _children(unit)), key=lambda u: u.name)
+    child_states = services.states_of(children)
+    ancestors = db.session.scalars(
+        scoped(sa.select(OrgUnit).where(OrgUnit.id.in_(unit.ancestor_ids[:-1])), OrgUnit.id,
+               scope).order_by(OrgUnit.depth)).all()
+    open_request = services.open_requests_of([unit]).get(unit.id)
+    facts = services.facts_of(unit)
+    may_record = scope.covers(unit.path, services.FACT_ROLES)
+    may_request = (area is not None and area.state == "less_complex" and open_request is None
+                   and scope.covers(unit.path, ("police",)))
+    context = {
+        "unit": unit, "area": area, "ancestors": ancestors,
+        "state": area.state if area else services.UNASSESSED,
+        "state_label": engine.state_label(area) if area else _state_label("unassessed"),
+        "events": [o for o in events if o.name != "recomplicate"],
+        "event_fields": {o.name: form_fields(o.fields) for o in events},
+        "recomplicate": by_name.get("recomplicate"),
+        "breached": breached, "criteria": criteria, "personal": personal,
+        "as_of": as_of, "children": children, "child_states": child_states,
+        "child_results": results, "open_request": open_request, "may_request": may_request,
+        "facts": facts[:FACTS_SHOWN], "facts_total": len(facts),
+        "fact_kinds": fact_kinds_for(unit) if may_record else [],
+        "fact_fields": fact_fields, "fact_kind_labels": FACT_KIND_LABELS,
+        "entries": history_of(area) if area is not None else [],
+        "form_error": form_error or {}, "criteria_codes": CRITERIA,
+        "shown_keys": [f"event-{o.name}" for o in events] + [f"fact-{k}" for k in (
+            fact_kinds_for(unit) if may_record else [])] + ["request"],
+    }
+    return render_template("areas/show.html", **context), status
+
+
+def _children(unit: OrgUnit) -> list[OrgUnit]:
+    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id)))
+
+
+@bp.route("/areas/<code>")
+@login_required
+def show(code):
+    """State, the 8 criteria with their evidence, facts, history and the open request."""
+    return _area_page(code)
+
+
+def _refused(exc: CaseworkError, key: str) -> dict:
+    db.session.rollback()
+    return {"key": key, "message": str(exc.message), "errors": exc.errors,
+            "values": request.form}
+
+
+@bp.route("/areas/<code>/events/<event>", methods=["POST"])
+@login_required
+def fire_event(code, event):
+    """Fire an area event from its form (version 0 while the area has no record)."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    options = {o.name: o for o in area_events(unit, services.area_of(unit), _user())}
+    option = options.get(event)
+    specs = option.fields if option is not None else ()
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.fire_area_event(unit, event, _user(), data=data_from_form(specs, request.form),
+                                 reason=request.form.get("reason") or None,
+                                 effective_at=effective_at_from_form(
+                                     request.form.get("effective_at")),
+                                 version=version)
+    except CaseworkError as exc:
+        return _area_page(code, _refused(exc, f"event-{event}"), exc.status)
+    db.session.commit()
+    return redirect(url_for("areas.show", code=code))
+
+
+@bp.route("/areas/<code>/facts", methods=["POST"])
+@login_required
+def record_fact(code):
+    """Record a fact of the kind the form names."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    kind = request.form.get("kind", "")
+    if kind not in FACT_KIND_LABELS:
+        abort(400)
+    try:
+        services.record_fact(unit, _user(), fact_payload(kind, request.form), scope)
+    except CaseworkError as exc:
+        return _area_page(code, _refused(exc, f"fact-{kind}"), exc.status)
+    db.session.commit()
+    return redirect(url_for("areas.show", code=code) + "#criteria")
+
+
+def _scoped_fact(code: str, fact_id: int):
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    fact = db.session.get(AreaFact, fact_id)
+    if fact is None or not fact.org_unit.path.startswith(unit.path):
+        raise NotFound()
+    return scope, fact
+
+
+@bp.route("/areas/<code>/facts/<int:fact_id>")
+@login_required
+def fact(code, fact_id, form_error=None, status=200):
+    scope, found = _scoped_fact(code, fact_id)
+    return render_template(
+        "areas/fact.html", fact=found, fields=fact_fields(found.kind),
+        personal=may_see_personal(scope, found.org_unit),
+        may_close=found.closable and scope.covers(found.org_unit.path, services.FACT_ROLES),
+        form_error=form_error or {}), status
+
+
+@bp.route("/areas/<code>/facts/<int:fact_id>/close", methods=["POST"])
+@login_required
+def close_fact(code, fact_id):
+    """Resolve an incident or end a prevention model."""
+    scope, found = _scoped_fact(code, fact_id)
+    name = "resolved_date" if found.is_incident else "ended_on"
+    try:
+        day = date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        day = None
+    try:
+        services.close_fact(found, _user(), {name: day}, scope)
+    except CaseworkError as exc:
+        return fact(code, fact_id, _refused(exc, "close"), exc.status)
+    db.session.commit()
+    return redirect(url_for("areas.fact", code=code, fact_id=fact_id))
+
+
+# --- hotspots ---------------------------------------------------------------------------------
+
+
+def _hotspot_page(hotspot_id: int, form_error=None, status=200):
+    scope = current_scope()
+    hotspot = scoped_hotspot(hotspot_id, scope)
+    events = engine.available_events(hotspot, _user())
+    return render_template(
+        "areas/hotspot.html", hotspot=hotspot, state_label=engine.state_label(hotspot),
+        events=events, event_fields={o.name: form_fields(o.fields) for o in events},
+        entries=history_of(hotspot), personal=may_see_personal(scope, hotspot.org_unit),
+        form_error=form_error or {}), status
+
+
+@bp.route("/hotspots/<int:hotspot_id>")
+@login_required
+def hotspot(hotspot_id):
+    return _hotspot_page(hotspot_id)
+
+
+@bp.route("/hotspots/<int:hotspot_id>/events/<event>", methods=["POST"])
+@login_required
+def hotspot_event(hotspot_id, event):
+    hotspot: Hotspot = scoped_hotspot(hotspot_id, current_scope())
+    option = next((o for o in engine.available_events(hotspot, _user()) if o.name == event),
+                  None)
+    specs = option.fields if option is not None else ()
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.fire_hotspot_event(hotspot, event, _user(),
+                                    data=data_from_form(specs, request.form),
+                                    reason=request.form.get("reason") or None,
+                                    effective_at=effective_at_from_form(
+                                        request.form.get("effective_at")),
+                                    version=version)
+    except CaseworkError as exc:
+        return _hotspot_page(hotspot_id, _refused(exc, f"event-{event}"), exc.status)
+    db.session.commit()
+    return redirect(url_for("areas.hotspot", hotspot_id=hotspot_id))
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    """Areas by state, groups and villages meeting 8/8, criteria passed, requests by step."""
+    scope = current_scope()
+    roots = services.scope_roots(scope)
+    code = request.args.get("org_unit")
+    root = get_scoped_orgunit(code, scope) if code else services.default_root(roots)
+    if root is None:
+        return render_template("areas/dashboard.html", board=None, roots=[])
+    return render_template("areas/dashboard.html", board=services.dashboard(root),
+                           roots=roots, root=root)

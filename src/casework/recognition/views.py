@@ -1,0 +1,184 @@
+"""Pages of recognition requests: the list, the approvals inbox and one request's dossier."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from casework.areas.criteria import CRITERIA, criterion_label, evaluate_area
+from casework.audit.services import history_of
+from casework.auth.scope import current_scope, get_scoped_orgunit
+from casework.errors import CaseworkError, ValidationFailed
+from casework.extensions import db
+from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.recognition import services
+from casework.recognition.api import list_requests, scoped_request, send_attachment
+from casework.recognition.rules import STEP_LABELS, STEP_OF_ROLE
+from casework.workflow import engine
+
+bp = Blueprint("recognition", __name__, url_prefix="/recognition")
+
+# The steps of the chain, in order, as the request page draws them.
+CHAIN = ("draft", "submitted", "evaluated", "endorsed", "approved")
+# Events whose data holds the 8 criteria, judged in a table of checkboxes.
+JUDGED = {"submit": "self_assessment", "evaluate": "verdicts"}
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Every request in the caller's area, optionally in one state or for one area."""
+    scope = current_scope()
+    state = request.args.get("state") or None
+    area_code = request.args.get("area_code") or None
+    found = list_requests(scope, _user(), state, area_code)
+    definition = engine.get_catalog().get("recognition")
+    return render_template("recognition/index.html", requests=found, state=state,
+                           area_code=area_code, states=list(definition.states),
+                           state_label=lambda s: engine.state_label(definition, s),
+                           inbox=False)
+
+
+@bp.route("/inbox")
+@login_required
+def inbox():
+    """The approvals inbox: the requests waiting for the caller's step."""
+    scope = current_scope()
+    found = list_requests(scope, _user(), awaiting_me=True)
+    definition = engine.get_catalog().get("recognition")
+    return render_template("recognition/index.html", requests=found, state=None,
+                           area_code=None, states=list(definition.states),
+                           state_label=lambda s: engine.state_label(definition, s),
+                           inbox=True)
+
+
+@bp.route("/new", methods=["POST"])
+@login_required
+def create():
+    """Open a draft request for an area (the area page's button)."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(request.form.get("area_code", ""), scope)
+    try:
+        opened = services.open_request(unit, _user())
+    except CaseworkError as exc:
+        db.session.rollback()
+        from casework.areas.views import _area_page
+
+        return _area_page(unit.code, {"key": "request", "message": str(exc.message),
+                                      "errors": {}, "values": {}}, exc.status)
+    db.session.commit()
+    return redirect(url_for("recognition.show", request_id=opened.id))
+
+
+def _page(request_id: int, form_error: dict | None = None, status: int = 200):
+    scope = current_scope()
+    found = scoped_request(request_id, scope)
+    user = _user()
+    events = engine.available_events(found, user)
+    computed = None
+    if any(o.name == "submit" for o in events) or found.state == "draft":
+        computed = evaluate_area(found.org_unit)
+    actors = {}
+    for entry in history_of(found):
+        if entry.role in STEP_OF_ROLE and entry.actor_name:
+            actors.setdefault(STEP_OF_ROLE[entry.role], entry.actor_name)
+    return render_template(
+        "recognition/show.html", req=found, state_label=engine.state_label(found),
+        area_state_label=engine.state_label(found.area), events=events,
+        event_fields={o.name: form_fields(o.fields) for o in events if o.fields},
+        judged=JUDGED, computed=computed, criteria_codes=CRITERIA,
+        criterion_label=criterion_label, chain=CHAIN, entries=history_of(found),
+        awaiting=services.AWAITING_ROLE.get(found.state), actors=actors,
+        step_labels=STEP_LABELS, form_error=form_error or {},
+        shown_keys=[f"event-{o.name}" for o in events] + ["upload"],
+        max_mb=services.max_attachment_bytes() // (1024 * 1024),
+    ), status
+
+
+@bp.route("/<int:request_id>")
+@login_required
+def show(request_id):
+    """The dossier, its timeline and the action for the current step."""
+    return _page(request_id)
+
+
+def _judgements(form) -> dict:
+    return {code: {"met": form.get(f"met_{code}") == "on",
+                   "note": (form.get(f"note_{code}") or "").strip() or None}
+            for code in CRITERIA}
+
+
+@bp.route("/<int:request_id>/events/<event>", methods=["POST"])
+@login_required
+def fire_event(request_id, event):
+    """Fire a step from its form; the files chosen are attached and filed with it."""
+    scope = current_scope()
+    found = scoped_request(request_id, scope)
+    user = _user()
+    option = next((o for o in engine.available_events(found, user) if o.name == event), None)
+    specs = option.fields if option is not None else ()
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    data = data_from_form(specs, request.form)
+    if event in JUDGED:
+        data[JUDGED[event]] = _judgements(request.form)
+        if event == "evaluate":
+            for name in ("inspection_date", "minutes_no"):
+                if request.form.get(name):
+                    data[name] = request.form[name].strip()
+    try:
+        checksums = []
+        for upload in request.files.getlist("files"):
+            if upload and upload.filename:
+                attached = services.add_attachment(found, user, upload.stream, upload.filename,
+                                                   scope, request.form.get("file_description"))
+                checksums.append(attached.sha256)
+        if checksums:
+            if event in ("return", "reject", "withdraw"):
+                raise ValidationFailed(errors={"files": [
+                    _("Files are filed with a step that moves the request forward.")]})
+            data["attachments"] = checksums
+        services.fire_request_event(found, event, user, data=data,
+                                    reason=request.form.get("reason") or None,
+                                    effective_at=effective_at_from_form(
+                                        request.form.get("effective_at")),
+                                    version=version)
+    except CaseworkError as exc:
+        db.session.rollback()
+        return _page(request_id, {"key": f"event-{event}", "message": str(exc.message),
+                                  "errors": exc.errors, "values": request.form}, exc.status)
+    db.session.commit()
+    return redirect(url_for("recognition.show", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/files", methods=["POST"])
+@login_required
+def upload(request_id):
+    """Attach a file to the dossier without filing it with a step yet."""
+    scope = current_scope()
+    found = scoped_request(request_id, scope)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(errors={"file": [_("Choose a file.")]})
+        services.add_attachment(found, _user(), upload.stream, upload.filename, scope,
+                                request.form.get("description"))
+    except CaseworkError as exc:
+        db.session.rollback()
+        return _page(request_id, {"key": "upload", "message": str(exc.message),
+                                  "errors": exc.errors, "values": request.form}, exc.status)
+    db.session.commit()
+    return redirect(url_for("recognition.show", request_id=request_id) + "#files")
+
+
+@bp.route("/<int:request_id>/files/<sha256>")
+@login_required
+def download(request_id, sha256):
+    return send_attachment(scoped_request(request_id, current_scope()), sha256)

@@ -1,0 +1,112 @@
+"""The request pages: prepare, submit, the approvals inbox, each step's form and its files."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+
+from casework.areas.services import area_of
+from casework.recognition.models import RecognitionAttachment, RecognitionRequest
+from tests.areas.conftest import day_ago
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _all_met_form(extra=None):
+    data = {f"met_C{i}": "on" for i in range(1, 9)}
+    data.update(extra or {})
+    return data
+
+
+def _request_id(response) -> int:
+    return int(re.search(r"/recognition/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_the_chain_through_the_pages(page_as, db, ready_area, tree):
+    ready_area("G11")
+    police = page_as("police", "W1")
+    area_page = html(police.get("/areas/G11"))
+    assert 'id="open-request"' in area_page
+    created = police.post("/recognition/new", data={"area_code": "G11"})
+    request_id = _request_id(created)
+    page = html(police.get(f"/recognition/{request_id}"))
+    assert 'data-event="submit"' in page and page.count('type="checkbox" name="met_C') == 8
+
+    submitted = police.post(f"/recognition/{request_id}/events/submit",
+                            data=_all_met_form({"version": "1"}))
+    assert submitted.status_code == 302, html(submitted)
+    assert 'id="snapshot-hash"' in html(police.get(f"/recognition/{request_id}"))
+
+    inspector = page_as("inspector", "C")
+    inbox = html(inspector.get("/recognition/inbox"))
+    assert f'data-request="{request_id}"' in inbox
+    evaluated = inspector.post(
+        f"/recognition/{request_id}/events/evaluate",
+        data=_all_met_form({"version": "2", "inspection_date": day_ago(0).isoformat(),
+                            "minutes_no": "BB-05", "files": (io.BytesIO(PDF), "bien-ban.pdf")}),
+        content_type="multipart/form-data")
+    assert evaluated.status_code == 302, html(evaluated)
+    assert f'data-request="{request_id}"' not in html(inspector.get("/recognition/inbox"))
+    attachment = db.session.scalar(sa.select(RecognitionAttachment))
+    assert attachment.event == "evaluate" and attachment.filename == "bien-ban.pdf"
+
+    steering = page_as("steering_committee", "C")
+    assert steering.post(f"/recognition/{request_id}/events/endorse", data={
+        "version": "3", "meeting_date": day_ago(0).isoformat()}).status_code == 302
+    city = page_as("city_authority", "C")
+    assert f'data-request="{request_id}"' in html(city.get("/recognition/inbox"))
+    approved = city.post(f"/recognition/{request_id}/events/approve", data={
+        "version": "4", "decision_no": "88/QĐ-UBND", "decision_date": day_ago(0).isoformat()})
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert area_of(tree["G11"]).state == "drug_free"
+    final = html(city.get(f"/recognition/{request_id}"))
+    assert "88/QĐ-UBND" in final and "bien-ban.pdf" in final
+    download = city.get(f"/recognition/{request_id}/files/{attachment.sha256}")
+    assert download.status_code == 200 and download.data == PDF
+    download.close()
+
+
+def test_a_refused_step_shows_why_and_changes_nothing(page_as, db, ready_area, fact):
+    ready_area("G11")
+    police = page_as("police", "W1")
+    request_id = _request_id(police.post("/recognition/new", data={"area_code": "G11"}))
+    fact("G11", "ring", description="Nhóm mua bán", found_date=day_ago(1))
+    response = police.post(f"/recognition/{request_id}/events/submit",
+                           data=_all_met_form({"version": "1"}))
+    assert response.status_code == 422 and "C2" in html(response)
+    db.session.expire_all()
+    assert db.session.get(RecognitionRequest, request_id).state == "draft"
+
+
+def test_a_wrong_file_on_the_page_is_refused(page_as, db, ready_area):
+    ready_area("G11")
+    police = page_as("police", "W1")
+    request_id = _request_id(police.post("/recognition/new", data={"area_code": "G11"}))
+    response = police.post(f"/recognition/{request_id}/files",
+                           data={"file": (io.BytesIO(b"<html>"), "trang.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and 'role="alert"' in html(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecognitionAttachment)) == 0
+
+
+def test_a_second_request_from_the_area_page_is_refused(page_as, db, ready_area):
+    ready_area("G11")
+    police = page_as("police", "W1")
+    police.post("/recognition/new", data={"area_code": "G11"})
+    response = police.post("/recognition/new", data={"area_code": "G11"})
+    assert response.status_code == 422 and 'role="alert"' in html(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecognitionRequest)) == 1
+
+
+def test_viewers_have_no_request_pages(page_as, ready_area):
+    ready_area("G11")
+    police = page_as("police", "W1")
+    request_id = _request_id(police.post("/recognition/new", data={"area_code": "G11"}))
+    assert page_as("viewer", "C").get(f"/recognition/{request_id}").status_code == 404
