@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 
 from casework.audit.models import AuditEntry
 from casework.db import utcnow
@@ -48,17 +49,26 @@ def compute_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
+_entries = AuditEntry.__table__
+# Built once: the hash of one entry of one record (Core, so no ORM work per call).
+_HASH_OF_ENTRY = sa.select(_entries.c.hash).where(
+    _entries.c.record_type == sa.bindparam("record_type"),
+    _entries.c.record_id == sa.bindparam("record_id"),
+    _entries.c.seq == sa.bindparam("seq"),
+)
+
+
+_INSERT_ENTRY = _entries.insert()
+
+
 def previous_hash(record_type: str, record_id: int, seq: int) -> str | None:
     """The hash of entry ``seq - 1`` of a record (None before the first entry)."""
     if seq == 1:
         return None
-    found = db.session.scalar(
-        sa.select(AuditEntry.hash).where(
-            AuditEntry.record_type == record_type,
-            AuditEntry.record_id == record_id,
-            AuditEntry.seq == seq - 1,
-        )
-    )
+    # Straight on the connection: no ORM round of autoflush and entity loading.
+    found = db.session.connection().execute(
+        _HASH_OF_ENTRY, {"record_type": record_type, "record_id": record_id, "seq": seq - 1}
+    ).scalar()
     if found is None:
         raise RuntimeError(
             f"audit chain of {record_type} #{record_id} has no entry {seq - 1}; "
@@ -78,6 +88,12 @@ def append_entry(*, prev_hash: str | None = None, **values) -> AuditEntry:
     entry.prev_hash = (prev_hash if prev_hash is not None or entry.seq == 1
                        else previous_hash(entry.record_type, entry.record_id, entry.seq))
     entry.hash = compute_hash(entry)
+    # Written at once with a Core INSERT (cheaper than a unit-of-work flush), then attached to
+    # the session as the persistent row it now is, so that other rows may refer to it.
+    columns = {c.key: getattr(entry, c.key) for c in _entries.columns if c.key != "id"}
+    result = db.session.connection().execute(_INSERT_ENTRY, columns)
+    entry.id = result.inserted_primary_key[0]
+    make_transient_to_detached(entry)
     db.session.add(entry)
     return entry
 

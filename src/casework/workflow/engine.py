@@ -19,8 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.audit import services as audit
@@ -311,6 +312,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     session.flush()  # the INSERT gives the id and version 1
     entry = _log(record, definition, event, None, actor, role, unit, reason, dumped,
                  effective_at, prev_hash=None)
+    set_committed_value(record, "audit_tip", entry.hash)
     for callback in context.after_log:
         callback(entry)
     session.flush()
@@ -363,16 +365,40 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
             record.due_date = due_date_for(definition, record.state, effective_at, loaded)
         record.last_event_at = effective_at
         flag_modified(record, "last_event_at")  # an internal event still bumps the version
+    # The entry gets the version the UPDATE below writes (version_id_col adds one). Then one
+    # flush: UPDATE ... WHERE version = <the version read>, and the rows the effects made. A
+    # concurrent event loses on either write: its entry's (record, seq) is already taken, or
+    # the UPDATE finds no row at the version it read.
     try:
-        session.flush()  # UPDATE ... WHERE version = <the version read>
+        with session.no_autoflush:
+            entry = _log(record, definition, event, from_state, actor, role, unit, reason,
+                         dumped, effective_at, seq=record.version + 1,
+                         prev_hash=_tip(record))
+            for callback in context.after_log:
+                callback(entry)
+        session.flush()
     except StaleDataError:
         raise StaleVersion() from None
-    entry = _log(record, definition, event, from_state, actor, role, unit, reason, dumped,
-                 effective_at)
-    for callback in context.after_log:
-        callback(entry)
-    session.flush()  # the entry and the rows the effects made, before the next event reads
+    except IntegrityError as exc:
+        if _is_sequence_clash(exc):
+            raise StaleVersion() from None
+        raise
+    set_committed_value(record, "audit_tip", entry.hash)
     return entry
+
+
+def _tip(record) -> str | None:
+    """The hash of the record's newest entry, as loaded with it (None: read it from the log)."""
+    try:
+        return record.audit_tip
+    except AttributeError:  # a model without the mixin's column property
+        return None
+
+
+def _is_sequence_clash(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_audit_entries_record_seq" in text or (
+        "audit_entries.record_type, audit_entries.record_id, audit_entries.seq" in text)
 
 
 def _jsonable(values: dict) -> dict:
@@ -414,8 +440,9 @@ def _run_effects(transition: TransitionDef, record, data: dict, context: RuleCon
 
 
 def _log(record, definition: WorkflowDef, event: str, from_state: str | None, actor, role,
-         unit, reason, data, effective_at, prev_hash: str | None = None) -> AuditEntry:
-    seq = record.version
+         unit, reason, data, effective_at, prev_hash: str | None = None,
+         seq: int | None = None) -> AuditEntry:
+    seq = record.version if seq is None else seq
     entry = audit.append_entry(
         workflow=definition.name, workflow_version=definition.version,
         record_type=record.__record_type__, record_id=record.id, seq=seq, event=event,
@@ -477,13 +504,16 @@ def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
     record.last_event_at = effective_at
     flag_modified(record, "last_event_at")
     session = object_session(record) or db.session
+    tip = _tip(record)
     try:
         session.flush()
     except StaleDataError:
         raise StaleVersion() from None
-    return _log(record, definition, "migrate_version", record.state, None, None, unit, None,
-                {"from_version": old_version, "to_version": definition.version},
-                effective_at)
+    entry = _log(record, definition, "migrate_version", record.state, None, None, unit, None,
+                 {"from_version": old_version, "to_version": definition.version},
+                 effective_at, prev_hash=tip)
+    set_committed_value(record, "audit_tip", entry.hash)
+    return entry
 
 
 def _typed_entering_data(definition: WorkflowDef, state: str, entry) -> dict:

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column
 
 from casework.db import UTCDateTime
 
@@ -35,10 +35,11 @@ class WorkflowRecordMixin:
     __record_type__: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
+        # Before mapping (in super()), which reads it for ``audit_tip``.
         workflow = cls.__dict__.get("__workflow__")
         if workflow and "__record_type__" not in cls.__dict__:
             cls.__record_type__ = workflow
+        super().__init_subclass__(**kwargs)
 
     # The current state; only the workflow engine assigns it.
     state: Mapped[str] = mapped_column(sa.String(40), index=True)
@@ -52,6 +53,23 @@ class WorkflowRecordMixin:
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The deadline of the current state, if it has one (computed by the engine).
     due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+
+    @declared_attr
+    def audit_tip(cls) -> Mapped[str | None]:
+        """The hash of the record's newest audit entry, read in the same SELECT as the record.
+
+        Not a column: a correlated subquery on the log's (record_type, record_id, seq) index.
+        The engine chains the next entry to it without another round trip.
+        """
+        from casework.audit.models import AuditEntry
+
+        return column_property(
+            sa.select(AuditEntry.hash)
+            .where(AuditEntry.record_type == cls.__record_type__,
+                   AuditEntry.record_id == cls.id, AuditEntry.seq == cls.version)
+            .correlate_except(AuditEntry)
+            .scalar_subquery()
+        )
 
     @declared_attr.directive
     def __mapper_args__(cls):
