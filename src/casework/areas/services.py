@@ -131,11 +131,13 @@ def validate_fact(unit: OrgUnit, payload: dict) -> dict:
     return values
 
 
-def record_fact(unit: OrgUnit, actor, payload: dict, scope: Scope):
+def record_fact(unit: OrgUnit, actor, payload: dict, scope: Scope,
+                effective_at: datetime | None = None):
     """Record a fact about ``unit``; a hotspot opens its own workflow record.
 
     Returns the new :class:`AreaFact` or :class:`Hotspot`. The caller must hold a fact role
-    (police or inspector) over the unit.
+    (police or inspector) over the unit. ``effective_at`` dates a hotspot's first event
+    (default: now), so that its later events may be entered with their own past dates.
     """
     scope.require_write(unit.path, FACT_ROLES)
     values = validate_fact(unit, payload)
@@ -143,7 +145,7 @@ def record_fact(unit: OrgUnit, actor, payload: dict, scope: Scope):
     if kind == "hotspot":
         hotspot = Hotspot(org_unit=unit, name=values["name"], address=values.get("address"),
                           found_date=values["found_date"], recorded_by_id=actor.id)
-        engine.open_record(hotspot, actor, data={
+        engine.open_record(hotspot, actor, effective_at=effective_at, data={
             "name": hotspot.name, "address": hotspot.address,
             "found_date": hotspot.found_date.isoformat(),
         })

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework.auth import services as auth_services
+from casework.demo.areas import load_demo_areas
 from casework.demo.persons import load_demo_persons
 from casework.extensions import db
 from casework.orgunits.services import get_by_code, import_csv
@@ -52,4 +53,5 @@ def load_demo() -> list[tuple[str, str, str]]:
         shown.append((username, role, unit.name))
     db.session.commit()
     load_demo_persons()
+    load_demo_areas()
     return shown
