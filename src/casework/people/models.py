@@ -137,6 +137,8 @@ class DrugTest(PersonEventMixin, Base):
     # Positive for something other than an opioid: what criterion C4 looks for during
     # methadone treatment.
     non_opioid_positive: Mapped[bool] = mapped_column(default=False)
+    # The test's identifier in the file it was imported from (imports are idempotent by it).
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
 
 class Assessment(PersonEventMixin, Base):

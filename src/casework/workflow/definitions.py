@@ -52,7 +52,7 @@ from casework.workflow.labels import Label
 NEW = "new"  # the pseudo-state of a record that does not exist yet
 ANY_OPEN = "any open"
 # Engine events that the definitions may not use as names.
-RESERVED_EVENTS = frozenset({"migrate_version"})
+RESERVED_EVENTS = frozenset({"migrate_version", "imported"})
 DEADLINE_UNITS = ("days", "working_days", "months")
 FIELD_TYPES = ("string", "text", "int", "bool", "date", "choice", "list")
 

@@ -526,3 +526,85 @@ def _typed_entering_data(definition: WorkflowDef, state: str, entry) -> dict:
             with contextlib.suppress(ValueError):
                 out[key] = date.fromisoformat(value)
     return out
+
+
+# --- imports from other systems ---------------------------------------------------------------
+
+IMPORTED = "imported"  # the event of the first audit entry of an imported record
+
+
+def reachable_states(definition: WorkflowDef) -> frozenset[str]:
+    """The states a record can be in: the initial one and every state a transition reaches."""
+    found = _reachable.get(definition.key)
+    if found is None:
+        reached = {definition.initial}
+        frontier = [definition.initial]
+        while frontier:
+            state = frontier.pop()
+            for t in definition.transitions:
+                if state in t.sources and t.dest is not None and t.dest not in reached:
+                    reached.add(t.dest)
+                    frontier.append(t.dest)
+        found = _reachable[definition.key] = frozenset(reached)
+    return found
+
+
+_reachable: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def import_record(record, state: str, actor, data: dict | None = None,
+                  effective_at: datetime | None = None, reason: str | None = None) -> AuditEntry:
+    """Create a workflow record directly in ``state``, as brought in from another system.
+
+    An imported record did not go through its events in this system, so its history does not
+    pretend it did: it starts with ONE audit entry, event ``imported``, ``from_state`` None,
+    ``to_state`` = ``state``, whose ``data`` holds the imported facts. Later events follow it
+    in the same hash chain, exactly as after ``open_record``.
+
+    Checked first, and nothing changes when a check fails:
+
+    - the actor holds a role of the workflow's creating event (for persons: police or health)
+      over the record's org unit (NotPermitted);
+    - ``effective_at``, when the record entered ``state`` (default now; a naive value is a
+      wall-clock time in Vietnam), is not in the future (ValidationFailed);
+    - ``state`` exists in the workflow version in force on ``effective_at`` and can be
+      reached from its initial state (InvalidEvent).
+
+    Then, through the same code paths as the other verbs: the workflow version, the state (set
+    by the shared machine), ``state_entered_at`` and ``last_event_at`` (= ``effective_at``),
+    and the due date of ``state``, computed by ``deadlines.due_date_for`` from ``data`` as if
+    ``data`` were the data of the event entering the state. So pass dates as ``date`` and
+    numbers as ``int`` (e.g. ``decision_date`` and ``planned_months``); they are logged as
+    JSON, dates as ISO strings. The record's ``version`` starts at 1.
+
+    Rows that belong to the state (a management decision, a rehab episode, ...) are the
+    caller's to create, linked to the returned entry. Flushes, never commits.
+    """
+    if getattr(record, "state", None) is not None:
+        raise InvalidEvent(_("This record is already open."))
+    effective_at = _normalise_effective_at(effective_at, None)
+    catalog = get_catalog()
+    definition = catalog.in_force(record.__workflow__,
+                                  effective_at.astimezone(LOCAL_TZ).date())
+    creators = definition.creation_transitions
+    unit = record.workflow_org_unit()
+    _roles, role = _check_access(definition, record, creators[0].event, actor, creators, unit)
+    if state not in definition.states:
+        raise InvalidEvent(_("The state “%(state)s” does not exist in this workflow.",
+                             state=state))
+    if state not in reachable_states(definition):
+        raise InvalidEvent(_("No record can be in the state “%(state)s”.",
+                             state=state_label(definition, state)))
+    data = dict(data or {})
+    reason = _clean_reason(reason)
+
+    record.workflow_version = definition.version
+    catalog.machine(definition).set_state(state, model=record)
+    record.state_entered_at = effective_at
+    record.last_event_at = effective_at
+    record.due_date = due_date_for(definition, state, effective_at, data)
+    session = object_session(record) or db.session
+    session.add(record)
+    session.flush()  # the INSERT gives the id and version 1
+    return _log(record, definition, IMPORTED, None, actor, role, unit, reason, _jsonable(data),
+                effective_at, prev_hash=None)

@@ -33,6 +33,8 @@ def event_label(workflow: str, version: int, event: str) -> str:
 
     if event == "migrate_version":
         return _("Moved to a new workflow version")
+    if event == "imported":
+        return _("Imported from a file")
     definition = _definition(workflow, version)
     found = definition.events.get(event) if definition else None
     return str(found) if found else event

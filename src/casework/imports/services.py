@@ -1,0 +1,741 @@
+"""Import persons and drug tests from a sheet: check every row, then write all rows or none.
+
+``check_*`` is the dry run: it reads the whole sheet and returns one :class:`Problem` per
+problem, with its row number, and changes nothing. ``import_*`` runs the same checks and
+writes only when there is no problem at all. Rows whose external ID is already known are
+left as they are, so importing a file twice creates nothing the second time.
+
+Services flush, never commit: the caller commits once, or rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from casework.auth.scope import Scope
+from casework.errors import CaseworkError
+from casework.extensions import db
+from casework.imports.parsing import (
+    CellError,
+    Problem,
+    Sheet,
+    SheetError,
+    as_bool,
+    as_choice,
+    as_date,
+    as_int,
+    as_text,
+    check_columns,
+    read_sheet,
+)
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.people.identity import ADULT_AGE, age_on, fold
+from casework.people.models import (
+    CourtDecision,
+    DrugTest,
+    ManagementDecision,
+    Person,
+    PostRehabTerm,
+    RehabEpisode,
+)
+from casework.people.schemas import PersonCreateSchema
+from casework.people.services import OPEN_ROLES
+from casework.workflow import fire
+from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import LOCAL_TZ, add_months, local_date, today_local
+from casework.workflow.engine import import_record
+
+Progress = Callable[[int, int], None]  # (rows done, rows to do)
+Steps = Generator[tuple[int, int], None, "ImportReport"]
+
+# --- the columns ------------------------------------------------------------------------------
+
+PERSON_REQUIRED = ("external_id", "full_name", "birth_date", "gender", "area_code", "state")
+PERSON_OPTIONAL = (
+    "national_id", "residence_type", "resident_since", "address", "state_since",
+    "decision_no", "decision_date", "assessment_date", "start_date", "planned_months",
+    "facility", "court", "months", "exit_reason", "confirm_new",
+)
+
+# What a person's current state needs beside the identity: the facts of the event that
+# enters it (WORKFLOWS.md §1). The first date listed is the day the person entered the state.
+STATE_NEEDS: dict[str, tuple[str, ...]] = {
+    "suspected": ("state_since",),
+    "cleared": ("state_since",),
+    "positive": ("state_since",),
+    "managed_user": ("decision_date", "decision_no"),
+    "assessment": ("state_since",),
+    "addict": ("assessment_date",),
+    "relapsed": ("assessment_date",),
+    "rehab_community": ("start_date", "decision_no", "planned_months"),
+    "rehab_facility": ("start_date", "decision_no", "planned_months", "facility"),
+    "methadone": ("start_date", "facility"),
+    "compulsory_dossier": ("state_since",),
+    "compulsory_rehab": ("decision_date", "court", "decision_no", "months"),
+    "post_rehab": ("start_date", "months"),
+    "reintegrated": ("state_since",),
+    "management_ended": ("state_since",),
+    "exited": ("state_since", "exit_reason"),
+}
+DATE_COLUMNS = ("state_since", "decision_date", "assessment_date", "start_date")
+
+TEST_REQUIRED = ("external_id", "person_external_id", "test_date", "sample", "substances",
+                 "result", "facility")
+TEST_OPTIONAL = ("guardian_consent",)
+
+COLUMNS = {
+    "persons": (PERSON_REQUIRED, PERSON_OPTIONAL),
+    "tests": (TEST_REQUIRED, TEST_OPTIONAL),
+}
+
+GENDERS = {"male": "male", "m": "male", "nam": "male",
+           "female": "female", "f": "female", "nu": "female",
+           "other": "other", "khac": "other"}
+RESIDENCE = {"permanent": "permanent", "thuong tru": "permanent",
+             "temporary": "temporary", "tam tru": "temporary"}
+EXIT_REASONS = {r: r for r in ("moved_out", "imprisoned", "deceased", "missing",
+                               "educational_measure")}
+SAMPLES = {"urine": "urine", "nuoc tieu": "urine", "blood": "blood", "mau": "blood",
+           "hair": "hair", "toc": "hair", "saliva": "saliva", "nuoc bot": "saliva"}
+RESULTS = {"positive": "positive", "duong tinh": "positive",
+           "negative": "negative", "am tinh": "negative"}
+
+CHUNK = 500  # values per IN (...) query
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What a dry run found, or what an import did."""
+
+    kind: str
+    rows: int = 0
+    new: int = 0
+    existing: int = 0
+    imported: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "rows": self.rows, "new": self.new,
+                "existing": self.existing, "imported": self.imported,
+                "problems": [p.as_list() for p in self.problems]}
+
+    def add(self, row: int, column: str | None, message) -> None:
+        self.problems.append(Problem(row, column, str(message)))
+
+    def sort(self) -> None:
+        self.problems.sort(key=lambda p: (p.row, p.column or ""))
+
+
+def read(content: bytes, kind: str, report: ImportReport) -> Sheet | None:
+    """The sheet, or None with the file's problems in ``report`` (not a spreadsheet, columns)."""
+    try:
+        sheet = read_sheet(content)
+    except SheetError as exc:
+        report.add(1, None, exc)
+        return None
+    required, optional = COLUMNS[kind]
+    report.problems.extend(check_columns(sheet, required, optional))
+    report.rows = len(sheet.rows)
+    if not report.ok:
+        return None
+    if not sheet.rows:
+        report.add(sheet.header_row, None, _("The file has no rows below the header."))
+        return None
+    return sheet
+
+
+def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    values = list(values)
+    for i in range(0, len(values), CHUNK):
+        yield values[i:i + CHUNK]
+
+
+def _start_of(day: date) -> datetime:
+    """The first moment of ``day`` in Vietnam: events of that day come after it."""
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
+
+
+class _Cells:
+    """Converts the cells of one row, collecting a problem per bad cell."""
+
+    def __init__(self, report: ImportReport, number: int, values: dict):
+        self.report, self.number, self.values = report, number, values
+        self.failed = False
+
+    def get(self, column: str, convert, *args, required: bool = False, needed_for=None):
+        try:
+            value = convert(self.values.get(column), *args)
+        except CellError as exc:
+            self.report.add(self.number, column, exc)
+            self.failed = True
+            return None
+        if value is None and (required or needed_for):
+            if needed_for:
+                message = _("Required for the state “%(state)s”.", state=needed_for)
+            else:
+                message = _("This column is required.")
+            self.report.add(self.number, column, message)
+            self.failed = True
+        return value
+
+    def problem(self, column: str | None, message) -> None:
+        self.report.add(self.number, column, message)
+        self.failed = True
+
+
+# --- persons ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonRow:
+    number: int
+    external_id: str
+    identity: dict
+    unit: OrgUnit
+    state: str
+    facts: dict  # typed: the imported state's data
+    entered_on: date
+
+
+def _state_choices() -> dict[str, str]:
+    """State codes, and their Vietnamese and English labels, folded."""
+    definition = get_catalog().get("person")
+    choices = {}
+    for code, state in definition.states.items():
+        choices[code] = code
+        for text in (state.label.vi, state.label.en):
+            choices[fold(text)] = code
+    return choices
+
+
+def _national_id(value: Any) -> str | None:
+    # A spreadsheet that took the number for a number dropped its leading zeros.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value).zfill(12)
+    return as_text(value, 12)
+
+
+class _PersonIndex:
+    """What the database already holds for the rows: areas, external IDs, duplicates."""
+
+    def __init__(self, rows: list[tuple[int, dict]]):
+        codes = {str(v.get("area_code")) for _n, v in rows if v.get("area_code") is not None}
+        self.units: dict[str, OrgUnit] = {}
+        for chunk in _chunks(codes):
+            for unit in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code.in_(chunk))):
+                self.units[unit.code] = unit
+        ids = {t for _n, v in rows if (t := _text_or_none(v.get("external_id"))) is not None}
+        self.existing: dict[str, int] = {}
+        for chunk in _chunks(ids):
+            self.existing.update(db.session.execute(
+                sa.select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
+            ).all())
+        self.national_ids: dict[str, str | None] = {}  # national ID → external ID
+        self.names: dict[tuple[str, date], list[str | None]] = {}
+
+    def load_duplicates(self, national_ids: set[str], names: set[tuple[str, date]]) -> None:
+        for chunk in _chunks(national_ids):
+            self.national_ids.update(db.session.execute(
+                sa.select(Person.national_id, Person.external_id)
+                .where(Person.national_id.in_(chunk))
+            ).all())
+        folded = {name for name, _birth in names}
+        for chunk in _chunks(folded):
+            for name, birth, external in db.session.execute(
+                sa.select(Person.name_folded, Person.birth_date, Person.external_id)
+                .where(Person.name_folded.in_(chunk))
+            ):
+                if (name, birth) in names:
+                    self.names.setdefault((name, birth), []).append(external)
+
+
+def _text_or_none(value: Any) -> str | None:
+    try:
+        return as_text(value, 64)
+    except CellError:
+        return None
+
+
+def check_persons(sheet: Sheet, scope: Scope, report: ImportReport) -> list[PersonRow]:
+    """Check every row of a persons sheet; the rows to create (empty when any is wrong).
+
+    Problems go into ``report`` (one per problem, with the row number); ``report.new`` and
+    ``report.existing`` count the rows to create and those already imported.
+    """
+    today = today_local()
+    states = _state_choices()
+    definition = get_catalog().get("person")
+    index = _PersonIndex(sheet.rows)
+    parsed: list[tuple[PersonRow, bool]] = []
+    seen_ids: dict[str, int] = {}
+    seen_national: dict[str, int] = {}
+    schema = PersonCreateSchema()
+    for number, values in sheet.rows:
+        cells = _Cells(report, number, values)
+        external_id = cells.get("external_id", as_text, 64, required=True)
+        full_name = cells.get("full_name", as_text, 200, required=True)
+        birth = cells.get("birth_date", as_date, required=True)
+        gender = cells.get("gender", as_choice, GENDERS, required=True)
+        area_code = cells.get("area_code", as_text, 32, required=True)
+        national_id = cells.get("national_id", _national_id)
+        residence = cells.get("residence_type", as_choice, RESIDENCE)
+        since = cells.get("resident_since", as_date)
+        address = cells.get("address", as_text, 300)
+        confirm_new = cells.get("confirm_new", as_bool)
+        state = cells.get("state", as_choice, states, required=True)
+
+        if external_id is not None:
+            if external_id in seen_ids:
+                cells.problem("external_id", _("The external ID %(id)s is already on row "
+                                               "%(row)d.", id=external_id,
+                                               row=seen_ids[external_id]))
+            seen_ids.setdefault(external_id, number)
+        if national_id is not None:
+            if national_id in seen_national:
+                cells.problem("national_id", _("This national ID is already on row %(row)d.",
+                                               row=seen_national[national_id]))
+            seen_national.setdefault(national_id, number)
+
+        identity = None
+        if None not in (full_name, birth, gender, area_code):
+            raw = {"full_name": full_name, "birth_date": birth.isoformat(), "gender": gender,
+                   "area_code": area_code, "national_id": national_id,
+                   "residence_type": residence,
+                   "resident_since": since.isoformat() if since else None,
+                   "address": address, "external_id": external_id}
+            try:
+                identity = schema.load(raw)
+            except ValidationError as exc:
+                for column, messages in exc.messages.items():
+                    for message in messages if isinstance(messages, list) else [messages]:
+                        cells.problem(column, message)
+
+        unit = _check_area(cells, area_code, index, scope)
+        facts: dict = {}
+        entered_on = None
+        if state is not None:
+            facts, entered_on = _state_facts(cells, state, definition, birth, today)
+        if cells.failed:
+            continue
+        row = PersonRow(number, external_id, identity, unit, state, facts, entered_on)
+        parsed.append((row, bool(confirm_new)))
+
+    _check_duplicates(parsed, index, report)
+    report.existing = sum(1 for row, _c in parsed if row.external_id in index.existing)
+    if not report.ok:
+        return []
+    new = [row for row, _c in parsed if row.external_id not in index.existing]
+    report.new = len(new)
+    return new
+
+
+def _check_area(cells: _Cells, code: str | None, index: _PersonIndex,
+                scope: Scope) -> OrgUnit | None:
+    if code is None:
+        return None
+    unit = index.units.get(code)
+    if unit is None or not scope.covers(unit.path):
+        cells.problem("area_code", _("Unknown area code %(code)s.", code=code))
+        return None
+    if unit.kind not in LEAF_KINDS:
+        cells.problem("area_code", _("A person lives in a residential group or a village."))
+        return None
+    if not scope.covers(unit.path, OPEN_ROLES):
+        cells.problem("area_code", _("You may not open records in the area %(code)s.",
+                                     code=code))
+        return None
+    return unit
+
+
+def _state_facts(cells: _Cells, state: str, definition, birth: date | None,
+                 today: date) -> tuple[dict, date | None]:
+    """The typed data of the state's entering event, and the day the state was entered."""
+    label = str(definition.states[state].label)
+    needs = STATE_NEEDS.get(state)
+    if needs is None:  # a state added to the workflow that imports do not know yet
+        cells.problem("state", _("Persons cannot be imported in this state."))
+        return {}, None
+    values: dict = {}
+    for column in needs:
+        if column in DATE_COLUMNS:
+            value = cells.get(column, as_date, needed_for=label)
+            if value is not None:
+                if value > today:
+                    cells.problem(column, _("The date may not be in the future."))
+                elif birth is not None and value < birth:
+                    cells.problem(column, _("The date is before the birth date."))
+        elif column in ("decision_no",):
+            value = cells.get(column, as_text, 60, needed_for=label)
+        elif column in ("facility", "court"):
+            value = cells.get(column, as_text, 200, needed_for=label)
+        elif column == "planned_months":
+            value = cells.get(column, as_int, 6, 12, needed_for=label)
+        elif column == "months":
+            value = _months(cells, state, label, birth, values.get("decision_date"))
+        elif column == "exit_reason":
+            value = cells.get(column, as_choice, EXIT_REASONS, needed_for=label)
+        values[column] = value
+    entered_on = values[needs[0]]
+    return _event_data(state, values), entered_on
+
+
+def _months(cells: _Cells, state: str, label: str, birth: date | None,
+            decided_on: date | None) -> int | None:
+    if state == "post_rehab":
+        months = cells.get("months", as_int, 1, 36, needed_for=label)
+        if months is not None and months not in (12, 24):
+            cells.problem("months", _("Post-rehab management lasts 12 or 24 months."))
+        return months
+    months = cells.get("months", as_int, 1, 36, needed_for=label)
+    if months is None or birth is None or decided_on is None:
+        return months
+    age = age_on(birth, decided_on)  # Law 73/2021 Art 33.3, as the court_term_fits_age rule
+    if age < 12:
+        cells.problem("months", _("Compulsory rehab does not apply under the age of 12."))
+    else:
+        low, high = (12, 24) if age >= ADULT_AGE else (6, 12)
+        if not low <= months <= high:
+            cells.problem("months", _("For this person the ordered term must be from "
+                                      "%(low)d to %(high)d months.", low=low, high=high))
+    return months
+
+
+def _event_data(state: str, v: dict) -> dict:
+    """The state's facts named as the event entering it names them (the deadline reads them)."""
+    if state == "managed_user":
+        return {"decision_no": v["decision_no"], "decision_date": v["decision_date"]}
+    if state in ("addict", "relapsed"):
+        return {"assessment_date": v["assessment_date"]}
+    if state in ("rehab_community", "rehab_facility"):
+        data = {"setting": "community" if state == "rehab_community" else "facility",
+                "decision_no": v["decision_no"], "start_date": v["start_date"],
+                "planned_months": v["planned_months"]}
+        if v.get("facility"):
+            data["facility"] = v["facility"]
+        return data
+    if state == "methadone":
+        return {"clinic": v["facility"], "start_date": v["start_date"]}
+    if state == "compulsory_rehab":
+        return {"court": v["court"], "decision_no": v["decision_no"],
+                "decision_date": v["decision_date"], "ordered": True, "months": v["months"]}
+    if state == "post_rehab":
+        return {"start_date": v["start_date"], "post_rehab_months": v["months"]}
+    if state == "exited":
+        return {"exit_reason": v["exit_reason"], "exit_date": v["state_since"]}
+    return {}
+
+
+def _check_duplicates(parsed: list[tuple[PersonRow, bool]], index: _PersonIndex,
+                      report: ImportReport) -> None:
+    """A new row may not be a person who already has a record under another external ID."""
+    candidates = [(row, confirm) for row, confirm in parsed
+                  if row.external_id not in index.existing]
+    national_ids = {row.identity["national_id"] for row, _c in candidates
+                    if row.identity.get("national_id")}
+    names = {(fold(row.identity["full_name"]), row.identity["birth_date"])
+             for row, _c in candidates}
+    index.load_duplicates(national_ids, names)
+    for row, confirm in candidates:
+        number = row.identity.get("national_id")
+        if number and number in index.national_ids:
+            report.add(row.number, "national_id",
+                       _("A person with this national ID already has a record."))
+        key = (fold(row.identity["full_name"]), row.identity["birth_date"])
+        if key in index.names and not confirm:
+            report.add(row.number, "full_name", _(
+                "A person with this name and birth date already has a record. If this is "
+                "another person, write yes in the column confirm_new."))
+    report.sort()
+
+
+def import_persons(content: bytes, actor, scope: Scope, source: str = "",
+                   progress: Progress | None = None) -> ImportReport:
+    """Check a persons file and, when every row is right, create the new persons.
+
+    Each new person gets one audit entry, event ``imported``, in the state the file gives,
+    and the rows that state implies (decision, rehab episode, court decision, post-rehab
+    term), exactly as if the events had been entered. All rows or none: the report's
+    problems say why nothing was written.
+    """
+    return drive(persons_steps(content, actor, scope, source), progress)
+
+
+def persons_steps(content: bytes, actor, scope: Scope, source: str = "") -> Steps:
+    """``import_persons`` as a generator of progress, (rows done, rows to do), for pages
+    that show it while it runs; its return value is the report."""
+    report = ImportReport("persons")
+    sheet = read(content, "persons", report)
+    if sheet is None:
+        return report
+    rows = check_persons(sheet, scope, report)
+    if not report.ok:
+        return report
+    total = len(rows)
+    yield 0, total
+    step = max(1, total // 100)
+    for done, row in enumerate(rows, start=1):
+        _create_person(row, actor, source)
+        report.imported += 1
+        if done % step == 0 or done == total:
+            yield done, total
+    db.session.flush()
+    return report
+
+
+def drive(steps: Steps, progress: Progress | None = None) -> ImportReport:
+    """Run a generator of steps to its end, reporting each step; its report."""
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(done, total)
+
+
+def _create_person(row: PersonRow, actor, source: str) -> Person:
+    values = row.identity
+    full_name = " ".join(values["full_name"].split())
+    person = Person(
+        full_name=full_name, name_folded=fold(full_name), birth_date=values["birth_date"],
+        gender=values["gender"], national_id=values.get("national_id") or None,
+        residence_type=values.get("residence_type"),
+        resident_since=values.get("resident_since"), address=values.get("address"),
+        org_unit=row.unit, external_id=row.external_id,
+    )
+    facts = dict(row.facts)
+    facts["external_id"] = row.external_id
+    entry = import_record(
+        person, row.state, actor, data=facts, effective_at=_start_of(row.entered_on),
+        reason=_("Imported from %(file)s, row %(row)d.", file=source or "-", row=row.number),
+    )
+    for event_row in _state_rows(row.state, row.facts):
+        event_row.person_id = person.id
+        event_row.audit_entry = entry
+        event_row.org_unit_id = row.unit.id
+        db.session.add(event_row)
+    return person
+
+
+def _state_rows(state: str, f: dict) -> list:
+    """The rows the events entering ``state`` leave (people/rules.py), from imported facts."""
+    if state == "managed_user":
+        return [ManagementDecision(decision_no=f["decision_no"],
+                                   decision_date=f["decision_date"],
+                                   term_end=add_months(f["decision_date"], 12))]
+    if state in ("rehab_community", "rehab_facility"):
+        return [RehabEpisode(kind=f["setting"], decision_no=f["decision_no"],
+                             facility=f.get("facility"), start_date=f["start_date"],
+                             planned_months=f["planned_months"],
+                             planned_end=add_months(f["start_date"], f["planned_months"]))]
+    if state == "methadone":
+        return [RehabEpisode(kind="methadone", facility=f["clinic"],
+                             start_date=f["start_date"])]
+    if state == "compulsory_rehab":
+        return [
+            CourtDecision(court=f["court"], decision_no=f["decision_no"],
+                          decision_date=f["decision_date"], ordered=True, months=f["months"]),
+            RehabEpisode(kind="compulsory", decision_no=f["decision_no"],
+                         start_date=f["decision_date"], planned_months=f["months"],
+                         planned_end=add_months(f["decision_date"], f["months"])),
+        ]
+    if state == "post_rehab":
+        months = f["post_rehab_months"]
+        return [PostRehabTerm(start_date=f["start_date"], months=months,
+                              end_date=add_months(f["start_date"], months))]
+    return []
+
+
+# --- drug tests -------------------------------------------------------------------------------
+
+
+@dataclass
+class TestRow:
+    number: int
+    external_id: str
+    person: Person
+    data: dict  # the record_test event's data, as JSON
+    test_date: date
+
+
+def _substances(value: Any) -> list[str] | None:
+    text = as_text(value, 400)
+    if text is None:
+        return None
+    items = [s.strip() for s in text.replace(";", ",").split(",") if s.strip()]
+    if any(len(s) > 200 for s in items):
+        raise CellError(_("Use at most %(n)d characters.", n=200))
+    return items
+
+
+def _parse_tests(sheet: Sheet, scope: Scope, report: ImportReport) -> list[TestRow]:
+    from casework.people.services import persons_in_scope
+
+    person_ids = {t for _n, v in sheet.rows
+                  if (t := _text_or_none(v.get("person_external_id"))) is not None}
+    persons: dict[str, Person] = {}
+    for chunk in _chunks(person_ids):
+        for person in db.session.scalars(
+                persons_in_scope(scope).where(Person.external_id.in_(chunk))):
+            persons[person.external_id] = person
+    test_ids = {t for _n, v in sheet.rows
+                if (t := _text_or_none(v.get("external_id"))) is not None}
+    existing: set[str] = set()
+    for chunk in _chunks(test_ids):
+        existing.update(db.session.scalars(
+            sa.select(DrugTest.external_id).where(DrugTest.external_id.in_(chunk))))
+    today = today_local()
+    rows: list[TestRow] = []
+    seen: dict[str, int] = {}
+    for number, values in sheet.rows:
+        cells = _Cells(report, number, values)
+        external_id = cells.get("external_id", as_text, 64, required=True)
+        person_id = cells.get("person_external_id", as_text, 64, required=True)
+        tested = cells.get("test_date", as_date, required=True)
+        sample = cells.get("sample", as_choice, SAMPLES, required=True)
+        substances = cells.get("substances", _substances, required=True)
+        result = cells.get("result", as_choice, RESULTS, required=True)
+        facility = cells.get("facility", as_text, 200, required=True)
+        consent = cells.get("guardian_consent", as_bool)
+        if external_id is not None:
+            if external_id in seen:
+                cells.problem("external_id", _("The external ID %(id)s is already on row "
+                                               "%(row)d.", id=external_id,
+                                               row=seen[external_id]))
+            seen.setdefault(external_id, number)
+        person = persons.get(person_id) if person_id is not None else None
+        if person_id is not None and person is None:
+            cells.problem("person_external_id", _(
+                "No person in your area has the external ID %(id)s.", id=person_id))
+        if tested is not None and tested > today:
+            cells.problem("test_date", _("The date may not be in the future."))
+        if cells.failed:
+            continue
+        if external_id in existing:
+            report.existing += 1
+            continue
+        data = {"test_date": tested.isoformat(), "sample": sample, "substances": substances,
+                "result": result, "facility": facility}
+        if consent is not None:
+            data["guardian_consent"] = consent
+        rows.append(TestRow(number, external_id, person, data, tested))
+    return rows
+
+
+def tests_steps(content: bytes, actor, scope: Scope, source: str = "",
+                write: bool = True) -> Steps:
+    """The drug-test import (or, with ``write`` False, its dry run) as a generator of
+    progress; its return value is the report."""
+    report = ImportReport("tests")
+    sheet = read(content, "tests", report)
+    if sheet is None:
+        return report
+    rows = _parse_tests(sheet, scope, report)
+    if not report.ok:
+        report.sort()
+        return report
+    # Each test is the event record_test of its person, in date order: the engine judges it
+    # (role, scope, state, rules) and moves the state as if it were entered by hand. A dry
+    # run does the same inside a savepoint that it then rolls back.
+    rows.sort(key=lambda r: (r.person.id, r.test_date, r.number))
+    total = len(rows)
+    step = max(1, total // 100)
+    outer = db.session.begin_nested()
+    try:
+        yield 0, total
+        for done, row in enumerate(rows, start=1):
+            _fire_test(row, actor, source, report)
+            if done % step == 0 or done == total:
+                yield done, total
+    except BaseException:
+        outer.rollback()
+        raise
+    report.sort()
+    if report.ok:
+        report.new = total
+    if write and report.ok:
+        outer.commit()
+        report.imported = total
+    else:
+        outer.rollback()
+    return report
+
+
+def _fire_test(row: TestRow, actor, source: str, report: ImportReport) -> None:
+    person = row.person
+    effective_at = _start_of(row.test_date)
+    last = person.last_event_at
+    if last is not None and local_date(last) == row.test_date and last > effective_at:
+        effective_at = last  # the same day as the latest event: just after it
+    savepoint = db.session.begin_nested()
+    try:
+        entry = fire(person, "record_test", actor, data=row.data, effective_at=effective_at,
+                     reason=_("Imported from %(file)s, row %(row)d.", file=source or "-",
+                              row=row.number))
+    except CaseworkError as exc:
+        savepoint.rollback()
+        details = [str(m) for messages in exc.errors.values()
+                   for m in (messages if isinstance(messages, list) else [messages])]
+        report.add(row.number, None, " ".join(details) if details and exc.code ==
+                   "validation_error" else exc.message)
+        return
+    savepoint.commit()
+    test = db.session.scalar(sa.select(DrugTest).where(DrugTest.audit_entry_id == entry.id))
+    test.external_id = row.external_id
+
+
+def check_tests(content: bytes, actor, scope: Scope, source: str = "",
+                progress: Progress | None = None) -> ImportReport:
+    """The dry run of a drug-test file: every test applied, then all rolled back."""
+    return drive(tests_steps(content, actor, scope, source, write=False), progress)
+
+
+def import_tests(content: bytes, actor, scope: Scope, source: str = "",
+                 progress: Progress | None = None) -> ImportReport:
+    """Record each test of the file as the event ``record_test`` of its person, all or none.
+
+    Tests are applied per person in date order, so a positive test moves a suspected person
+    to ``positive`` (or a managed one to ``assessment``) exactly as when entered by hand.
+    A test the workflow refuses is a problem of its row, and then nothing is written.
+    """
+    return drive(tests_steps(content, actor, scope, source, write=True), progress)
+
+
+def check_file(kind: str, content: bytes, actor, scope: Scope, source: str = "",
+               progress: Progress | None = None) -> ImportReport:
+    """The dry run of either kind of file."""
+    if kind == "persons":
+        report = ImportReport("persons")
+        sheet = read(content, "persons", report)
+        if sheet is not None:
+            check_persons(sheet, scope, report)
+        return report
+    return check_tests(content, actor, scope, source, progress)
+
+
+def import_file(kind: str, content: bytes, actor, scope: Scope, source: str = "",
+                progress: Progress | None = None) -> ImportReport:
+    """Import either kind of file, all or nothing."""
+    return drive(import_steps(kind, content, actor, scope, source), progress)
+
+
+def import_steps(kind: str, content: bytes, actor, scope: Scope, source: str = "") -> Steps:
+    if kind == "persons":
+        return persons_steps(content, actor, scope, source)
+    return tests_steps(content, actor, scope, source, write=True)
