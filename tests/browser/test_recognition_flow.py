@@ -1,0 +1,115 @@
+"""The ward police watch the criteria of a group change and submit its recognition request;
+the inspection team, the steering committee and the city approve it from their inbox; the
+group becomes drug-free."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from casework.demo.loader import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def sign_in(page, username):
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url("**/")
+
+
+def sign_out(page):
+    page.click("form[action='/logout'] button")
+    page.wait_for_url("**/login")
+
+
+def state_of(page) -> str:
+    return page.locator("header.area-head .badge.area-state").first.get_attribute("data-state")
+
+
+def record_tally(page, total: int, signed: int) -> None:
+    page.click("details[data-kind=household_tally] > summary")
+    form = page.locator("details[data-kind=household_tally] form")
+    form.locator("input[name=households_total]").fill(str(total))
+    form.locator("input[name=households_signed]").fill(str(signed))
+    form.locator("input[name=as_of]").fill(date.today().isoformat())
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def open_from_inbox(page, request_url: str) -> None:
+    page.goto("/recognition/inbox")
+    page.click(f"a[href='{request_url}']")
+    page.wait_for_url(f"**{request_url}")
+
+
+def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
+    today = date.today().isoformat()
+    sign_in(page, "police")
+    page.goto("/my-work")
+    page.click("td a[href^='/recognition/']")  # the ward's draft request
+    page.wait_for_url("**/recognition/*")
+    request_url = page.url[page.url.index("/recognition/"):]
+    assert state_of(page) == "draft"
+
+    # The group meets all 8 criteria; a new tally with one household missing breaks C6.
+    page.click(".breadcrumb a[href^='/areas/']")
+    page.wait_for_url("**/areas/*")
+    area_url = page.url
+    assert page.locator("li.criterion").count() == 8
+    assert page.locator("#met-count").inner_text().startswith("Đạt 8/8")
+    record_tally(page, 140, 139)
+    assert page.locator("#criterion-C6").get_attribute("data-status") == "not_met"
+    assert "139/140" in page.locator("#criterion-C6").inner_text()
+    record_tally(page, 140, 140)
+    assert page.locator("#criterion-C6").get_attribute("data-status") == "met"
+    page.screenshot(path=str(tmp_path / "area.png"), full_page=True)
+
+    page.goto(request_url)
+    page.locator("details[data-event=submit] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert state_of(page) == "submitted"
+    assert page.locator("#snapshot-hash").inner_text()
+    sign_out(page)
+
+    sign_in(page, "inspector")
+    open_from_inbox(page, request_url)
+    form = page.locator("details[data-event=evaluate] form")
+    form.locator("input[name=inspection_date]").fill(today)
+    form.locator("input[name=minutes_no]").fill("BB-KT-99")
+    minutes = tmp_path / "bien-ban-kiem-tra.pdf"
+    minutes.write_bytes(PDF)
+    form.locator("input[name=files]").set_input_files(str(minutes))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert state_of(page) == "evaluated"
+    assert "bien-ban-kiem-tra.pdf" in page.locator("#files").inner_text()
+    sign_out(page)
+
+    sign_in(page, "steering")
+    open_from_inbox(page, request_url)
+    form = page.locator("details[data-event=endorse] form")
+    form.locator("input[name=meeting_date]").fill(today)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert state_of(page) == "endorsed"
+    sign_out(page)
+
+    sign_in(page, "city")
+    open_from_inbox(page, request_url)
+    form = page.locator("details[data-event=approve] form")
+    form.locator("input[name=decision_no]").fill("999/QĐ-UBND")
+    form.locator("input[name=decision_date]").fill(today)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert state_of(page) == "approved"
+    page.screenshot(path=str(tmp_path / "approved.png"), full_page=True)
+    page.goto(area_url)
+    assert state_of(page) == "drug_free"
+    page.goto("/recognition/inbox")
+    assert page.locator(f"a[href='{request_url}']").count() == 0
