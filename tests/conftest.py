@@ -230,6 +230,9 @@ class ApiClient:
     def patch(self, url, **kwargs):
         return self._call("PATCH", url, **kwargs)
 
+    def put(self, url, **kwargs):
+        return self._call("PUT", url, **kwargs)
+
     def delete(self, url, **kwargs):
         return self._call("DELETE", url, **kwargs)
 

@@ -78,6 +78,10 @@ def register_blueprints(app: Flask) -> None:
     from casework.orgunits.api import blp as orgunits_api
     from casework.people.api import blp as persons_api
     from casework.people.views import bp as persons_bp
+    from casework.plans.api import blp as plans_api
+    from casework.plans.api import reports_blp as reports_api
+    from casework.plans.views import bp as plans_bp
+    from casework.plans.views import reports_bp
     from casework.recognition.api import blp as recognition_api
     from casework.recognition.views import bp as recognition_bp
     from casework.web.views import bp as web_bp
@@ -88,7 +92,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(recognition_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(persons_bp)
-    for blp in (auth_api, orgunits_api, persons_api, areas_api, recognition_api):
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(reports_bp)
+    for blp in (auth_api, orgunits_api, persons_api, areas_api, recognition_api, plans_api,
+                reports_api):
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)
         api.register_blueprint(blp)

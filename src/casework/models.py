@@ -20,3 +20,4 @@ from casework.recognition.models import (  # noqa: F401
     RecognitionAttachment,
     RecognitionRequest,
 )
+from casework.plans.models import Phase, Plan, ReportSubmission, Target  # noqa: F401

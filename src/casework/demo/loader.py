@@ -11,6 +11,7 @@ from pathlib import Path
 from casework.auth import services as auth_services
 from casework.demo.areas import load_demo_areas
 from casework.demo.persons import load_demo_persons
+from casework.demo.plans import load_seed_plans
 from casework.extensions import db
 from casework.orgunits.services import get_by_code, import_csv
 
@@ -54,4 +55,5 @@ def load_demo() -> list[tuple[str, str, str]]:
     db.session.commit()
     load_demo_persons()
     load_demo_areas()
+    load_seed_plans()
     return shown

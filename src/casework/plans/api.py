@@ -1,0 +1,149 @@
+"""JSON API for plans, and report workbooks (INTERFACES.md, "Plans and reports")."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from casework.audit.exports import record_export
+from casework.auth.scope import current_scope, get_scoped_orgunit
+from casework.extensions import db
+from casework.plans import reports, services
+from casework.plans.schemas import PlanInSchema
+
+blp = Blueprint("plans_api", __name__, url_prefix="/api/v1/plans",
+                description="Plans, phases and targets (kế hoạch, chỉ tiêu)")
+reports_blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports",
+                        description="Periodic and phase reports as Excel workbooks")
+
+
+class PhaseSchema(Schema):
+    seq = fields.Integer()
+    name = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    report_due = fields.Date(allow_none=True)
+
+
+class TargetSchema(Schema):
+    id = fields.Integer()
+    label = fields.String()
+    metric = fields.String()
+    metric_label = fields.String()
+    params = fields.Dict()
+    org_unit = fields.String()
+    target = fields.Float()
+    out_of = fields.Integer(allow_none=True)
+    target_percent = fields.Float(allow_none=True,
+                                  metadata={"description": "target / out_of, for counts"})
+    stated = fields.String(allow_none=True)
+    current = fields.Float(allow_none=True)
+    gap = fields.Float(allow_none=True)
+    unit = fields.String()
+    due = fields.Date()
+    phase = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"description": "met, on_track, at_risk, missed or no_data"})
+
+
+class PlanSummarySchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String()
+    org_unit = fields.String(attribute="org_unit.code")
+    start_date = fields.Date()
+    end_date = fields.Date()
+
+
+class PlanListSchema(Schema):
+    items = fields.List(fields.Nested(PlanSummarySchema))
+
+
+class PlanSchema(PlanSummarySchema):
+    number = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    phases = fields.List(fields.Nested(PhaseSchema))
+    targets = fields.List(fields.Nested(TargetSchema))
+
+
+class ReportQuerySchema(Schema):
+    org_unit = fields.String(required=True)
+    period = fields.String(required=True, metadata={
+        "description": "six_month: 2025-H1; annual: 2025; phase: PLANCODE:N"})
+
+
+def _target(row) -> dict:
+    t = row.target
+    return {
+        "id": t.id, "label": t.label, "metric": t.metric,
+        "metric_label": services.metric_label(t.metric), "params": t.params,
+        "org_unit": t.org_unit.code, "target": t.value, "out_of": t.out_of,
+        "target_percent": row.percent_of_whole, "stated": t.stated, "current": row.value,
+        "gap": row.gap, "unit": t.unit, "due": t.due,
+        "phase": t.phase.seq if t.phase else None, "status": row.status,
+    }
+
+
+@blp.route("")
+@blp.response(200, PlanListSchema)
+def list_plans():
+    return {"items": db.session.scalars(services.plans_in_scope(current_scope())).all()}
+
+
+@blp.route("/<int:plan_id>")
+@blp.response(200, PlanSchema)
+def get_plan(plan_id):
+    """The plan with each target's current value, computed now from the data."""
+    return _describe(services.get_plan(plan_id, current_scope()))
+
+
+def _describe(plan) -> dict:
+    return {
+        "id": plan.id, "code": plan.code, "title": plan.title, "org_unit": plan.org_unit,
+        "start_date": plan.start_date, "end_date": plan.end_date, "number": plan.number,
+        "issued_on": plan.issued_on, "phases": plan.phases,
+        "targets": [_target(services.progress(t)) for t in plan.targets],
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(PlanInSchema)
+@blp.response(201, PlanSchema)
+def create_plan(body):
+    """Create a plan with its phases and targets (police, chair, steering committee or city
+    authority over the issuing unit)."""
+    plan = services.create_plan(body, current_scope())
+    db.session.commit()
+    return _describe(plan)
+
+
+@blp.route("/<int:plan_id>", methods=["PUT"])
+@blp.arguments(PlanInSchema)
+@blp.response(200, PlanSchema)
+def update_plan(body, plan_id):
+    """Replace a plan's fields, phases and targets."""
+    plan = services.get_plan(plan_id, current_scope())
+    services.update_plan(plan, body, current_scope())
+    db.session.commit()
+    return _describe(plan)
+
+
+@reports_blp.route("/<kind>")
+@reports_blp.arguments(ReportQuerySchema, location="query")
+@reports_blp.response(200, content_type=(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+def download(args, kind):
+    """The report as an Excel workbook; the export is written to the audit log."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(args["org_unit"], scope)
+    report = reports.build_report(kind, args["period"], unit, scope)
+    data = reports.workbook(report)
+    record_export(current_user, f"report:{kind}", org_unit=unit,
+                  filters={"period": args["period"], "names": report.personal},
+                  row_count=len(report.rows) + len(report.criteria) + len(report.overdue),
+                  file_format="xlsx")
+    db.session.commit()
+    return Response(data, mimetype=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        headers={"Content-Disposition": f'attachment; filename="{reports.filename(report)}"'})

@@ -1,0 +1,242 @@
+"""The catalogue of metrics: each computed from the data for a scope unit on a date.
+
+"As of" a past date, states are read from the audit log: a record's state on day D is the
+state its last entry with ``effective_at`` on or before D led to. A metric over a period
+counts what happened between ``since`` and the date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from casework.audit.models import AuditEntry
+from casework.extensions import db
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import LOCAL_TZ, due_date_for
+from casework.workflow.engine import _typed_entering_data
+
+USER_STATES = ("positive", "managed_user")
+ADDICT_STATES = ("addict", "relapsed", "rehab_community", "rehab_facility", "methadone",
+                 "compulsory_dossier", "compulsory_rehab")
+# In these states the person waits for a measure, within a legal deadline.
+WAITING_STATES = ("positive", "addict", "relapsed")
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    value: float | None              # None: no data source for this metric
+    numerator: int | None = None
+    denominator: int | None = None
+
+    @classmethod
+    def percent(cls, part: int, whole: int) -> MetricValue:
+        # Nobody to manage means nobody left out: the target is met.
+        value = 100.0 if whole == 0 else round(100.0 * part / whole, 1)
+        return cls(value, part, whole)
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: object
+    unit: str  # count | percent
+    compute: Callable[[OrgUnit, date, dict, date | None], MetricValue]
+    description: object = ""
+    # True: counts what happened between a start date and a day (sessions held, dossiers
+    # opened); False: a snapshot of the day (areas in a state, shares of persons managed).
+    period: bool = False
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def metric(code: str, label, unit: str, description="", period: bool = False):
+    def register(func):
+        METRICS[code] = Metric(code, label, unit, func, description, period)
+        return func
+
+    return register
+
+
+def compute(code: str, unit: OrgUnit, as_of: date, params: dict | None = None,
+            since: date | None = None) -> MetricValue:
+    return METRICS[code].compute(unit, as_of, params or {}, since)
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after ``day`` in Vietnam: "as of day D" includes all of D."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
+
+
+def states_as_of(record_type: str, cutoff: datetime):
+    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``."""
+    last = (
+        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
+        .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
+        .group_by(AuditEntry.record_id)
+        .subquery()
+    )
+    entry = aliased(AuditEntry)
+    return (
+        sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
+        .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
+        .where(entry.record_type == record_type)
+    )
+
+
+def _in_subtree(rows, unit: OrgUnit):
+    q = rows.subquery()
+    return sa.select(q).join(OrgUnit, OrgUnit.id == q.c.org_unit_id).where(
+        subtree_clause(OrgUnit.path, unit.path))
+
+
+@metric("areas_in_state", _l("Areas in a state"), "count",
+        _l("Residential groups and villages (or the kinds given) in the given states."))
+def areas_in_state(unit, as_of, params, since):
+    states = params.get("states") or [params.get("state")]
+    kinds = params.get("kinds") or sorted(LEAF_KINDS)
+    rows = states_as_of("area", end_of(as_of)).subquery()
+    stmt = (
+        sa.select(sa.func.count()).select_from(rows)
+        .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
+        .where(subtree_clause(OrgUnit.path, unit.path), OrgUnit.kind.in_(kinds),
+               rows.c.state.in_(states))
+    )
+    return MetricValue(db.session.scalar(stmt))
+
+
+@metric("groups_meeting_all_criteria", _l("Groups and villages meeting 8/8 criteria"), "count")
+def groups_meeting_all_criteria(unit, as_of, params, since):
+    from casework.areas.criteria import evaluate_subtree
+
+    results = evaluate_subtree(unit, as_of)
+    leaves = [r for r in results.values() if r.kind in LEAF_KINDS]
+    return MetricValue(sum(1 for r in leaves if r.all_met), sum(1 for r in leaves if r.all_met),
+                       len(leaves))
+
+
+def _persons_with_deadlines(unit: OrgUnit, as_of: date):
+    """(state, due date on ``as_of``) of every person in the subtree, as of that day."""
+    cutoff = end_of(as_of)
+    rows = db.session.execute(_in_subtree(states_as_of("person", cutoff), unit)).all()
+    if not rows:
+        return []
+    ids = [r.record_id for r in rows]
+    entering = aliased(AuditEntry)
+    last_change = (
+        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
+        .where(AuditEntry.record_type == "person", AuditEntry.record_id.in_(ids),
+               AuditEntry.effective_at < cutoff,
+               sa.or_(AuditEntry.from_state.is_(None),
+                      AuditEntry.from_state != AuditEntry.to_state))
+        .group_by(AuditEntry.record_id).subquery()
+    )
+    entries = {
+        e.record_id: e for e in db.session.scalars(
+            sa.select(entering).join(last_change, sa.and_(
+                entering.record_id == last_change.c.record_id,
+                entering.seq == last_change.c.seq)).where(entering.record_type == "person"))
+    }
+    out = []
+    catalog = get_catalog()
+    for row in rows:
+        entry = entries.get(row.record_id)
+        definition = catalog.get("person", entry.workflow_version if entry else None)
+        due = None
+        if entry is not None and row.state in WAITING_STATES:
+            due = due_date_for(definition, row.state, entry.effective_at,
+                               _typed_entering_data(definition, row.state, entry))
+        out.append((row.state, due))
+    return out
+
+
+def _managed_share(unit, as_of, group: tuple[str, ...]) -> MetricValue:
+    persons = [(s, due) for s, due in _persons_with_deadlines(unit, as_of) if s in group]
+    # Waiting for a measure past the legal deadline is the one way to be unmanaged.
+    left_out = sum(1 for s, due in persons if s in WAITING_STATES and due and due < as_of)
+    return MetricValue.percent(len(persons) - left_out, len(persons))
+
+
+@metric("users_managed_pct", _l("Illegal drug users with a management record"), "percent",
+        _l("Users (positive or managed) who are managed, or still within the 6 working days "
+           "for the decision."))
+def users_managed_pct(unit, as_of, params, since):
+    return _managed_share(unit, as_of, USER_STATES)
+
+
+@metric("addicts_managed_pct", _l("Addicts with a management record and a measure"),
+        "percent",
+        _l("Addicts in a rehab measure, or still within the 5 working days to register one."))
+def addicts_managed_pct(unit, as_of, params, since):
+    return _managed_share(unit, as_of, ADDICT_STATES)
+
+
+def _events_between(event: str, record_type: str, unit: OrgUnit, since: date | None,
+                    as_of: date) -> int:
+    stmt = (
+        sa.select(sa.func.count()).select_from(AuditEntry)
+        .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
+        .where(AuditEntry.record_type == record_type, AuditEntry.event == event,
+               AuditEntry.effective_at < end_of(as_of),
+               subtree_clause(OrgUnit.path, unit.path))
+    )
+    if since is not None:
+        stmt = stmt.where(AuditEntry.effective_at >= datetime.combine(since, time.min,
+                                                                      tzinfo=LOCAL_TZ))
+    return db.session.scalar(stmt)
+
+
+@metric("compulsory_dossiers_opened", _l("Compulsory-rehab dossiers opened"), "count", period=True)
+def compulsory_dossiers_opened(unit, as_of, params, since):
+    return MetricValue(_events_between("open_compulsory_dossier", "person", unit, since, as_of))
+
+
+def _activities(unit, as_of, since, activity_type: str) -> int:
+    from casework.areas.models import AreaFact
+
+    stmt = (
+        sa.select(sa.func.count()).select_from(AreaFact)
+        .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+        .where(AreaFact.kind == "awareness_activity", AreaFact.activity_type == activity_type,
+               AreaFact.activity_date <= as_of, subtree_clause(OrgUnit.path, unit.path))
+    )
+    if since is not None:
+        stmt = stmt.where(AreaFact.activity_date >= since)
+    return db.session.scalar(stmt)
+
+
+@metric("awareness_sessions", _l("Awareness sessions held"), "count", period=True)
+def awareness_sessions(unit, as_of, params, since):
+    return MetricValue(_activities(unit, as_of, since, "session"))
+
+
+@metric("broadcasts", _l("Loudspeaker broadcasts"), "count", period=True)
+def broadcasts(unit, as_of, params, since):
+    return MetricValue(_activities(unit, as_of, since, "broadcast"))
+
+
+@metric("hotspots_eliminated_pct", _l("Retail points and hotspots eliminated"), "percent")
+def hotspots_eliminated_pct(unit, as_of, params, since):
+    rows = db.session.execute(_in_subtree(states_as_of("hotspot", end_of(as_of)), unit)).all()
+    eliminated = sum(1 for r in rows if r.state == "eliminated")
+    return MetricValue.percent(eliminated, len(rows))
+
+
+@metric("drug_cases_prosecuted", _l("Drug cases prosecuted"), "count",
+        _l("No data source yet: prosecutions are not recorded in casework."), period=True)
+def drug_cases_prosecuted(unit, as_of, params, since):
+    return MetricValue(None)
+
+
+@metric("areas_recognized", _l("Areas recognised drug-free in the period"), "count",
+        _l("Recognitions (the area's `recognize` event) between the start of the period and "
+           "the date."), period=True)
+def areas_recognized(unit, as_of, params, since):
+    return MetricValue(_events_between("recognize", "area", unit, since, as_of))

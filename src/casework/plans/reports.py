@@ -1,0 +1,233 @@
+"""Periodic and phase reports: aggregated figures, criteria, overdue deadlines, targets.
+
+One function gathers the figures (`build_report`); the workbook (openpyxl) and the printable
+page render the same data. Names of persons appear only for roles entitled to see them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import Scope
+from casework.errors import ValidationFailed
+from casework.extensions import db
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.people.models import Person
+from casework.plans import services
+from casework.plans.metrics import end_of, states_as_of
+from casework.plans.models import REPORT_KINDS, Plan
+from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import today_local
+
+_HALF = re.compile(r"^(\d{4})-H1$")
+_YEAR = re.compile(r"^(\d{4})$")
+_PHASE = re.compile(r"^(?P<plan>[\w.-]+):(?P<seq>\d+)$")
+
+
+@dataclass
+class Report:
+    kind: str
+    period: str
+    title: str
+    unit: OrgUnit
+    start: date
+    end: date
+    as_of: date
+    personal: bool
+    states: list[tuple[str, str]] = field(default_factory=list)   # (code, label)
+    rows: list[dict] = field(default_factory=list)                 # per ward/commune
+    totals: dict = field(default_factory=dict)
+    criteria: list = field(default_factory=list)                   # AreaCriteria of leaves
+    overdue: list[dict] = field(default_factory=list)
+    targets: list = field(default_factory=list)                    # (plan, TargetProgress)
+
+
+def parse_period(kind: str, period: str) -> tuple[date, date, str, Plan | None]:
+    """The dates a report covers: a half year to 10 June, a year to 10 December, a phase."""
+    if kind not in REPORT_KINDS:
+        raise ValidationFailed(errors={"kind": [_("Use six_month, annual or phase.")]})
+    if kind == "six_month" and (m := _HALF.match(period or "")):
+        year = int(m.group(1))
+        return date(year, 1, 1), date(year, 6, 10), _("Six-month report %(year)d",
+                                                      year=year), None
+    if kind == "annual" and (m := _YEAR.match(period or "")):
+        year = int(m.group(1))
+        return date(year, 1, 1), date(year, 12, 10), _("Annual report %(year)d", year=year), None
+    if kind == "phase" and (m := _PHASE.match(period or "")):
+        plan = db.session.scalar(sa.select(Plan).where(Plan.code == m.group("plan")))
+        phase = next((p for p in plan.phases if p.seq == int(m.group("seq"))), None) if plan \
+            else None
+        if phase is not None:
+            return phase.start_date, phase.end_date, f"{plan.title} — {phase.name}", plan
+    examples = {"six_month": "2025-H1", "annual": "2025", "phase": "LCH-TP-2024-2025:2"}
+    raise ValidationFailed(errors={"period": [
+        _("Give the period as %(example)s.", example=examples[kind])]})
+
+
+def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
+    """Gather the report's figures for ``unit`` (already loaded through the scope)."""
+    from casework.areas.criteria import evaluate_subtree
+
+    start, end, title, plan = parse_period(kind, period)
+    as_of = min(end, today_local())
+    personal = scope.covers(unit.path, PERSONAL_READ_ROLES)
+    definition = get_catalog().get("person")
+    report = Report(kind, period, title, unit, start, end, as_of, personal,
+                    states=[(c, str(s.label)) for c, s in definition.states.items()])
+
+    # Persons per state, per child unit, as of the report date (from the audit log).
+    children = db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)).all()
+    groups = children or [unit]
+    rows = states_as_of("person", end_of(as_of)).subquery()
+    counts: dict[tuple[int, str], int] = {}
+    for group in groups:
+        stmt = (
+            sa.select(rows.c.state, sa.func.count())
+            .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
+            .where(subtree_clause(OrgUnit.path, group.path)).group_by(rows.c.state)
+        )
+        for state, n in db.session.execute(stmt):
+            counts[(group.id, state)] = n
+    areas = states_as_of("area", end_of(as_of)).subquery()
+    area_def = get_catalog().get("area")
+    area_states = {
+        unit_id: str(area_def.states[state].label)
+        for unit_id, state in db.session.execute(
+            sa.select(areas.c.org_unit_id, areas.c.state)
+            .where(areas.c.org_unit_id.in_([g.id for g in groups])))
+        if state in area_def.states
+    }
+    for group in groups:
+        by_state = {code: counts.get((group.id, code), 0) for code, _ in report.states}
+        report.rows.append({"unit": group, "by_state": by_state, "total": sum(by_state.values()),
+                            "area_state": area_states.get(group.id)})
+    report.totals = {code: sum(r["by_state"][code] for r in report.rows)
+                     for code, _ in report.states}
+
+    results = evaluate_subtree(unit, as_of)
+    report.criteria = sorted((r for r in results.values() if r.kind in LEAF_KINDS),
+                             key=lambda r: r.code)
+
+    overdue = db.session.scalars(
+        sa.select(Person).join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .where(subtree_clause(OrgUnit.path, unit.path), Person.due_date < as_of)
+        .order_by(Person.due_date)).all()
+    for person in overdue:
+        report.overdue.append({
+            "name": person.full_name if personal else None, "area": person.org_unit.name,
+            "state": person.state_label, "due": person.due_date, "what": person.due_label,
+        })
+
+    plans = db.session.scalars(
+        sa.select(Plan).where(Plan.org_unit_id.in_(unit.ancestor_ids))).all()
+    if plan is not None and plan not in plans:
+        plans.append(plan)
+    for p in plans:
+        for target in p.targets:
+            if target.org_unit.path.startswith(unit.path) or unit.path.startswith(
+                    target.org_unit.path):
+                report.targets.append((p, services.progress(target, as_of)))
+    return report
+
+
+# --- the workbook ----------------------------------------------------------------------------
+
+_BOLD = Font(bold=True)
+_HEAD = PatternFill("solid", fgColor="DCE6F1")
+_LATE = PatternFill("solid", fgColor="F8D7D3")
+
+
+def _sheet_header(ws, values) -> None:
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        cell.font = _BOLD
+        cell.fill = _HEAD
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _widths(ws, widths) -> None:
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def workbook(report: Report) -> bytes:
+    from casework.plans.views import status_label
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Summary")[:31]
+    ws.append([report.title])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([_("Area"), report.unit.name])
+    ws.append([_("Period"), report.start, report.end])
+    ws.append([_("Figures as of"), report.as_of])
+    for row in ws.iter_rows(min_row=3, max_row=4):
+        for cell in row[1:]:
+            cell.number_format = "DD/MM/YYYY"
+    ws.append([])
+    _sheet_header(ws, [_("Unit"), _("Area state")] + [label for _, label in report.states]
+                  + [_("Total")])
+    for row in report.rows:
+        ws.append([row["unit"].name, row["area_state"] or ""]
+                  + [row["by_state"][c] for c, _ in report.states] + [row["total"]])
+    ws.append([_("Total"), ""] + [report.totals[c] for c, _ in report.states]
+              + [sum(report.totals.values())])
+    for cell in ws[ws.max_row]:
+        cell.font = _BOLD
+    _widths(ws, [28, 22] + [14] * (len(report.states) + 1))
+
+    ws = wb.create_sheet(_("Criteria")[:31])
+    codes = [c.code for c in (report.criteria[0].criteria if report.criteria else [])]
+    _sheet_header(ws, [_("Code"), _("Residential group or village")] + codes
+                  + [_("Criteria met")])
+    for area in report.criteria:
+        ws.append([area.code, area.name] + [r.status_label for r in area.criteria]
+                  + [f"{area.met_count}/{len(area.criteria)}"])
+    met = sum(1 for a in report.criteria if a.all_met)
+    ws.append([_("Meeting all criteria"), f"{met}/{len(report.criteria)}"])
+    for cell in ws[ws.max_row]:
+        cell.font = _BOLD
+    _widths(ws, [16, 30] + [16] * len(codes) + [12])
+
+    ws = wb.create_sheet(_("Overdue deadlines")[:31])
+    head = [_("Area"), _("State"), _("Deadline"), _("What")]
+    if report.personal:
+        head = [_("Full name")] + head
+    _sheet_header(ws, head)
+    for item in report.overdue:
+        values = [item["area"], item["state"], item["due"], item["what"]]
+        ws.append(([item["name"]] if report.personal else []) + values)
+        for cell in ws[ws.max_row]:
+            cell.fill = _LATE
+            if isinstance(cell.value, date):
+                cell.number_format = "DD/MM/YYYY"
+    _widths(ws, ([26] if report.personal else []) + [26, 30, 12, 40])
+
+    ws = wb.create_sheet(_("Targets")[:31])
+    _sheet_header(ws, [_("Plan"), _("Target"), _("Metric"), _("Target value"), _("Current"),
+                       _("Gap"), _("Unit"), _("Due"), _("Status")])
+    for plan, row in report.targets:
+        t = row.target
+        ws.append([plan.title, t.label, services.metric_label(t.metric), t.value, row.value,
+                   row.gap, t.unit, t.due, status_label(row.status)])
+        ws.cell(ws.max_row, 8).number_format = "DD/MM/YYYY"
+    _widths(ws, [34, 50, 30, 10, 10, 8, 8, 12, 14])
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def filename(report: Report) -> str:
+    return f"bao-cao-{report.kind}-{report.period.replace(':', '-')}-{report.unit.code}.xlsx"

@@ -1,0 +1,197 @@
+"""Plan pages: progress per target, the phases with their report dates, a chart."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from casework.auth.scope import current_scope
+from casework.extensions import db
+from casework.plans import services
+from casework.plans.chart import line_chart, month_ends
+from casework.plans.metrics import METRICS, compute
+from casework.plans.models import ReportSubmission
+from casework.workflow.deadlines import today_local
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+# Who may mark a plan's report as sent (over the plan's issuing unit): who writes the plan.
+REPORTING_ROLES = services.PLAN_ROLES
+
+
+@bp.route("/")
+@login_required
+def index():
+    plans = db.session.scalars(services.plans_in_scope(current_scope())).all()
+    return render_template("plans/index.html", plans=plans)
+
+
+@bp.route("/<int:plan_id>")
+@login_required
+def show(plan_id):
+    plan = services.get_plan(plan_id, current_scope())
+    today = today_local()
+    rows = [services.progress(t, today) for t in plan.targets]
+    headline = next((r for r in rows if r.value is not None), None)
+    chart = None
+    if headline is not None:
+        target = headline.target
+        # A snapshot metric is drawn from the plan's start to today; a period metric stops
+        # at the target's deadline, after which it no longer counts.
+        end = min(today, target.due) if METRICS[target.metric].period else today
+        start = min(plan.start_date, end)
+        since = target.counted_from or plan.start_date
+        points = [(day, compute(target.metric, target.org_unit, day, target.params, since).value
+                   or 0) for day in month_ends(start, end)]
+        chart = line_chart(points, target.value, target.label)
+    return render_template(
+        "plans/show.html", plan=plan, rows=rows, today=today, chart=chart, headline=headline,
+        reports=services.report_schedule(plan), current_phase=services.phase_of(plan, today),
+        can_report=current_scope().covers(plan.org_unit.path, REPORTING_ROLES),
+        can_edit=current_scope().covers(plan.org_unit.path, services.PLAN_ROLES),
+        metrics=METRICS,
+    )
+
+
+def _form_data(form, fields: tuple[str, ...]) -> dict:
+    return {k: form.get(k).strip() for k in fields if (form.get(k) or "").strip()}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Create a plan: its period and report days; phases and targets are added after."""
+    from flask import request
+    from marshmallow import ValidationError
+
+    from casework.errors import CaseworkError
+    from casework.plans.schemas import PlanInSchema
+
+    scope = current_scope()
+    if not scope.roles & set(services.PLAN_ROLES):
+        abort(403)
+    errors, status = {}, 200
+    if request.method == "POST":
+        fields = ("code", "title", "number", "issued_on", "org_unit", "start_date", "end_date",
+                  "six_month_report_due", "annual_report_due", "summary")
+        try:
+            data = PlanInSchema().load(_form_data(request.form, fields))
+            plan = services.create_plan(data, scope)
+        except ValidationError as exc:
+            errors, status = exc.messages, 422
+        except CaseworkError as exc:
+            db.session.rollback()
+            errors, status = exc.errors or {"org_unit": [str(exc.message)]}, exc.status
+        else:
+            db.session.commit()
+            return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/new.html", form=request.form, errors=errors), status
+
+
+@bp.route("/<int:plan_id>/phases", methods=["POST"])
+@login_required
+def add_phase(plan_id):
+    return _add(plan_id, "phase")
+
+
+@bp.route("/<int:plan_id>/targets", methods=["POST"])
+@login_required
+def add_target(plan_id):
+    return _add(plan_id, "target")
+
+
+def _add(plan_id: int, what: str):
+    from flask import request
+    from marshmallow import ValidationError
+
+    from casework.errors import ValidationFailed
+    from casework.plans.schemas import PhaseInSchema, TargetInSchema
+
+    scope = current_scope()
+    plan = services.get_plan(plan_id, scope)
+    if what == "phase":
+        fields, schema, verb = ("name", "start_date", "end_date", "report_due"), \
+            PhaseInSchema(), services.add_phase
+    else:
+        fields = ("label", "metric", "org_unit", "value", "unit", "out_of", "stated", "phase",
+                  "deadline", "counted_from")
+        schema, verb = TargetInSchema(), services.add_target
+    try:
+        verb(plan, schema.load(_form_data(request.form, fields)), scope)
+    except (ValidationError, ValidationFailed) as exc:
+        db.session.rollback()
+        messages = exc.messages if isinstance(exc, ValidationError) else exc.errors
+        for field, problems in messages.items():
+            flash(f"{field}: {' '.join(map(str, problems))}", "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "info")
+    return redirect(url_for("plans.show", plan_id=plan.id) + "#edit")
+
+
+@bp.route("/<int:plan_id>/targets/<int:target_id>/delete", methods=["POST"])
+@login_required
+def remove_target(plan_id, target_id):
+    plan = services.get_plan(plan_id, current_scope())
+    services.remove_target(plan, target_id, current_scope())
+    db.session.commit()
+    flash(_("The target is removed."), "info")
+    return redirect(url_for("plans.show", plan_id=plan.id) + "#edit")
+
+
+@bp.route("/<int:plan_id>/reports/<kind>/<period>/submitted", methods=["POST"])
+@login_required
+def mark_submitted(plan_id, kind, period):
+    plan = services.get_plan(plan_id, current_scope())
+    current_scope().require_write(plan.org_unit.path, REPORTING_ROLES)
+    if not any(r.kind == kind and r.period == period for r in services.report_schedule(plan)):
+        abort(404)
+    exists = db.session.scalar(sa.select(ReportSubmission.id).where(
+        ReportSubmission.plan_id == plan.id, ReportSubmission.kind == kind,
+        ReportSubmission.period == period))
+    if not exists:
+        db.session.add(ReportSubmission(plan_id=plan.id, kind=kind, period=period,
+                                        submitted_by_id=current_user.id))
+        db.session.commit()
+    flash(_("The report is marked as sent."), "info")
+    return redirect(url_for("plans.show", plan_id=plan.id) + "#reports")
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    return {
+        "met": _("Met"), "on_track": _("On track"), "at_risk": _("At risk"),
+        "missed": _("Missed"), "no_data": _("No data source"),
+    }.get(status, status)
+
+
+@bp.app_template_global("report_url")
+def report_url(kind: str, org_unit: str, period: str, fmt: str = "xlsx") -> str:
+    endpoint = "reports_api.download" if fmt == "xlsx" else "reports.show_report"
+    return url_for(endpoint, kind=kind, org_unit=org_unit, period=period)
+
+
+reports_bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@reports_bp.route("/<kind>")
+@login_required
+def show_report(kind):
+    """The report as a printable page (the same figures as the workbook)."""
+    from flask import request
+
+    from casework.audit.exports import record_export
+    from casework.auth.scope import get_scoped_orgunit
+    from casework.plans.reports import build_report
+
+    scope = current_scope()
+    unit = get_scoped_orgunit(request.args.get("org_unit", ""), scope)
+    report = build_report(kind, request.args.get("period", ""), unit, scope)
+    record_export(current_user, f"report:{kind}", org_unit=unit,
+                  filters={"period": report.period, "names": report.personal},
+                  row_count=len(report.rows) + len(report.criteria) + len(report.overdue),
+                  file_format="html")
+    db.session.commit()
+    return render_template("plans/report.html", report=report)
