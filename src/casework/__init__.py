@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.auth.api import blp as auth_api
     from casework.auth.views import bp as auth_bp
     from casework.extensions import api, csrf
+    from casework.imports.views import bp as imports_bp
     from casework.orgunits.api import blp as orgunits_api
     from casework.people.api import blp as persons_api
     from casework.people.views import bp as persons_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(recognition_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(persons_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(reports_bp)
     for blp in (auth_api, orgunits_api, persons_api, areas_api, recognition_api, plans_api,

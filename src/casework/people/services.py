@@ -49,6 +49,17 @@ class PersonQuery:
 
 def search_persons(scope: Scope, query: PersonQuery) -> tuple[list[Person], int]:
     """Persons in scope matching the filters; the name search ignores diacritics."""
+    stmt = filter_persons(scope, query)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
+        .offset((query.page - 1) * query.per_page).limit(query.per_page)
+    ).all()
+    return list(rows), total
+
+
+def filter_persons(scope: Scope, query: PersonQuery) -> sa.Select:
+    """SELECT the persons in scope matching the filters of ``query`` (not its page)."""
     stmt = persons_in_scope(scope)
     if query.state:
         stmt = stmt.where(Person.state == query.state)
@@ -73,12 +84,7 @@ def search_persons(scope: Scope, query: PersonQuery) -> tuple[list[Person], int]
         today = today_local()
         late = sa.and_(Person.due_date.is_not(None), Person.due_date < today)
         stmt = stmt.where(late if query.overdue else sa.not_(late))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
-        .offset((query.page - 1) * query.per_page).limit(query.per_page)
-    ).all()
-    return list(rows), total
+    return stmt
 
 
 def _area_for_new_person(code: str, scope: Scope) -> OrgUnit:

@@ -25,6 +25,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("web.home", _l("Overview")),
     NavItem("web.my_work", _l("My work"), PERSONAL_READ_ROLES),
     NavItem("persons.index", _l("Persons"), PERSONAL_READ_ROLES),
+    NavItem("imports.index", _l("Import and export")),
     NavItem("areas.index", _l("Areas")),
     NavItem("areas.dashboard", _l("Dashboard")),
     NavItem("recognition.inbox", _l("Approvals"),

@@ -1,0 +1,95 @@
+"""Person and area lists as CSV/XLSX: scope and role rules of the pages, and the export log."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from casework.audit.exports import ExportEntry, exports_by, record_export
+from casework.imports.services import import_persons
+from tests.imports.conftest import csv_bytes, person_row
+
+
+@pytest.fixture
+def persons(db, tree, make_user, scope_of):
+    """Two persons in W1 (G11, G12) and one in W2 (G21)."""
+    importer = make_user("importer", ("police", "C"))
+    rows = [person_row("A1", full_name="Lò Văn Một"),
+            person_row("A2", "managed_user", full_name="Lò Thị Hai", area_code="G12"),
+            person_row("B1", full_name="Lò Văn Ba", area_code="G21")]
+    assert import_persons(csv_bytes(rows), importer, scope_of(importer)).ok
+    db.session.commit()
+
+
+def read_csv(response) -> list[dict]:
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_persons_as_csv_within_the_scope_and_logged(db, persons, page_as):
+    police = page_as("police", "W1")
+    response = police.get("/exports/persons.csv")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = read_csv(response)
+    assert sorted(r["external_id"] for r in rows) == ["A1", "A2"]  # not B1 (ward W2)
+    managed = next(r for r in rows if r["external_id"] == "A2")
+    assert managed["state"] == "managed_user" and managed["area_code"] == "G12"
+    entry = db.session.scalar(sa.select(ExportEntry))
+    assert (entry.kind, entry.format, entry.row_count) == ("persons", "csv", 2)
+    assert entry.actor_name.startswith("police") and entry.filters == {}
+
+
+def test_persons_with_the_list_filters_as_xlsx(db, persons, page_as):
+    police = page_as("police", "C")
+    response = police.get("/exports/persons.xlsx?state=managed_user&area=W1")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.values)
+    assert values[0][:3] == ("external_id", "full_name", "birth_date")
+    assert [row[0] for row in values[1:]] == ["A2"]
+    entry = db.session.scalar(sa.select(ExportEntry))
+    assert entry.filters == {"state": "managed_user", "area_code": "W1"}
+    assert entry.org_unit.code == "W1" and entry.row_count == 1
+
+
+def test_a_viewer_never_exports_persons(db, persons, page_as):
+    viewer = page_as("viewer", "C")
+    assert viewer.get("/exports/persons.csv").status_code == 403
+    assert viewer.get("/exports/persons.xlsx").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportEntry)) == 0
+
+
+def test_areas_for_any_role_within_the_scope(db, persons, page_as):
+    viewer = page_as("viewer", "W1")
+    rows = read_csv(viewer.get("/exports/areas.csv"))
+    assert [r["code"] for r in rows] == ["W1", "G11", "G12"]
+    assert rows[1]["parent_code"] == "W1" and rows[1]["state"] == "unassessed"
+    assert rows[1]["criteria_met"].isdigit()
+    assert not any("Lò" in str(v) for r in rows for v in r.values())  # no names
+    sheet = load_workbook(io.BytesIO(viewer.get("/exports/areas.xlsx?root=G12").data)).active
+    assert [row[0] for row in list(sheet.values)[1:]] == ["G12"]
+    entries = exports_by()
+    assert [(e.kind, e.format, e.row_count) for e in entries] == [
+        ("areas", "xlsx", 1), ("areas", "csv", 3)]
+    assert viewer.get("/exports/areas.csv?root=W2").status_code == 422  # outside the scope
+
+
+def test_unknown_formats(db, persons, page_as):
+    police = page_as("police", "W1")
+    assert police.get("/exports/persons.pdf").status_code == 404
+    assert police.get("/exports/areas.json").status_code == 404
+
+
+def test_the_export_helper_keeps_false_and_drops_empty_filters(db, tree, make_user):
+    user = make_user("reporter", ("police", "C"))
+    entry = record_export(user, "report:six_month", row_count=0, file_format="html",
+                          org_unit=tree["C"], filters={"names": False, "period": "", "x": None})
+    assert entry.filters == {"names": False} and entry.at is not None
+    with pytest.raises(ValueError):
+        record_export(user, "persons", row_count=1, file_format="doc")
