@@ -4,7 +4,7 @@ IDs, and one row per export of a list or report.
 On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE on export_log.
 
 Revision ID: facb2672714b
-Revises: 
+Revises: b8a1e0775de8
 Create Date: 2026-11-22 09:58:53.757504
 """
 from alembic import op
@@ -22,7 +22,7 @@ $$
 
 
 revision = 'facb2672714b'
-down_revision = ''
+down_revision = 'b8a1e0775de8'
 branch_labels = None
 depends_on = None
 
