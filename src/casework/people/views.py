@@ -6,6 +6,7 @@ for htmx, the fragment that changed.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,10 +14,10 @@ from marshmallow import ValidationError
 
 from casework.audit.services import history_of
 from casework.auth.roles import PERSONAL_READ_ROLES
-from casework.auth.scope import current_scope
+from casework.auth.scope import current_scope, scoped
 from casework.errors import CaseworkError, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
-from casework.orgunits.models import LEAF_KINDS
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import services, work  # noqa: F401  (work registers its source)
 from casework.people.forms import data_from_form, effective_at_from_form, form_fields
 from casework.people.models import GENDERS, RESIDENCE_TYPES
@@ -35,11 +36,6 @@ def _require_personal_access():
 
 
 def _leaf_units():
-    import sqlalchemy as sa
-
-    from casework.auth.scope import scoped
-    from casework.orgunits.models import OrgUnit
-
     stmt = scoped(sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS)), OrgUnit.id,
                   current_scope(), PERSONAL_READ_ROLES).order_by(OrgUnit.path)
     return db.session.scalars(stmt).all()
