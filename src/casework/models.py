@@ -16,8 +16,8 @@ from casework.people.models import (  # noqa: F401
     RehabEpisode,
     ResidenceCheck,
 )
+from casework.plans.models import Phase, Plan, ReportSubmission, Target  # noqa: F401
 from casework.recognition.models import (  # noqa: F401
     RecognitionAttachment,
     RecognitionRequest,
 )
-from casework.plans.models import Phase, Plan, ReportSubmission, Target  # noqa: F401
