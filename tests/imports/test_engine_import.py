@@ -96,3 +96,30 @@ def test_a_future_date_and_an_open_record_are_refused(db, tree, officer):
     engine.import_record(person, "suspected", officer)
     with pytest.raises(InvalidEvent):
         engine.import_record(person, "positive", officer)
+
+
+def test_many_records_in_one_go_each_with_its_own_chain(db, tree, officer):
+    persons = [_person(tree["G11"], f"Người Số {i}") for i in range(5)]
+    entries = engine.import_records(
+        [(p, "suspected", {"external_id": f"E{i}"}, _midnight(ago(2)), None)
+         for i, p in enumerate(persons)], officer)
+    assert [e.record_id for e in entries] == [p.id for p in persons]
+    assert {(e.seq, e.prev_hash, e.event) for e in entries} == {(1, None, "imported")}
+    assert [e.data["external_id"] for e in entries] == [f"E{i}" for i in range(5)]
+    assert verify().ok
+
+
+def test_a_bad_record_among_many_writes_none(db, tree, officer, make_user):
+    persons = [_person(tree["G11"], "Người Một"), _person(tree["G21"], "Người Hai")]
+    with pytest.raises(NotPermitted):  # the officer has no role in ward W2
+        engine.import_records([(p, "suspected", {}, None, None) for p in persons], officer)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_only_first_entries_are_appended_in_bulk(db):
+    from casework.audit.services import append_first_entries
+
+    with pytest.raises(ValueError):
+        append_first_entries([{"seq": 2}])
+    assert append_first_entries([]) == []

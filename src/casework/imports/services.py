@@ -50,7 +50,7 @@ from casework.people.services import OPEN_ROLES
 from casework.workflow import fire
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, add_months, local_date, today_local
-from casework.workflow.engine import import_record
+from casework.workflow.engine import import_records
 
 Progress = Callable[[int, int], None]  # (rows done, rows to do)
 Steps = Generator[tuple[int, int], None, "ImportReport"]
@@ -488,12 +488,13 @@ def persons_steps(content: bytes, actor, scope: Scope, source: str = "") -> Step
         return report
     total = len(rows)
     yield 0, total
-    step = max(1, total // 100)
-    for done, row in enumerate(rows, start=1):
-        _create_person(row, actor, source)
-        report.imported += 1
-        if done % step == 0 or done == total:
-            yield done, total
+    # In chunks of a hundredth of the file: one batched INSERT of the persons per chunk.
+    step = max(1, min(500, total // 100))
+    for start in range(0, total, step):
+        chunk = rows[start:start + step]
+        _create_persons(chunk, actor, source)
+        report.imported += len(chunk)
+        yield start + len(chunk), total
     db.session.flush()
     return report
 
@@ -509,28 +510,31 @@ def drive(steps: Steps, progress: Progress | None = None) -> ImportReport:
             progress(done, total)
 
 
-def _create_person(row: PersonRow, actor, source: str) -> Person:
-    values = row.identity
-    full_name = " ".join(values["full_name"].split())
-    person = Person(
-        full_name=full_name, name_folded=fold(full_name), birth_date=values["birth_date"],
-        gender=values["gender"], national_id=values.get("national_id") or None,
-        residence_type=values.get("residence_type"),
-        resident_since=values.get("resident_since"), address=values.get("address"),
-        org_unit=row.unit, external_id=row.external_id,
-    )
-    facts = dict(row.facts)
-    facts["external_id"] = row.external_id
-    entry = import_record(
-        person, row.state, actor, data=facts, effective_at=_start_of(row.entered_on),
-        reason=_("Imported from %(file)s, row %(row)d.", file=source or "-", row=row.number),
-    )
-    for event_row in _state_rows(row.state, row.facts):
-        event_row.person_id = person.id
-        event_row.audit_entry = entry
-        event_row.org_unit_id = row.unit.id
-        db.session.add(event_row)
-    return person
+def _create_persons(rows: list[PersonRow], actor, source: str) -> list[Person]:
+    persons, items = [], []
+    for row in rows:
+        values = row.identity
+        full_name = " ".join(values["full_name"].split())
+        person = Person(
+            full_name=full_name, name_folded=fold(full_name), birth_date=values["birth_date"],
+            gender=values["gender"], national_id=values.get("national_id") or None,
+            residence_type=values.get("residence_type"),
+            resident_since=values.get("resident_since"), address=values.get("address"),
+            org_unit=row.unit, external_id=row.external_id,
+        )
+        facts = dict(row.facts)
+        facts["external_id"] = row.external_id
+        reason = _("Imported from %(file)s, row %(row)d.", file=source or "-", row=row.number)
+        persons.append(person)
+        items.append((person, row.state, facts, _start_of(row.entered_on), reason))
+    entries = import_records(items, actor)
+    for person, row, entry in zip(persons, rows, entries, strict=True):
+        for event_row in _state_rows(row.state, row.facts):
+            event_row.person_id = person.id
+            event_row.audit_entry = entry
+            event_row.org_unit_id = row.unit.id
+            db.session.add(event_row)
+    return persons
 
 
 def _state_rows(state: str, f: dict) -> list:

@@ -443,15 +443,22 @@ def _log(record, definition: WorkflowDef, event: str, from_state: str | None, ac
          unit, reason, data, effective_at, prev_hash: str | None = None,
          seq: int | None = None) -> AuditEntry:
     seq = record.version if seq is None else seq
-    entry = audit.append_entry(
-        workflow=definition.name, workflow_version=definition.version,
-        record_type=record.__record_type__, record_id=record.id, seq=seq, event=event,
-        from_state=from_state, to_state=record.state,
-        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", None),
-        role=role, org_unit_id=unit.id, reason=reason, data=data, effective_at=effective_at,
-        prev_hash=prev_hash,
-    )
-    return entry
+    return audit.append_entry(
+        prev_hash=prev_hash, **_entry_values(record, definition, event, from_state, actor, role,
+                                             unit, reason, data, effective_at, seq))
+
+
+def _entry_values(record, definition: WorkflowDef, event: str, from_state: str | None, actor,
+                  role, unit, reason, data, effective_at, seq: int) -> dict:
+    """The columns of a record's audit entry for one event."""
+    return {
+        "workflow": definition.name, "workflow_version": definition.version,
+        "record_type": record.__record_type__, "record_id": record.id, "seq": seq,
+        "event": event, "from_state": from_state, "to_state": record.state,
+        "actor_id": getattr(actor, "id", None),
+        "actor_name": getattr(actor, "username", None), "role": role,
+        "org_unit_id": unit.id, "reason": reason, "data": data, "effective_at": effective_at,
+    }
 
 
 def available_events(record, user) -> list[EventOption]:
@@ -580,31 +587,46 @@ def import_record(record, state: str, actor, data: dict | None = None,
     Rows that belong to the state (a management decision, a rehab episode, ...) are the
     caller's to create, linked to the returned entry. Flushes, never commits.
     """
-    if getattr(record, "state", None) is not None:
-        raise InvalidEvent(_("This record is already open."))
-    effective_at = _normalise_effective_at(effective_at, None)
-    catalog = get_catalog()
-    definition = catalog.in_force(record.__workflow__,
-                                  effective_at.astimezone(LOCAL_TZ).date())
-    creators = definition.creation_transitions
-    unit = record.workflow_org_unit()
-    _roles, role = _check_access(definition, record, creators[0].event, actor, creators, unit)
-    if state not in definition.states:
-        raise InvalidEvent(_("The state “%(state)s” does not exist in this workflow.",
-                             state=state))
-    if state not in reachable_states(definition):
-        raise InvalidEvent(_("No record can be in the state “%(state)s”.",
-                             state=state_label(definition, state)))
-    data = dict(data or {})
-    reason = _clean_reason(reason)
+    return import_records([(record, state, data, effective_at, reason)], actor)[0]
 
-    record.workflow_version = definition.version
-    catalog.machine(definition).set_state(state, model=record)
-    record.state_entered_at = effective_at
-    record.last_event_at = effective_at
-    record.due_date = due_date_for(definition, state, effective_at, data)
-    session = object_session(record) or db.session
-    session.add(record)
-    session.flush()  # the INSERT gives the id and version 1
-    return _log(record, definition, IMPORTED, None, actor, role, unit, reason, _jsonable(data),
-                effective_at, prev_hash=None)
+
+def import_records(items, actor) -> list[AuditEntry]:
+    """``import_record`` for many records: ``items`` are (record, state, data, effective_at,
+    reason) tuples. Every record is checked before any is written; then one flush inserts
+    them all (one batched INSERT instead of a round trip per record) and each gets its entry.
+    """
+    catalog = get_catalog()
+    prepared = []
+    for record, state, data, effective_at, reason in items:
+        if getattr(record, "state", None) is not None:
+            raise InvalidEvent(_("This record is already open."))
+        effective_at = _normalise_effective_at(effective_at, None)
+        definition = catalog.in_force(record.__workflow__,
+                                      effective_at.astimezone(LOCAL_TZ).date())
+        creators = definition.creation_transitions
+        unit = record.workflow_org_unit()
+        _roles, role = _check_access(definition, record, creators[0].event, actor, creators,
+                                     unit)
+        if state not in definition.states:
+            raise InvalidEvent(_("The state “%(state)s” does not exist in this workflow.",
+                                 state=state))
+        if state not in reachable_states(definition):
+            raise InvalidEvent(_("No record can be in the state “%(state)s”.",
+                                 state=state_label(definition, state)))
+        data = dict(data or {})
+        prepared.append((record, state, definition, role, unit, _clean_reason(reason), data,
+                         effective_at))
+    session = db.session
+    for record, state, definition, _role, _unit, _reason, data, effective_at in prepared:
+        record.workflow_version = definition.version
+        catalog.machine(definition).set_state(state, model=record)
+        record.state_entered_at = effective_at
+        record.last_event_at = effective_at
+        record.due_date = due_date_for(definition, state, effective_at, data)
+        session.add(record)
+    session.flush()  # the INSERTs give the ids and version 1
+    return audit.append_first_entries([
+        _entry_values(record, definition, IMPORTED, None, actor, role, unit, reason,
+                      _jsonable(data), effective_at, seq=1)
+        for record, _state, definition, role, unit, reason, data, effective_at in prepared
+    ])
