@@ -118,6 +118,8 @@ def test_plan_page_shows_progress_reports_and_chart(page_as, plan, overdue_perso
     page = page_as("police", "C")
     html = page.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Kế hoạch thử nghiệm" in html and 'role="progressbar"' in html
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.strip() == "Kế hoạch thử nghiệm · casework"
     assert "Có nguy cơ không đạt" in html and "Chưa có nguồn số liệu" in html
     assert "<svg" in html and "https://" not in html.split("<svg", 1)[1].split("</svg>")[0] \
         .replace('xmlns="http://www.w3.org/2000/svg"', "")
