@@ -22,8 +22,6 @@ from casework.areas.schemas import (
     FactListSchema,
     FactQuerySchema,
     FactSchema,
-    RecordHistorySchema,
-    TransitionInputSchema,
 )
 from casework.audit import services as audit
 from casework.auth.roles import PERSONAL_READ_ROLES
@@ -32,6 +30,7 @@ from casework.errors import NotFound
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.workflow import engine
+from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("areas_api", __name__, url_prefix="/api/v1",
                 description="Areas, their facts and criteria, and hotspots")
@@ -180,7 +179,7 @@ def get_area(code):
 
 
 @blp.route("/areas/<code>/transitions", methods=["POST"])
-@blp.arguments(TransitionInputSchema)
+@blp.arguments(TransitionRequestSchema)
 @blp.response(200, AreaSchema)
 def area_transition(body, code):
     """Fire an event of the area workflow (``version`` 0 for an area never acted on)."""
@@ -195,7 +194,7 @@ def area_transition(body, code):
 
 
 @blp.route("/areas/<code>/history")
-@blp.response(200, RecordHistorySchema)
+@blp.response(200, HistorySchema)
 def area_history(code):
     """The area's audit entries, oldest first."""
     scope = current_scope()
@@ -299,7 +298,7 @@ def get_hotspot(hotspot_id):
 
 
 @blp.route("/hotspots/<int:hotspot_id>/transitions", methods=["POST"])
-@blp.arguments(TransitionInputSchema)
+@blp.arguments(TransitionRequestSchema)
 @blp.response(200, FactSchema)
 def hotspot_transition(body, hotspot_id):
     """Fire an event of the hotspot workflow (watch, eliminate, reemerge)."""
@@ -313,7 +312,7 @@ def hotspot_transition(body, hotspot_id):
 
 
 @blp.route("/hotspots/<int:hotspot_id>/history")
-@blp.response(200, RecordHistorySchema)
+@blp.response(200, HistorySchema)
 def hotspot_history(hotspot_id):
     scope = current_scope()
     hotspot = scoped_hotspot(hotspot_id, scope)

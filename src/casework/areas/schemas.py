@@ -202,35 +202,6 @@ class AreaListSchema(Schema):
     total = fields.Integer()
 
 
-class TransitionInputSchema(Schema):
-    """``POST …/transitions``: the event, the version seen, and its data."""
-
-    event = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    version = fields.Integer(required=True, strict=True)
-    reason = fields.String(allow_none=True, validate=[validate.Length(max=4000),
-                                                      no_control_characters])
-    effective_at = fields.DateTime(allow_none=True)  # without a zone: Vietnam time
-    data = fields.Dict(load_default=dict)
-
-
-class RecordHistoryItemSchema(Schema):
-    seq = fields.Integer()
-    event = fields.String()
-    from_state = fields.String(allow_none=True)
-    to_state = fields.String()
-    actor = fields.String(attribute="actor_name", allow_none=True)
-    role = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
-    effective_at = fields.DateTime()
-    reason = fields.String(allow_none=True)
-    data = fields.Dict()
-    hash = fields.String()
-
-
-class RecordHistorySchema(Schema):
-    items = fields.List(fields.Nested(RecordHistoryItemSchema))
-
-
 class CriteriaQuerySchema(Schema):
     as_of = fields.Date()
 

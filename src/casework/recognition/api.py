@@ -10,7 +10,6 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from casework.areas.api import history_json, options_json
-from casework.areas.schemas import RecordHistorySchema, TransitionInputSchema
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound, ValidationFailed
@@ -26,6 +25,7 @@ from casework.recognition.schemas import (
     RequestQuerySchema,
 )
 from casework.workflow import engine
+from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("recognition_api", __name__, url_prefix="/api/v1/recognition-requests",
                 description="Recognition requests (hồ sơ đề nghị công nhận)")
@@ -123,7 +123,7 @@ def get_request(request_id):
 
 
 @blp.route("/<int:request_id>/transitions", methods=["POST"])
-@blp.arguments(TransitionInputSchema)
+@blp.arguments(TransitionRequestSchema)
 @blp.response(200, RecognitionRequestSchema)
 def request_transition(body, request_id):
     """Fire a step: submit, evaluate, endorse, approve, return, reject or withdraw."""
@@ -138,7 +138,7 @@ def request_transition(body, request_id):
 
 
 @blp.route("/<int:request_id>/history")
-@blp.response(200, RecordHistorySchema)
+@blp.response(200, HistorySchema)
 def request_history(request_id):
     return history_json(scoped_request(request_id, current_scope()), personal=True)
 
