@@ -80,7 +80,7 @@ def test_the_report_lists_each_problem_with_its_row(db, tree, page_en):
     assert "<td>3</td>" in page and "<td>4</td>" in page
     assert f'/imports/{db.session.scalar(sa.select(ImportBatch.id))}/run' not in page
     batch = db.session.scalar(sa.select(ImportBatch))
-    assert batch.status == "rejected"
+    assert batch.status == "rejected" and batch.content is None  # only the report is kept
     assert police.post(f"/imports/{batch.id}/run").status_code == 302
     assert count(db, Person) == 0
 
@@ -134,3 +134,25 @@ def test_the_templates_and_the_navigation(db, tree, page_en):
     assert template.data.decode("utf-8-sig").startswith("external_id,full_name,birth_date")
     assert police.get("/imports/templates/other.csv").status_code == 404
     assert 'href="/imports/"' in html(police.get("/"))
+
+
+def test_a_change_since_the_check_imports_nothing(db, tree, page_en, make_user, scope_of):
+    from casework.imports.services import import_persons
+
+    police = page_en("police", "W1")
+    columns = ("external_id", "full_name", "birth_date", "gender", "area_code", "state",
+               "state_since", "national_id")
+    rows = [person_row("A1", national_id="001090012345"), person_row("A2")]
+    location = upload(police, csv_bytes(rows, columns)).headers["Location"]
+    batch_id = int(location.rsplit("/", 1)[1])
+    # Meanwhile someone else imports the same person under another external ID.
+    other = make_user("other", ("police", "W1"))
+    assert import_persons(csv_bytes([person_row("Z9", national_id="001090012345",
+                                                full_name="Tên Khác")], columns),
+                          other, scope_of(other)).ok
+    db.session.commit()
+    page = html(police.post(f"/imports/{batch_id}/run"))
+    assert "nothing was imported" in page and "national ID" in page
+    db.session.expire_all()
+    assert count(db, Person) == 1
+    assert db.session.get(ImportBatch, batch_id).status == "rejected"

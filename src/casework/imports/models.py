@@ -23,7 +23,7 @@ class ImportBatch(Base):
     """One uploaded file, the report of its dry run and, once imported, the outcome.
 
     The file is kept (in the database, so that every web worker sees it) only until it is
-    imported; its SHA-256 stays. Only the user who uploaded it sees it.
+    imported or found to have problems; its SHA-256 stays. Only its uploader sees it.
     """
 
     __tablename__ = "import_batches"

@@ -127,7 +127,9 @@ def upload():
     db.session.rollback()  # a dry run writes nothing
     batch = ImportBatch(
         kind=kind, filename=name, sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content), content=content, uploaded_by_id=current_user.id,
+        # A file with problems cannot be imported: only its report is kept.
+        size=len(content), content=content if report.ok else None,
+        uploaded_by_id=current_user.id,
         status="checked" if report.ok else "rejected", report=report.as_dict(),
     )
     db.session.add(batch)
@@ -212,6 +214,7 @@ def _finish(batch_id: int, report: services.ImportReport) -> None:
     batch = db.session.get(ImportBatch, batch_id)
     batch.status = "rejected"
     batch.report = report.as_dict()
+    batch.content = None
     db.session.commit()
 
 
