@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 
 from casework.audit.models import AuditEntry
 from casework.db import utcnow
@@ -35,9 +37,14 @@ def _timestamp(value: datetime) -> str:
 
 def canonical_bytes(entry: AuditEntry) -> bytes:
     """The entry as compact JSON with sorted keys and UTC timestamps, in UTF-8."""
+    return _canonical({name: getattr(entry, name) for name in HASHED_FIELDS})
+
+
+def _canonical(values: Mapping[str, Any]) -> bytes:
+    """``canonical_bytes`` of the entry whose fields are ``values``."""
     body = {"form": CANONICAL_FORM}
     for name in HASHED_FIELDS:
-        value = getattr(entry, name)
+        value = values[name]
         if isinstance(value, datetime):
             value = _timestamp(value)
         body[name] = value
@@ -59,6 +66,10 @@ _HASH_OF_ENTRY = sa.select(_entries.c.hash).where(
 
 
 _INSERT_ENTRY = _entries.insert()
+# Every column but the id, each always given (None when unset): one INSERT statement, compiled
+# once and prepared once by the driver.
+_COLUMNS = tuple(c.key for c in _entries.columns if c.key != "id")
+_COLUMN_SET = frozenset(_COLUMNS)
 
 
 def previous_hash(record_type: str, record_id: int, seq: int) -> str | None:
@@ -77,37 +88,56 @@ def previous_hash(record_type: str, record_id: int, seq: int) -> str | None:
     return found
 
 
-def _new_entry(prev_hash: str | None, values: dict) -> AuditEntry:
-    entry = AuditEntry(**values)
-    entry.data = json.loads(json.dumps(entry.data or {}, sort_keys=True, ensure_ascii=False))
-    entry.recorded_at = utcnow()
-    entry.prev_hash = (prev_hash if prev_hash is not None or entry.seq == 1
-                       else previous_hash(entry.record_type, entry.record_id, entry.seq))
-    entry.hash = compute_hash(entry)
-    return entry
-
-
-def _columns(entry: AuditEntry) -> dict:
-    return {c.key: getattr(entry, c.key) for c in _entries.columns if c.key != "id"}
-
-
-def _attach(entry: AuditEntry, entry_id: int) -> None:
-    entry.id = entry_id
-    make_transient_to_detached(entry)
-    db.session.add(entry)
-
-
 def append_entry(*, prev_hash: str | None = None, **values) -> AuditEntry:
     """Add the next entry of a record's chain (``seq`` must be the record's new version).
 
     ``prev_hash`` may be passed when the caller already knows it; otherwise it is read.
     """
-    entry = _new_entry(prev_hash, values)
-    # Written at once with a Core INSERT (cheaper than a unit-of-work flush), then attached to
-    # the session as the persistent row it now is, so that other rows may refer to it.
-    result = db.session.connection().execute(_INSERT_ENTRY, _columns(entry))
-    _attach(entry, result.inserted_primary_key[0])
+    return insert_entry(prepare_entry(prev_hash=prev_hash, **values))
+
+
+def prepare_entry(*, prev_hash: str | None = None, **values) -> dict[str, Any]:
+    """The row of a record's next entry, chained and hashed, ready to insert: ``append_entry``
+    without the INSERT, for a caller that writes the entry together with the record."""
+    unknown = values.keys() - _COLUMN_SET
+    if unknown:
+        raise TypeError(f"not columns of the audit log: {', '.join(sorted(unknown))}")
+    row = dict.fromkeys(_COLUMNS)
+    row.update(values)
+    row["data"] = json.loads(json.dumps(row["data"] or {}, sort_keys=True, ensure_ascii=False))
+    row["recorded_at"] = utcnow()
+    row["prev_hash"] = (prev_hash if prev_hash is not None or row["seq"] == 1
+                        else previous_hash(row["record_type"], row["record_id"], row["seq"]))
+    # The hash of exactly the values written, in the form `verify` recomputes from the row.
+    row["hash"] = hashlib.sha256(_canonical(row)).hexdigest()
+    return row
+
+
+def insert_entry(row: dict[str, Any]) -> AuditEntry:
+    """Write a prepared entry: a Core INSERT, cheaper than a unit-of-work flush."""
+    result = db.session.connection().execute(_INSERT_ENTRY, row)
+    return attach_entry(row, result.inserted_primary_key[0])
+
+
+def attach_entry(row: dict[str, Any], entry_id: int) -> AuditEntry:
+    """The entry just written as ``row`` with ``entry_id``, attached to the session as the
+    persistent row it is, so that other rows may refer to it."""
+    entry = AuditEntry()
+    # Filled in as a query fills a loaded row (no attribute events: nothing here is a change),
+    # then made persistent with its identity and no history.
+    instance_dict(entry).update(row, id=entry_id)
+    make_transient_to_detached(entry)
+    db.session.add(entry)
     return entry
+
+
+def insert_entry_from(source) -> sa.Insert:
+    """INSERT of one prepared entry per row of ``source`` (a CTE, such as an UPDATE ...
+    RETURNING): none when ``source`` has no row. Its parameters are the entry's columns, each
+    named ``e_<column>``; it returns the new id."""
+    values = sa.select(*(sa.bindparam(f"e_{key}", type_=_entries.c[key].type)
+                         for key in _COLUMNS)).select_from(source)
+    return _entries.insert().from_select(list(_COLUMNS), values).returning(_entries.c.id)
 
 
 _INSERT_ENTRIES = _entries.insert().returning(_entries.c.id, sort_by_parameter_order=True)
@@ -121,14 +151,11 @@ def append_first_entries(values: list[dict]) -> list[AuditEntry]:
     """
     if any(v["seq"] != 1 for v in values):
         raise ValueError("append_first_entries only starts new chains (seq 1)")
-    entries = [_new_entry(None, v) for v in values]
-    if not entries:
+    rows = [prepare_entry(**v) for v in values]
+    if not rows:
         return []
-    ids = db.session.connection().execute(_INSERT_ENTRIES,
-                                          [_columns(e) for e in entries]).scalars().all()
-    for entry, entry_id in zip(entries, ids, strict=True):
-        _attach(entry, entry_id)
-    return entries
+    ids = db.session.connection().execute(_INSERT_ENTRIES, rows).scalars().all()
+    return [attach_entry(row, entry_id) for row, entry_id in zip(rows, ids, strict=True)]
 
 
 def history(record_type: str, record_id: int) -> list[AuditEntry]:
