@@ -365,18 +365,24 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
             record.due_date = due_date_for(definition, record.state, effective_at, loaded)
         record.last_event_at = effective_at
         flag_modified(record, "last_event_at")  # an internal event still bumps the version
-    # The entry gets the version the UPDATE below writes (version_id_col adds one). Then one
-    # flush: UPDATE ... WHERE version = <the version read>, and the rows the effects made. A
-    # concurrent event loses on either write: its entry's (record, seq) is already taken, or
-    # the UPDATE finds no row at the version it read.
+    # The entry gets the version the record's UPDATE writes (version_id_col adds one): UPDATE
+    # ... WHERE version = <the version read>. A concurrent event loses on either write: its
+    # entry's (record, seq) is already taken, or the UPDATE finds no row at the version it read.
     try:
         with session.no_autoflush:
-            entry = _log(record, definition, event, from_state, actor, role, unit, reason,
-                         dumped, effective_at, seq=record.version + 1,
-                         prev_hash=_tip(record))
-            for callback in context.after_log:
-                callback(entry)
-        session.flush()
+            row = audit.prepare_entry(prev_hash=_tip(record), **_entry_values(
+                record, definition, event, from_state, actor, role, unit, reason, dumped,
+                effective_at, seq=record.version + 1))
+            # Callbacks run between the entry and the record's write (they may fire events of
+            # other records, which flush): then the two are written apart.
+            entry = None if context.after_log else _write_with_entry(session, record, row)
+            if entry is None:
+                entry = audit.insert_entry(row)
+                for callback in context.after_log:
+                    callback(entry)
+                _write_record(session, record)
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # the rows the effects made
     except StaleDataError:
         raise StaleVersion() from None
     except IntegrityError as exc:
@@ -459,6 +465,158 @@ def _entry_values(record, definition: WorkflowDef, event: str, from_state: str |
         "actor_name": getattr(actor, "username", None), "role": role,
         "org_unit_id": unit.id, "reason": reason, "data": data, "effective_at": effective_at,
     }
+
+
+# --- writing the moved record ----------------------------------------------------------------
+#
+# A flush writes the moved record with UPDATE <table> SET <changed columns>, version = v + 1
+# WHERE id = :id AND version = v, and refuses the event (StaleDataError) unless that hits the
+# row. When only the engine's own columns changed on the record (the usual case), the engine
+# emits the same statement, with the same check, itself: the bookkeeping of a unit-of-work
+# flush costs several times the statement. Then it marks the record clean, as a flush would.
+# Anything else takes the ordinary flush: another attribute changed by an effect, a mapper or
+# flush listener, an on-update default, a class that is not a plain one-table model.
+
+# The columns an event changes (WorkflowRecordMixin's; ``version`` follows them).
+_MOVED_COLUMNS = frozenset(
+    {"state", "workflow_version", "state_entered_at", "last_event_at", "due_date"})
+
+
+@dataclass
+class _RecordTable:
+    """How the engine writes the records of one mapped class."""
+
+    mapper: Any
+    id_key: str
+    version_key: str
+    update: sa.Update  # WHERE id = :w_id AND version = :w_read; SET from the parameters
+    with_entry: dict = field(default_factory=dict)  # changed keys -> UPDATE and INSERT in one
+
+    def update_with_entry(self, keys: frozenset[str]) -> sa.Insert:
+        """``WITH moved AS (UPDATE ... RETURNING id) INSERT INTO audit_entries ... SELECT ...
+        FROM moved`` (PostgreSQL): the entry is written if, and only if, the UPDATE hit."""
+        found = self.with_entry.get(keys)
+        if found is None:
+            table = self.mapper.local_table
+            (pk,) = self.mapper.primary_key
+            moved = (
+                table.update()
+                .where(pk == sa.bindparam("w_id"),
+                       self.mapper.version_id_col == sa.bindparam("w_read"))
+                .values({table.c[k]: sa.bindparam(f"w_{k}", type_=table.c[k].type)
+                         for k in sorted(keys)})
+                .returning(pk)
+                .cte("moved")
+            )
+            found = self.with_entry[keys] = audit.insert_entry_from(moved)
+        return found
+
+
+_record_tables: dict[Any, _RecordTable | None] = {}
+
+
+def _record_table(mapper) -> _RecordTable | None:
+    """None when the records of ``mapper`` are always written by a flush."""
+    try:
+        return _record_tables[mapper]
+    except KeyError:
+        pass
+    found = None
+    table = mapper.local_table
+    version = mapper.version_id_col
+    if (mapper.inherits is None and isinstance(table, sa.Table) and version is not None
+            and version.table is table and callable(mapper.version_id_generator)
+            and len(mapper.primary_key) == 1
+            and all(c.onupdate is None and c.server_onupdate is None for c in table.c)):
+        (pk,) = mapper.primary_key
+        keys = {mapper.get_property_by_column(c).key for c in (pk, version)}
+        if all(len(getattr(mapper.attrs.get(k), "columns", ())) == 1
+               and mapper.attrs[k].columns[0] is table.c.get(k)
+               for k in (*_MOVED_COLUMNS, *keys)):
+            found = _RecordTable(
+                mapper=mapper, id_key=pk.key, version_key=version.key,
+                update=table.update().where(pk == sa.bindparam("w_id"),
+                                            version == sa.bindparam("w_read")),
+            )
+    _record_tables[mapper] = found
+    return found
+
+
+def _direct_write(session, record):
+    """(state, table, the changed values with the new version, the version read) when the
+    engine may write ``record`` itself; None when a flush must."""
+    state = sa.inspect(record)
+    changed = state.committed_state
+    if (not changed or not changed.keys() <= _MOVED_COLUMNS or state.key is None
+            or state.deleted or session.deleted
+            or session.dispatch.before_flush or session.dispatch.after_flush
+            or session.dispatch.after_flush_postexec
+            or state.mapper.dispatch.before_update or state.mapper.dispatch.after_update):
+        return None
+    table = _record_table(state.mapper)
+    values = state.dict
+    if table is None or table.id_key not in values or table.version_key not in values:
+        return None
+    params = {key: values[key] for key in changed}
+    if any(isinstance(value, sa.sql.ClauseElement) for value in params.values()):
+        return None
+    read = values[table.version_key]
+    params[table.version_key] = state.mapper.version_id_generator(read)
+    return state, table, params, read
+
+
+def _written(session, state, table: _RecordTable, params: dict) -> None:
+    """The record's row now holds its values: register it as a flush does when it ends."""
+    state.dict[table.version_key] = params[table.version_key]
+    # The session's own last step of a flush (there is no public one): the record is clean,
+    # and a rollback (of a savepoint too) expires it. tests/workflow/test_writes.py checks both.
+    session._register_persistent({state})
+
+
+def _stale(state, table: _RecordTable, read) -> StaleDataError:
+    return StaleDataError(f"{state.mapper.class_.__name__} #{state.dict[table.id_key]} is no "
+                          f"longer at version {read}")
+
+
+def _write_record(session, record) -> None:
+    """Write the moved record (and whatever else a flush would)."""
+    direct = _direct_write(session, record)
+    connection = session.connection() if direct is not None else None
+    if direct is None or not connection.dialect.supports_sane_rowcount:
+        session.flush()
+        return
+    state, table, params, read = direct
+    result = connection.execute(table.update, {
+        **params, "w_id": state.dict[table.id_key], "w_read": read})
+    if result.rowcount != 1:
+        raise _stale(state, table, read)
+    _written(session, state, table, params)
+
+
+def _write_with_entry(session, record, row: dict) -> AuditEntry | None:
+    """Write the audit entry ``row`` and the moved record; None (nothing written) when the
+    record needs a flush. On PostgreSQL, where every statement is a round trip to the server,
+    one statement writes both; elsewhere the entry's INSERT, then the record's UPDATE."""
+    direct = _direct_write(session, record)
+    if direct is None:
+        return None
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        if not connection.dialect.supports_sane_rowcount:
+            return None
+        entry = audit.insert_entry(row)
+        _write_record(session, record)
+        return entry
+    state, table, params, read = direct
+    bound = {f"e_{key}": value for key, value in row.items()}
+    bound.update({f"w_{key}": value for key, value in params.items()})
+    bound["w_id"] = state.dict[table.id_key]
+    bound["w_read"] = read
+    entry_id = connection.execute(table.update_with_entry(frozenset(params)), bound).scalar()
+    if entry_id is None:
+        raise _stale(state, table, read)
+    _written(session, state, table, params)
+    return audit.attach_entry(row, entry_id)
 
 
 def available_events(record, user) -> list[EventOption]:
