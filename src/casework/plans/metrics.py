@@ -20,7 +20,7 @@ from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, due_date_for
-from casework.workflow.engine import _typed_entering_data
+from casework.workflow.engine import entering_data
 
 USER_STATES = ("positive", "managed_user")
 ADDICT_STATES = ("addict", "relapsed", "rehab_community", "rehab_facility", "methadone",
@@ -152,7 +152,7 @@ def _persons_with_deadlines(unit: OrgUnit, as_of: date):
         due = None
         if entry is not None and row.state in WAITING_STATES:
             due = due_date_for(definition, row.state, entry.effective_at,
-                               _typed_entering_data(definition, row.state, entry))
+                               entering_data(definition, row.state, entry))
         out.append((row.state, due))
     return out
 

@@ -171,17 +171,13 @@ def recognize_area(record, data, context):
     effect would flush the half-moved request and bump its version twice. The approval stays
     the cause of the area's event, which its ``via_recognition_approval`` rule requires.
     """
-    from casework.workflow import engine
+    from casework.workflow.engine import fire_caused_by
 
     def fire_recognize(entry):
-        token = engine._running.set(context)
-        try:
-            engine.fire(record.area, "recognize", context.actor,
-                        data={"decision_no": data["decision_no"],
-                              "decision_date": data["decision_date"].isoformat()},
-                        effective_at=context.effective_at)
-        finally:
-            engine._running.reset(token)
+        fire_caused_by(context, record.area, "recognize", context.actor,
+                       data={"decision_no": data["decision_no"],
+                             "decision_date": data["decision_date"].isoformat()},
+                       effective_at=context.effective_at)
 
     context.after_log.append(fire_recognize)
 

@@ -428,6 +428,17 @@ def _clean_reason(reason: str | None) -> str | None:
     return reason
 
 
+def fire_caused_by(cause: RuleContext, record, event: str, actor, **kwargs) -> AuditEntry:
+    """Fire ``event`` on another record as caused by the transition ``cause`` (an effect's
+    context), e.g. an approval recognising its area. Call it from an after-log callback, so
+    that the causing record is written first."""
+    token = _running.set(cause)
+    try:
+        return fire(record, event, actor, **kwargs)
+    finally:
+        _running.reset(token)
+
+
 def _require_reason(transition: TransitionDef, reason: str | None) -> None:
     if transition.reason_required and not reason:
         raise ValidationFailed(errors={"reason": [_("A reason is required for this action.")]})
@@ -660,7 +671,7 @@ def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
                           actor=None, roles=frozenset(), effective_at=utcnow(),
                           from_state=record.state)
     entering = context.entering_entry
-    entered_data = _typed_entering_data(definition, record.state, entering)
+    entered_data = entering_data(definition, record.state, entering)
     record.workflow_version = definition.version
     record.due_date = due_date_for(definition, record.state, record.state_entered_at,
                                    entered_data)
@@ -681,7 +692,7 @@ def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
     return entry
 
 
-def _typed_entering_data(definition: WorkflowDef, state: str, entry) -> dict:
+def entering_data(definition: WorkflowDef, state: str, entry) -> dict:
     """The entering event's stored data, with dates parsed back for the deadline."""
     if entry is None:
         return {}
