@@ -7,6 +7,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, vali
 
 from casework.areas.models import ACTIVITY_TYPES, ALL_FACT_KINDS
 from casework.workflow.data import no_control_characters
+from casework.workflow.schemas import AvailableEventSchema
 
 
 def _text(max_len: int, required: bool = False) -> fields.String:
@@ -155,7 +156,7 @@ class FactSchema(Schema):
     state = fields.String(allow_none=True)
     state_label = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
-    available_events = fields.List(fields.Nested(lambda: EventOptionSchema()))
+    available_events = fields.List(fields.Nested(AvailableEventSchema))
     recorded_by = fields.String(allow_none=True)
     recorded_at = fields.DateTime(allow_none=True)
     closed_by = fields.String(allow_none=True)
@@ -175,12 +176,6 @@ class AreaQuerySchema(Schema):
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
-class EventOptionSchema(Schema):
-    event = fields.String()
-    label = fields.String()
-    reason_required = fields.Boolean()
-
-
 class AreaSchema(Schema):
     code = fields.String()
     name = fields.String()
@@ -193,7 +188,7 @@ class AreaSchema(Schema):
     workflow_version = fields.Integer(allow_none=True)
     due_date = fields.Date(allow_none=True)
     due_label = fields.String(allow_none=True)
-    available_events = fields.List(fields.Nested(EventOptionSchema))
+    available_events = fields.List(fields.Nested(AvailableEventSchema))
     open_request_id = fields.Integer(allow_none=True)
 
 

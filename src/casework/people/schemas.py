@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from casework.people.identity import national_id_problem
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.workflow.deadlines import LOCAL_TZ
+from casework.workflow.schemas import AvailableEventSchema
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -70,12 +71,6 @@ class PersonCreateSchema(Schema):
             ]
         if errors:
             raise ValidationError(errors)
-
-
-class AvailableEventSchema(Schema):
-    event = fields.String()
-    label = fields.String()
-    reason_required = fields.Boolean()
 
 
 class PersonSchema(Schema):

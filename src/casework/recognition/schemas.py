@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from casework.workflow.data import no_control_characters
 from casework.workflow.registry import data_schema
+from casework.workflow.schemas import AvailableEventSchema
 
 CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
 
@@ -86,12 +87,6 @@ class AttachmentSchema(Schema):
     url = fields.String()
 
 
-class RequestEventSchema(Schema):
-    event = fields.String()
-    label = fields.String()
-    reason_required = fields.Boolean()
-
-
 class RecognitionRequestSchema(Schema):
     id = fields.Integer()
     area_code = fields.String()
@@ -102,7 +97,7 @@ class RecognitionRequestSchema(Schema):
     version = fields.Integer()
     workflow_version = fields.Integer()
     awaiting_role = fields.String(allow_none=True)
-    available_events = fields.List(fields.Nested(RequestEventSchema))
+    available_events = fields.List(fields.Nested(AvailableEventSchema))
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     self_assessment = fields.Dict(allow_none=True)

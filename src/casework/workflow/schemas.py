@@ -83,6 +83,14 @@ class WorkflowSchema(WorkflowSummarySchema):
     effects = fields.List(fields.Nested(EffectSchema))
 
 
+class AvailableEventSchema(Schema):
+    """An event the caller may fire now on a workflow record (``available_events``)."""
+
+    event = fields.String()
+    label = fields.String()
+    reason_required = fields.Boolean()
+
+
 class TransitionRequestSchema(Schema):
     """``POST …/{id}/transitions`` of any workflow record: the event, the version the caller
     read, and the event's data (judged by the event's own schema in the engine)."""
