@@ -36,8 +36,10 @@ def _require_personal_access():
 
 
 def _leaf_units():
+    """Groups and villages in scope, with their ward/commune loaded (the selects name both)."""
     stmt = scoped(sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS)), OrgUnit.id,
-                  current_scope(), PERSONAL_READ_ROLES).order_by(OrgUnit.path)
+                  current_scope(), PERSONAL_READ_ROLES).order_by(OrgUnit.path).options(
+        sa.orm.selectinload(OrgUnit.parent))
     return db.session.scalars(stmt).all()
 
 
