@@ -174,3 +174,19 @@ def test_bad_events_are_refused_with_their_code_and_nothing_saved(open_case, db)
         "data": {"exit_reason": "moved_out", "exit_date": day(1)}})
     assert stale.status_code == 409 and stale.get_json()["code"] == "stale_version"
     assert count(db, AuditEntry) == entries + 3  # only the three accepted events
+
+
+def test_today_is_the_date_in_vietnam(app, monkeypatch):
+    """At 23:30 UTC it is 06:30 the next morning in Vietnam: that day is already "today"."""
+    from datetime import UTC, datetime
+
+    import casework.db
+    from casework.people.schemas import PersonCreateSchema
+
+    monkeypatch.setattr(casework.db, "utcnow", lambda: datetime(2026, 3, 9, 23, 30, tzinfo=UTC))
+    body = {**IDENTITY, "confirm_new": True}
+    with app.test_request_context():
+        loaded = PersonCreateSchema().load({**body, "birth_date": "2026-03-10"})
+        assert loaded["birth_date"].isoformat() == "2026-03-10"
+        errors = PersonCreateSchema().validate({**body, "birth_date": "2026-03-11"})
+    assert "birth_date" in errors

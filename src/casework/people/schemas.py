@@ -13,14 +13,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from casework.people.identity import national_id_problem
 from casework.people.models import GENDERS, RESIDENCE_TYPES
-from casework.workflow.deadlines import LOCAL_TZ
+from casework.workflow.deadlines import LOCAL_TZ, today_local
 from casework.workflow.schemas import AvailableEventSchema
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 def _birth_in_range(value: date) -> None:
-    if not EARLIEST_BIRTH <= value <= date.today():
+    if not EARLIEST_BIRTH <= value <= today_local():
         raise ValidationError(_("The birth date must be between 1900 and today."))
 
 
@@ -54,7 +54,7 @@ class PersonCreateSchema(Schema):
     def _check(self, data, **kwargs):
         """Checks across fields (run when every field is valid on its own)."""
         errors: dict[str, list[str]] = {}
-        today = date.today()
+        today = today_local()
         birth = data.get("birth_date")
         name = (data.get("full_name") or "").strip()
         if "full_name" in data and len(name) < 2:
