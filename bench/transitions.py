@@ -2,16 +2,25 @@
 
     python bench/transitions.py                  # SQLite in a temporary file
     python bench/transitions.py postgresql+psycopg://postgres@127.0.0.1:5432/some_scratch_db
-    python bench/transitions.py URL -n 500 -r 20  # transitions per run, runs (500, 10)
+    python bench/transitions.py URL --rounds 80 --block 25   # (40 rounds of 25 by default)
 
-Both runs move the same number of records through the same cycle, one transaction per
-transition, in the same process and database:
+Three ways of making the same state changes, one transaction per transition, in the same
+process and database:
 
-- engine: load the record, ``fire()`` it (role and scope of a real user, the event's data
-  through its marshmallow schema, two rules, the shared transitions machine, the optimistic
-  version check) and append the hash-chained audit entry, then commit;
+- engine: load the record with ``session.get``, ``fire()`` it (role and scope of a real user,
+  the event's data through its marshmallow schema, two rules, the shared transitions machine,
+  the optimistic version check) and append the hash-chained audit entry, then commit;
+- ORM session, no engine: the same ``session.get`` and session commit around plain SQL's two
+  writes (the record's UPDATE with its version check, a log row): what the ORM costs before
+  the engine does anything;
 - plain SQL: ``SELECT ... FOR UPDATE`` (a plain SELECT on SQLite), ``UPDATE`` the state and
   version, ``INSERT`` a log row with the data as JSON, commit.
+
+This machine's speed changes from one minute to the next, and not equally for the three (the
+engine spends its time in Python, plain SQL more of it waiting for the database). So they run
+in short rounds, one block of transitions each, in an order that rotates; each round gives a
+ratio of neighbouring blocks, and the figures are the median ratio and its interquartile
+range.
 
 The workflow is a small one of the bench's own (``bench_case``), with rules of its own, so the
 figures do not move when features add effects to the real workflows. On PostgreSQL everything
@@ -22,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -125,25 +135,30 @@ class BenchCase(WorkflowRecordMixin, BenchBase):
                             primaryjoin=lambda: foreign(cls.org_unit_id) == OrgUnit.id)
 
 
-# The plain-SQL side: a row with a state and a version, and a log table.
+# The plain-SQL side: a row with a state and a version, and its log.
 plain_rows = sa.Table(
     "bench_plain_rows", BenchBase.metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("state", sa.String(40), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
 )
-plain_log = sa.Table(
-    "bench_plain_log", BenchBase.metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("record_id", sa.Integer, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("event", sa.String(40), nullable=False),
-    sa.Column("from_state", sa.String(40)),
-    sa.Column("to_state", sa.String(40), nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("record_id", "seq"),
-)
+def _log_table(name: str) -> sa.Table:
+    return sa.Table(
+        name, BenchBase.metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("record_id", sa.Integer, nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("event", sa.String(40), nullable=False),
+        sa.Column("from_state", sa.String(40)),
+        sa.Column("to_state", sa.String(40), nullable=False),
+        sa.Column("data", sa.JSON, nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("record_id", "seq"),
+    )
+
+
+plain_log = _log_table("bench_plain_log")
+orm_log = _log_table("bench_orm_log")  # the log rows of "ORM session, no engine"
 
 
 def _step(i: int, state: str) -> tuple[str, dict]:
@@ -161,59 +176,92 @@ def _next_state(state: str, data: dict) -> str:
     return "waiting"
 
 
-def run_engine(app, n: int) -> float:
-    from casework.auth.models import User
+def _log_row(record_id: int, seq: int, event: str, state: str, to: str, data: dict) -> dict:
+    return {"record_id": record_id, "seq": seq, "event": event, "from_state": state,
+            "to_state": to, "data": json.loads(json.dumps(data)), "recorded_at": datetime.now(UTC)}
+
+
+def engine_block(ids: list[int], actor):
+    """Each transition: load the record, fire its event through the engine, commit."""
     from casework.extensions import db
     from casework.workflow import fire
 
-    with app.app_context():
-        ids = list(db.session.scalars(sa.select(BenchCase.id).order_by(BenchCase.id)))
-        # The actor is given, as the signed-in user is to a request: loaded once with its
-        # grants. The record is read again in every transaction.
-        actor = db.session.scalar(sa.select(User).where(User.username == "bench.health"))
-        for grant in actor.assignments:
-            grant.org_unit.path  # noqa: B018 - loaded before the object leaves the session
-        db.session.expunge_all()
-        start = time.perf_counter()
-        for i in range(n):
-            record = db.session.get(BenchCase, ids[i % len(ids)])
+    def block(start: int, n: int) -> float:
+        session = db.session
+        began = time.perf_counter()
+        for i in range(start, start + n):
+            record = session.get(BenchCase, ids[i % len(ids)])
             event, data = _step(i, record.state)
             fire(record, event, actor, data=data, version=record.version)
-            db.session.commit()
-        elapsed = time.perf_counter() - start
+            session.commit()
+        elapsed = time.perf_counter() - began
         db.session.remove()
-    return n / elapsed
+        return elapsed
+
+    return block
 
 
-def run_plain(engine, n: int) -> float:
-    for_update = engine.dialect.name == "postgresql"
+def orm_block(ids: list[int]):
+    """Each transition: the same load and commit through the ORM session as the engine's, and
+    plain SQL's two writes in between (the UPDATE checks the version read, as the engine's)."""
+    from casework.extensions import db
+
+    table = BenchCase.__table__
+    update = (table.update()
+              .where(table.c.id == sa.bindparam("rid"), table.c.version == sa.bindparam("read"))
+              .values(state=sa.bindparam("to"), version=table.c.version + 1))
+    insert = orm_log.insert()
+
+    def block(start: int, n: int) -> float:
+        session = db.session
+        began = time.perf_counter()
+        for i in range(start, start + n):
+            record = session.get(BenchCase, ids[i % len(ids)])
+            state, version = record.state, record.version
+            event, data = _step(i, state)
+            to = _next_state(state, data)
+            connection = session.connection()
+            if connection.execute(update, {"rid": record.id, "read": version,
+                                           "to": to}).rowcount != 1:
+                raise RuntimeError(f"record {record.id} moved under the benchmark")
+            connection.execute(insert, _log_row(record.id, version + 1, event, state, to, data))
+            session.commit()
+        elapsed = time.perf_counter() - began
+        db.session.remove()
+        return elapsed
+
+    return block
+
+
+def plain_block(engine, ids: list[int]):
+    """Each transition: SELECT ... FOR UPDATE, UPDATE, INSERT, COMMIT on one connection."""
     select = sa.select(plain_rows.c.state, plain_rows.c.version).where(
         plain_rows.c.id == sa.bindparam("rid"))
-    if for_update:
+    if engine.dialect.name == "postgresql":
         select = select.with_for_update()
     update = (plain_rows.update().where(plain_rows.c.id == sa.bindparam("rid"))
               .values(state=sa.bindparam("to"), version=plain_rows.c.version + 1))
     insert = plain_log.insert()
-    with engine.connect() as conn:
-        ids = list(conn.execute(sa.select(plain_rows.c.id).order_by(plain_rows.c.id)).scalars())
-        conn.commit()
-        start = time.perf_counter()
-        for i in range(n):
-            rid = ids[i % len(ids)]
-            state, version = conn.execute(select, {"rid": rid}).one()
-            event, data = _step(i, state)
-            to = _next_state(state, data)
-            conn.execute(update, {"rid": rid, "to": to})
-            conn.execute(insert, {"record_id": rid, "seq": version + 1, "event": event,
-                                  "from_state": state, "to_state": to,
-                                  "data": json.loads(json.dumps(data)),
-                                  "recorded_at": datetime.now(UTC)})
-            conn.commit()
-        elapsed = time.perf_counter() - start
-    return n / elapsed
+
+    def block(start: int, n: int) -> float:
+        with engine.connect() as conn:
+            began = time.perf_counter()
+            for i in range(start, start + n):
+                rid = ids[i % len(ids)]
+                state, version = conn.execute(select, {"rid": rid}).one()
+                event, data = _step(i, state)
+                to = _next_state(state, data)
+                conn.execute(update, {"rid": rid, "to": to})
+                conn.execute(insert, _log_row(rid, version + 1, event, state, to, data))
+                conn.commit()
+            return time.perf_counter() - began
+
+    return block
 
 
 def prepare(app) -> None:
+    """The org units, a health officer over the ward, 2 x RECORDS open cases (the first half
+    for the engine, the second for the ORM session) and RECORDS plain rows."""
     from casework.auth import services as auth_services
     from casework.database import upgrade_schema
     from casework.extensions import db
@@ -229,13 +277,59 @@ def prepare(app) -> None:
         user = auth_services.create_user("bench.health", "bench password 1")
         auth_services.grant_role(user, "health", ward)
         opened = datetime.now(UTC) - timedelta(days=400)
-        for i in range(RECORDS):
+        for _ in range(2 * RECORDS):
             open_record(BenchCase(org_unit=group), user, effective_at=opened)
-            db.session.execute(plain_rows.insert().values(id=i + 1, state="waiting", version=1))
+        db.session.execute(plain_rows.insert(),
+                           [{"id": i + 1, "state": "waiting", "version": 1}
+                            for i in range(RECORDS)])
         db.session.commit()
 
 
-def main(url: str, n: int, runs: int) -> None:
+CONTENDERS = (
+    ("plain", "plain SQL"),
+    ("orm", "ORM session, no engine"),
+    ("engine", "engine"),
+)
+
+
+def measure(app, rounds: int, size: int) -> tuple[str, dict[str, list[float]]]:
+    """Seconds per block of each contender, round by round, in an order that rotates."""
+    from casework.auth.models import User
+    from casework.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        case_ids = list(db.session.scalars(sa.select(BenchCase.id).order_by(BenchCase.id)))
+        # The actor is given, as the signed-in user is to a request: loaded once with its
+        # grants. The record is read again in every transaction.
+        actor = db.session.scalar(sa.select(User).where(User.username == "bench.health"))
+        for grant in actor.assignments:
+            grant.org_unit.path  # noqa: B018 - loaded before the object leaves the session
+        db.session.remove()  # ends the read (SQLite would keep it locked for the others)
+        blocks = {
+            "engine": engine_block(case_ids[:RECORDS], actor),
+            "orm": orm_block(case_ids[RECORDS:]),
+            "plain": plain_block(engine, list(range(1, RECORDS + 1))),
+        }
+        names = [name for name, _label in CONTENDERS]
+        for name in names:  # warm up: caches, prepared statements, the pool
+            blocks[name](0, 100)
+        seconds: dict[str, list[float]] = {name: [] for name in names}
+        for r in range(rounds):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                seconds[name].append(blocks[name](100 + r * size, size))
+        dialect = engine.dialect.name
+        engine.dispose()
+    return dialect, seconds
+
+
+def _spread(ratios: list[float]) -> str:
+    q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
+    return f"{median:4.0%}  ({q1:.0%}–{q3:.0%})"
+
+
+def main(url: str, rounds: int, size: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workflows = Path(tmp) / "workflows"
         workflows.mkdir()
@@ -255,46 +349,38 @@ def main(url: str, n: int, runs: int) -> None:
                          instance_path=str(Path(tmp) / "instance"))
         try:
             prepare(app)
-            from casework.extensions import db
-
-            with app.app_context():
-                engine = db.engine
-                # Warm both paths up, then measure them in turns. The best run of each is the
-                # least disturbed by whatever else the machine does; the median of the ratios
-                # of neighbouring runs says the same more robustly.
-                run_engine(app, min(200, n))
-                run_plain(engine, min(200, n))
-                engine_rates, plain_rates = [], []
-                for _ in range(runs):
-                    engine_rates.append(run_engine(app, n))
-                    plain_rates.append(run_plain(engine, n))
-                dialect = engine.dialect.name
-                engine.dispose()
+            dialect, seconds = measure(app, rounds, size)
         finally:
             if admin is not None:
                 with admin.begin() as conn:
                     conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
                 admin.dispose()
-    best_engine, best_plain = max(engine_rates), max(plain_rates)
-    ratios = sorted(e / p for e, p in zip(engine_rates, plain_rates, strict=True))
-    median = ratios[len(ratios) // 2]
-    print(f"database: {dialect}; {runs} runs of {n} transitions each way, {RECORDS} records")
-    print(f"engine     {best_engine:8.0f} transitions/s (best run; median "
-          f"{sorted(engine_rates)[runs // 2]:.0f})")
-    print(f"plain SQL  {best_plain:8.0f} transitions/s (best run; median "
-          f"{sorted(plain_rates)[runs // 2]:.0f})")
-    print(f"engine / plain SQL = {best_engine / best_plain:.0%} (best runs), "
-          f"{median:.0%} (median of paired runs)")
+
+    def share(name: str, of: str) -> list[float]:
+        """``name``'s speed as a share of ``of``'s, round by round."""
+        return [b / a for a, b in zip(seconds[name], seconds[of], strict=True)]
+
+    print(f"database: {dialect}; {rounds} rounds of {size} transitions each way, "
+          f"{RECORDS} records each")
+    print(f"{'':26}{'transitions/s':>14}   of plain SQL: median (quartiles)")
+    for name, label in CONTENDERS:
+        rate = rounds * size / sum(seconds[name])
+        shown = "100%" if name == "plain" else _spread(share(name, "plain"))
+        print(f"{label:26}{rate:14.0f}   {shown}")
+    print(f"engine / ORM session, no engine: {_spread(share('engine', 'orm'))}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", nargs="?", help="database URL (default: a temporary SQLite file)")
-    parser.add_argument("-n", type=int, default=500, help="transitions per run")
-    parser.add_argument("-r", "--runs", type=int, default=10, help="runs of each")
+    parser.add_argument("--rounds", type=int, default=40, help="rounds (default 40)")
+    parser.add_argument("--block", type=int, default=25,
+                        help="transitions per contender and round (default 25)")
     args = parser.parse_args()
+    if args.rounds < 4 or args.block < 1:
+        parser.error("give at least 4 rounds of at least 1 transition")
     if args.url:
-        main(args.url, args.n, args.runs)
+        main(args.url, args.rounds, args.block)
     else:
         with tempfile.TemporaryDirectory() as tmp_db:
-            main(f"sqlite:///{tmp_db}/bench.db", args.n, args.runs)
+            main(f"sqlite:///{tmp_db}/bench.db", args.rounds, args.block)
