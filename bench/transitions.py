@@ -142,6 +142,8 @@ plain_rows = sa.Table(
     sa.Column("state", sa.String(40), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
 )
+
+
 def _log_table(name: str) -> sa.Table:
     return sa.Table(
         name, BenchBase.metadata,
@@ -195,7 +197,7 @@ def engine_block(ids: list[int], actor):
             fire(record, event, actor, data=data, version=record.version)
             session.commit()
         elapsed = time.perf_counter() - began
-        db.session.remove()
+        session.remove()
         return elapsed
 
     return block
@@ -245,7 +247,7 @@ def orm_block(ids: list[int]):
                 raise RuntimeError(f"record {record.id} moved under the benchmark")
             session.commit()
         elapsed = time.perf_counter() - began
-        db.session.remove()
+        session.remove()
         return elapsed
 
     return block
