@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from casework.workflow.deadlines import LOCAL_TZ
+from casework.workflow.deadlines import local_date
 
 # The engine's fixtures walk a person to any state through the real definition.
 from tests.workflow.conftest import actor, open_record, reach, records  # noqa: F401
@@ -22,7 +22,7 @@ def at(days_ago: float) -> str:
 def day(days_ago: float) -> str:
     """The date in Vietnam ``days_ago`` days before now: the day an event ``at(days_ago)``
     happened, as the engine dates it (between 17:00 and 24:00 UTC it is already tomorrow)."""
-    return (datetime.now(UTC) - timedelta(days=days_ago)).astimezone(LOCAL_TZ).date().isoformat()
+    return local_date(datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
 
 
 @pytest.fixture

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
+import casework.db
 from casework.audit.models import AuditEntry
 from casework.people.models import Person
+from casework.people.schemas import PersonCreateSchema
 from tests.people.conftest import IDENTITY, at
 
 
@@ -178,11 +182,6 @@ def test_bad_events_are_refused_with_their_code_and_nothing_saved(open_case, db)
 
 def test_today_is_the_date_in_vietnam(app, monkeypatch):
     """At 23:30 UTC it is 06:30 the next morning in Vietnam: that day is already "today"."""
-    from datetime import UTC, datetime
-
-    import casework.db
-    from casework.people.schemas import PersonCreateSchema
-
     monkeypatch.setattr(casework.db, "utcnow", lambda: datetime(2026, 3, 9, 23, 30, tzinfo=UTC))
     body = {**IDENTITY, "confirm_new": True}
     with app.test_request_context():
