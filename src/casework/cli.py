@@ -17,11 +17,12 @@ from casework.errors import CaseworkError
 
 def _create_app():
     from casework import create_app
+    from casework.instance import InstanceError
     from casework.workflow.definitions import DefinitionError
 
     try:
         return create_app()
-    except DefinitionError as exc:  # a bad workflow file: say which and stop, no traceback
+    except (DefinitionError, InstanceError) as exc:  # say what is wrong and stop, no traceback
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
 
