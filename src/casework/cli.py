@@ -156,9 +156,11 @@ def users_create(username, role, org_unit, full_name, password_stdin):
 
 def register_commands(app) -> None:
     from casework.audit.cli import audit_group
+    from casework.backup.cli import backup_command, restore_command
     from casework.imports.cli import import_group
     from casework.workflow.cli import deadlines_command, workflows_group
 
     for command in (init_command, demo_command, orgunits_group, users_group,
-                    workflows_group, deadlines_command, audit_group, import_group):
+                    workflows_group, deadlines_command, audit_group, import_group,
+                    backup_command, restore_command):
         app.cli.add_command(command)
