@@ -219,6 +219,25 @@ def test_restore_into_a_schema_without_rows(source, backup_dir, sites):
     assert target.run("audit", "verify").exit_code == 0
 
 
+def test_a_schema_of_another_revision(source, backup_dir, sites):
+    """PostgreSQL: pg_restore replaces only the backup's own tables, so an empty schema of
+    another revision is refused. SQLite: the whole file is replaced, so it restores."""
+    target = sites()
+    assert target.run("init").exit_code == 0
+    with target.app.app_context():
+        _db.session.execute(sa.text("UPDATE alembic_version SET version_num = 'facb2672714b'"))
+        _db.session.commit()
+        _db.session.remove()
+    result = target.run("restore", str(backup_dir))
+    if is_postgres():
+        assert result.exit_code == 1
+        assert "has the schema of revision facb2672714b" in result.output
+        assert sum(target.counts().values()) == 1  # alembic_version's row, as it was
+    else:
+        assert result.exit_code == 0, result.output
+        assert target.counts() == source.counts()
+
+
 @pytest.fixture(scope="module")
 def used_target(sites):
     """An installation whose database has one row."""

@@ -280,10 +280,13 @@ def _check_revision(revision: str | None) -> None:
                           "version of casework; restore it with the version that wrote it")
 
 
-def _require_empty_target() -> None:
-    """BackupError when the configured database or instance folder holds anything."""
+def _require_empty_target(revision: str | None) -> None:
+    """BackupError when the configured database or instance folder holds anything, or when
+    a PostgreSQL database has another schema than the backup's (pg_restore replaces only the
+    backup's own tables)."""
     used = []
     url = _url()
+    schema = None
     if url.get_backend_name() != "sqlite" or _sqlite_path(url).exists():  # else: nothing yet
         with db.engine.connect() as connection:
             for name in sorted(sa.inspect(connection).get_table_names()):
@@ -292,6 +295,7 @@ def _require_empty_target() -> None:
                 if connection.execute(sa.select(sa.literal(1)).select_from(sa.table(name))
                                       .limit(1)).first() is not None:
                     used.append(name)
+            schema = _revision(connection)
     if used:
         raise BackupError(f"the configured database is not empty ({len(used)} table(s) "
                           f"with rows, e.g. {used[0]}); restore needs an empty one")
@@ -301,6 +305,9 @@ def _require_empty_target() -> None:
     anchors = anchors_path()
     if anchors.exists() and anchors.stat().st_size > 0:
         raise BackupError(f"{anchors} already exists; restore needs an empty instance folder")
+    if url.get_backend_name() == "postgresql" and schema not in (None, revision):
+        raise BackupError(f"the configured database has the schema of revision {schema}, the "
+                          f"backup {revision}; restore into a new database (createdb)")
 
 
 def restore(source: Path, record_models: Iterable[type] = ()) -> RestoreResult:
@@ -321,7 +328,7 @@ def restore(source: Path, record_models: Iterable[type] = ()) -> RestoreResult:
     _check_revision(backup_db["revision"])
     if dialect == "sqlite":
         _sqlite_path(url)
-    _require_empty_target()
+    _require_empty_target(backup_db["revision"])
 
     db.session.remove()
     db.engine.dispose()  # no pooled connection survives the switch
