@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from casework.instance import check_instance_path, default_instance_path, old_instance_folder
 from casework.resources import resource_dir
 
 __all__ = ["create_app"]
@@ -16,11 +17,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     """Build the app from small register_* steps.
 
     ``test_config`` overrides settings after the environment is read; ``instance_path``
-    replaces Flask's default instance folder (where the SQLite file and secret key live).
+    replaces the default instance folder (``casework.instance``: where the SQLite file, the
+    keys and the attachments live). Neither may lie inside the source tree.
     """
+    folder = (default_instance_path() if instance_path is None
+              else check_instance_path(instance_path))
     app = Flask(
         __name__,
-        instance_path=instance_path,
+        instance_path=str(folder),
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
         instance_relative_config=True,
@@ -42,6 +46,11 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     logging.getLogger("casework").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    old = old_instance_folder()
+    if old is not None:
+        logging.getLogger("casework").warning(
+            "%s is no longer used: move casework.db and attachments/ to %s and replace the "
+            "secret key it held (README, 'Security')", old, app.instance_path)
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
 
 

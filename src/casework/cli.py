@@ -17,11 +17,12 @@ from casework.errors import CaseworkError
 
 def _create_app():
     from casework import create_app
+    from casework.instance import InstanceError
     from casework.workflow.definitions import DefinitionError
 
     try:
         return create_app()
-    except DefinitionError as exc:  # a bad workflow file: say which and stop, no traceback
+    except (DefinitionError, InstanceError) as exc:  # say what is wrong and stop, no traceback
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
 
@@ -155,9 +156,11 @@ def users_create(username, role, org_unit, full_name, password_stdin):
 
 def register_commands(app) -> None:
     from casework.audit.cli import audit_group
+    from casework.backup.cli import backup_command, restore_command
     from casework.imports.cli import import_group
     from casework.workflow.cli import deadlines_command, workflows_group
 
     for command in (init_command, demo_command, orgunits_group, users_group,
-                    workflows_group, deadlines_command, audit_group, import_group):
+                    workflows_group, deadlines_command, audit_group, import_group,
+                    backup_command, restore_command):
         app.cli.add_command(command)

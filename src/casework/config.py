@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
+
+from casework.instance import (
+    SECRET_KEY_FILE,
+    check_not_published,
+    ensure_instance_folder,
+    read_or_create_key,
+)
 
 
 def _secret_key(instance_path: Path) -> str:
     """Use CASEWORK_SECRET_KEY, else a key generated once and kept in the instance folder."""
     from_env = os.environ.get("CASEWORK_SECRET_KEY")
     if from_env:
-        return from_env
-    key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    key = secrets.token_hex(32)
-    # Create the file readable by its owner only; never overwrite an existing one.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+        return check_not_published(from_env, "CASEWORK_SECRET_KEY")
+    key_file = instance_path / SECRET_KEY_FILE
+    return check_not_published(read_or_create_key(key_file), str(key_file))
 
 
 def _normalise_db_url(url: str) -> str:
@@ -35,7 +34,7 @@ def _normalise_db_url(url: str) -> str:
 
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping for an app whose instance folder is ``instance_path``."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    ensure_instance_folder(instance_path)
     db_url = os.environ.get("CASEWORK_DATABASE_URL") or (
         f"sqlite:///{instance_path / 'casework.db'}"
     )
@@ -46,6 +45,9 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(db_url),
+        # The key of the audit anchors' HMAC (audit.anchors); None: a key file in the instance
+        # folder, made on the first `casework audit anchor`.
+        "AUDIT_KEY": os.environ.get("CASEWORK_AUDIT_KEY") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

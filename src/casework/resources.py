@@ -22,3 +22,17 @@ def resource_dir(name: str) -> Path:
     if in_repo.is_dir():
         return in_repo
     raise RuntimeError(f"casework is installed without its {name!r} directory")
+
+
+def checkout_root() -> Path | None:
+    """The repository's root when casework runs from a source checkout (``src/casework``),
+    None when it is installed as a package."""
+    if _PACKAGE_DIR.parent.name == "src" and (_REPO_DIR / "pyproject.toml").is_file():
+        return _REPO_DIR
+    return None
+
+
+def source_dirs() -> tuple[Path, ...]:
+    """The folders that hold the code: nothing the app writes may live in them."""
+    root = checkout_root()
+    return (_PACKAGE_DIR,) if root is None else (_PACKAGE_DIR, root / "src")

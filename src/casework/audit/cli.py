@@ -1,4 +1,4 @@
-"""``casework audit verify``."""
+"""``casework audit verify`` and ``casework audit anchor``."""
 
 from __future__ import annotations
 
@@ -11,16 +11,44 @@ def audit_group():
     """The audit log of every workflow event."""
 
 
+def _record_models():
+    from casework.workflow.catalog import get_catalog
+
+    return get_catalog().registry.record_types.values()
+
+
 @audit_group.command("verify")
 @with_appcontext
 def verify_command():
-    """Verify every hash chain; exit 1 and list the broken entries on tampering."""
-    from casework.audit.services import verify
-    from casework.workflow.catalog import get_catalog
+    """Verify every hash chain, and the anchors; exit 1 and list the problems on tampering."""
+    from casework.audit.anchors import verify_all
+    from casework.instance import InstanceError
 
-    report = verify(get_catalog().registry.record_types.values())
+    try:
+        report, anchors = verify_all(_record_models())
+    except InstanceError as exc:
+        raise click.ClickException(str(exc)) from None
     for broken in report.breaks:
         click.echo(str(broken), err=True)
-    if not report.ok:
-        raise click.ClickException(f"{len(report.breaks)} problem(s) in the audit log")
-    click.echo(f"OK: {report.entries} entries in {report.chains} chain(s) verified.")
+    for problem in anchors.problems:
+        click.echo(problem, err=True)
+    problems = len(report.breaks) + len(anchors.problems)
+    if problems:
+        raise click.ClickException(f"{problems} problem(s) in the audit log")
+    against = f", against {anchors.anchors} anchor(s)" if anchors.anchors else ""
+    click.echo(f"OK: {report.entries} entries in {report.chains} chain(s) verified{against}.")
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def anchor_command():
+    """Sign the head of every chain with CASEWORK_AUDIT_KEY, in the instance folder."""
+    from casework.audit.anchors import AnchorError, anchor, anchors_path
+    from casework.instance import InstanceError
+
+    try:
+        result = anchor(_record_models())
+    except (AnchorError, InstanceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Anchor {result.number} written to {anchors_path()}: {result.chains} chain(s), "
+               f"{result.moved} with a new head.")

@@ -19,6 +19,7 @@ from casework.areas import services as areas
 from casework.auth.scope import Scope
 from casework.errors import NotPermitted, RuleFailed, ValidationFailed
 from casework.extensions import db
+from casework.instance import attachments_dir as instance_attachments_dir
 from casework.orgunits.models import OrgUnit
 from casework.recognition.models import OPEN_STATES, RecognitionAttachment, RecognitionRequest
 from casework.workflow import engine
@@ -128,8 +129,9 @@ def max_attachment_bytes() -> int:
 
 
 def attachments_dir() -> Path:
-    return Path(current_app.config.get("ATTACHMENT_DIR")
-                or Path(current_app.instance_path) / "attachments")
+    """Where attachments are stored: ``ATTACHMENT_DIR``, else ``attachments/`` in the
+    instance folder (backed up and restored with the database by ``casework backup``)."""
+    return instance_attachments_dir(current_app)
 
 
 def attachment_path(sha256: str) -> Path:
