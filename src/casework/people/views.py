@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from casework.audit.services import history_of
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope, scoped
-from casework.errors import CaseworkError, DuplicateSuspected, ValidationFailed
+from casework.errors import CaseworkError, DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import services, work  # noqa: F401  (work registers its source)
@@ -77,7 +77,7 @@ def new():
         abort(403)
     form = request.form.to_dict() if request.method == "POST" else {}
     errors: dict = {}
-    duplicates = None
+    duplicates = taken = None
     status = 200
     if request.method == "POST":
         raw = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
@@ -87,6 +87,9 @@ def new():
             person = services.create_person(values, current_user, scope)
         except ValidationError as exc:
             errors, status = exc.messages, 422
+        except DuplicatePerson as exc:
+            errors, status = exc.errors, exc.status
+            taken = {"message": str(exc.message), "record_id": exc.extra.get("record_id")}
         except DuplicateSuspected as exc:
             duplicates, status = {**exc.extra, "message": str(exc.message)}, 409
         except ValidationFailed as exc:
@@ -95,7 +98,7 @@ def new():
             db.session.commit()
             return redirect(url_for("persons.show", person_id=person.id))
     return render_template(
-        "people/new.html", form=form, errors=errors, duplicates=duplicates,
+        "people/new.html", form=form, errors=errors, duplicates=duplicates, taken=taken,
         areas=[u for u in _leaf_units() if scope.covers(u.path, services.OPEN_ROLES)],
         genders=GENDERS, residence_types=RESIDENCE_TYPES,
     ), status
