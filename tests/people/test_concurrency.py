@@ -7,6 +7,7 @@ and dropped afterwards), outside the per-test rolled-back transaction.
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -16,13 +17,39 @@ from casework.extensions import db as _db
 from casework.orgunits.services import create_orgunit
 from casework.people import services as person_services
 from casework.people.models import Person
-from tests.conftest import PASSWORD, get_token
-from tests.recognition.test_concurrency import own_schema_app  # noqa: F401  (the fixture)
+from tests.conftest import PASSWORD, TEST_DB_URL, get_token, is_postgres, make_test_app
 
 pytestmark = pytest.mark.postgres
 
 BODY = {"full_name": "Nguyễn Văn Đồng", "birth_date": "1990-05-17", "gender": "male",
         "area_code": "KG", "national_id": "001090054321", "confirm_new": True}
+
+
+@pytest.fixture
+def own_schema_app(tmp_path):
+    if not is_postgres():
+        pytest.skip("concurrent creates are tested on PostgreSQL only (two real sessions)")
+    from casework.database import upgrade_schema
+
+    schema = f"cw_dup_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(TEST_DB_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    app = make_test_app(
+        TEST_DB_URL, tmp_path,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}},
+    )
+    try:
+        with app.app_context():
+            upgrade_schema()
+        yield app
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def _officers(app) -> None:
@@ -37,8 +64,7 @@ def _officers(app) -> None:
         _db.session.remove()
 
 
-def test_two_identical_creates_at_once_make_one_record(own_schema_app,  # noqa: F811
-                                                       monkeypatch):
+def test_two_identical_creates_at_once_make_one_record(own_schema_app, monkeypatch):
     app = own_schema_app
     _officers(app)
     tokens = [get_token(app, name) for name in ("police.a", "police.b")]
