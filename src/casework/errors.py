@@ -84,6 +84,14 @@ class DuplicateSuspected(CaseworkError):
     default_message = _l("This looks like an existing record.")
 
 
+class DuplicatePerson(CaseworkError):
+    """The national ID belongs to another open record; ``record_id`` only within scope."""
+
+    status = 409
+    code = "duplicate_person"
+    default_message = _l("A person with this national ID already has an open record.")
+
+
 class InvalidEvent(CaseworkError):
     status = 422
     code = "invalid_event"

@@ -53,23 +53,6 @@ def test_duplicate_by_name_without_diacritics_and_birth_date(team, db):
     assert confirmed.status_code == 201 and count(db, Person) == 2
 
 
-def test_duplicate_by_national_id(team):
-    team["police"].post("/api/v1/persons", json={**IDENTITY, "national_id": "001090012345"})
-    other = {"full_name": "Trần Văn Khác", "birth_date": "1990-01-01", "gender": "male",
-             "area_code": "G12", "national_id": "001090012345"}
-    response = team["police"].post("/api/v1/persons", json=other)
-    assert response.status_code == 409 and len(response.get_json()["candidates"]) == 1
-
-
-def test_duplicates_outside_scope_are_counted_not_shown(team, api_as):
-    team["police"].post("/api/v1/persons", json=IDENTITY)
-    elsewhere = api_as(("police", "W2"))
-    response = elsewhere.post("/api/v1/persons", json={**IDENTITY, "area_code": "G21"})
-    assert response.status_code == 409
-    body = response.get_json()
-    assert body["candidates"] == [] and body["hidden_candidates"] == 1
-
-
 def test_reading_is_scoped_and_viewers_see_no_names(team, api_as, db):
     person_id = team["police"].post("/api/v1/persons", json=IDENTITY).get_json()["id"]
     assert team["health"].get(f"/api/v1/persons/{person_id}").status_code == 200

@@ -23,12 +23,11 @@ from casework.areas.schemas import (
     FactQuerySchema,
     FactSchema,
 )
-from casework.audit import services as audit
-from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
+from casework.web import redaction
 from casework.workflow import engine
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
@@ -49,12 +48,7 @@ FACT_FIELDS = {
     "awareness_activity": ("activity_type", "activity_date", "minutes", "audience", "note"),
     "hotspot": ("name", "address", "found_date"),
 }
-# Free text that may name a person: never shown to readers without personal access.
-PERSONAL_TEXT = ("description", "note")
-
-
-def may_see_personal(scope: Scope, unit: OrgUnit) -> bool:
-    return scope.covers(unit.path, PERSONAL_READ_ROLES)
+# What of these a reader without personal access sees is decided by web/redaction.py.
 
 
 def options_json(options) -> list[dict]:
@@ -107,14 +101,14 @@ def _open_request_id(area: Area | None):
         RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
 
 
-def describe_fact(fact, personal: bool, user=None) -> dict:
+def describe_fact(fact) -> dict:
+    """A fact or hotspot as JSON, without the free text the caller may not see."""
     kind = fact.kind
-    values = {}
-    for name in FACT_FIELDS[kind]:
-        if name in PERSONAL_TEXT and not personal:
-            continue
-        value = getattr(fact, name)
-        values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    values = redaction.shown_values(
+        redaction.kind_of(fact), {name: getattr(fact, name) for name in FACT_FIELDS[kind]},
+        redaction.may_see_personal(fact.org_unit))
+    values = {name: value.isoformat() if hasattr(value, "isoformat") else value
+              for name, value in values.items()}
     out = {
         "id": fact.id, "kind": kind, "kind_label": str(services.FACT_KIND_LABELS[kind]),
         "area_code": fact.org_unit.code, "fields_": values,
@@ -131,16 +125,9 @@ def describe_fact(fact, personal: bool, user=None) -> dict:
     return out
 
 
-def history_json(record, personal: bool) -> dict:
-    entries = audit.history_of(record) if record is not None else []
-    items = []
-    for e in entries:
-        items.append({"seq": e.seq, "event": e.event, "from_state": e.from_state,
-                      "to_state": e.to_state, "actor_name": e.actor_name, "role": e.role,
-                      "recorded_at": e.recorded_at, "effective_at": e.effective_at,
-                      "reason": e.reason if personal else None,
-                      "data": e.data if personal else {}, "hash": e.hash})
-    return {"items": items}
+def history_json(record) -> dict:
+    """A record's history as the caller may see it (the redaction policy)."""
+    return {"items": redaction.history(record)}
 
 
 # --- areas ------------------------------------------------------------------------------------
@@ -199,7 +186,7 @@ def area_history(code):
     """The area's audit entries, oldest first."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
-    return history_json(services.area_of(unit), may_see_personal(scope, unit))
+    return history_json(services.area_of(unit))
 
 
 @blp.route("/areas/<code>/criteria")
@@ -213,7 +200,7 @@ def area_criteria(args, code):
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
     result = evaluate_area(unit, args.get("as_of"))
-    return result.as_dict(personal=may_see_personal(scope, unit))
+    return result.as_dict(shown=redaction.shown_evidence)
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -228,7 +215,7 @@ def create_fact(body, code):
     unit = get_scoped_orgunit(code, scope)
     fact = services.record_fact(unit, current_user._get_current_object(), body, scope)
     db.session.commit()
-    return describe_fact(fact, personal=True)
+    return describe_fact(fact)
 
 
 @blp.route("/areas/<code>/facts")
@@ -239,8 +226,7 @@ def list_facts(args, code):
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
     facts = services.facts_of(unit, args.get("kind"), open_only=args.get("open", False))
-    personal = may_see_personal(scope, unit)
-    return {"items": [describe_fact(f, personal) for f in facts], "total": len(facts)}
+    return {"items": [describe_fact(f) for f in facts], "total": len(facts)}
 
 
 def _scoped_fact(code: str, fact_id: int, scope: Scope) -> AreaFact:
@@ -257,7 +243,7 @@ def _scoped_fact(code: str, fact_id: int, scope: Scope) -> AreaFact:
 def get_fact(code, fact_id):
     scope = current_scope()
     fact = _scoped_fact(code, fact_id, scope)
-    return describe_fact(fact, may_see_personal(scope, fact.org_unit))
+    return describe_fact(fact)
 
 
 @blp.route("/areas/<code>/facts/<int:fact_id>", methods=["PATCH"])
@@ -269,7 +255,7 @@ def close_fact(body, code, fact_id):
     fact = _scoped_fact(code, fact_id, scope)
     services.close_fact(fact, current_user._get_current_object(), body, scope)
     db.session.commit()
-    return describe_fact(fact, personal=True)
+    return describe_fact(fact)
 
 
 # --- hotspots ---------------------------------------------------------------------------------
@@ -283,8 +269,8 @@ def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
     return hotspot
 
 
-def describe_hotspot(hotspot: Hotspot, personal: bool, user) -> dict:
-    out = describe_fact(hotspot, personal)
+def describe_hotspot(hotspot: Hotspot, user) -> dict:
+    out = describe_fact(hotspot)
     out["available_events"] = options_json(engine.available_events(hotspot, user))
     return out
 
@@ -294,7 +280,7 @@ def describe_hotspot(hotspot: Hotspot, personal: bool, user) -> dict:
 def get_hotspot(hotspot_id):
     scope = current_scope()
     hotspot = scoped_hotspot(hotspot_id, scope)
-    return describe_fact(hotspot, may_see_personal(scope, hotspot.org_unit))
+    return describe_fact(hotspot)
 
 
 @blp.route("/hotspots/<int:hotspot_id>/transitions", methods=["POST"])
@@ -308,7 +294,7 @@ def hotspot_transition(body, hotspot_id):
                                 data=body["data"], reason=body.get("reason"),
                                 effective_at=body.get("effective_at"), version=body["version"])
     db.session.commit()
-    return describe_fact(hotspot, personal=True)
+    return describe_fact(hotspot)
 
 
 @blp.route("/hotspots/<int:hotspot_id>/history")
@@ -316,7 +302,7 @@ def hotspot_transition(body, hotspot_id):
 def hotspot_history(hotspot_id):
     scope = current_scope()
     hotspot = scoped_hotspot(hotspot_id, scope)
-    return history_json(hotspot, may_see_personal(scope, hotspot.org_unit))
+    return history_json(hotspot)
 
 
 # --- the dashboard ----------------------------------------------------------------------------

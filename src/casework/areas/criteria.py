@@ -16,6 +16,7 @@ the state their audit log shows at the end of that day.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -29,6 +30,7 @@ from casework.audit.models import AuditEntry
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
+from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, add_months, due_date_for, local_date
 
@@ -79,9 +81,17 @@ def _show(day: date | None) -> str:
 # --- results ----------------------------------------------------------------------------------
 
 
+# Where an item's label comes from (kind, field), for the redaction policy.
+UNIT_NAME = ("org_units", "name")
+
+
 @dataclass
 class Evidence:
-    """One record that breaks (or supports) a criterion, and where to see it."""
+    """One record that breaks (or supports) a criterion, and where to see it.
+
+    ``source`` says where the label comes from and ``area_path`` where the record lies: the
+    redaction policy (``web.redaction.shown_evidence``) decides from them what a user sees.
+    """
 
     kind: str  # hotspot | incident | person | household_tally | hotline_board | ... | area
     id: int | None
@@ -91,21 +101,19 @@ class Evidence:
     area_code: str
     area_name: str
     date: date | None = None
-    personal: bool = False  # names a person: never shown to viewers
+    source: tuple[str, str] = UNIT_NAME
+    area_path: str = ""
+
+    @property
+    def personal(self) -> bool:
+        """The label is personal data (the policy decides who may see it)."""
+        return not is_public(*self.source)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "label": self.label, "detail": self.detail,
                 "url": self.url, "area_code": self.area_code, "area_name": self.area_name,
                 "date": self.date.isoformat() if self.date else None,
                 "personal": self.personal}
-
-    def redacted(self) -> Evidence:
-        """The item as a viewer may see it: no name, no link to a personal record."""
-        if not self.personal:
-            return self
-        return Evidence(kind=self.kind, id=None, label=_("A person"), detail="", url="",
-                        area_code=self.area_code, area_name=self.area_name, date=None,
-                        personal=True)
 
 
 @dataclass
@@ -127,9 +135,10 @@ class CriterionResult:
     def met(self) -> bool:
         return self.status == MET
 
-    def as_dict(self, personal: bool = True) -> dict:
-        evidence = self.evidence if personal else [e.redacted() for e in self.evidence]
-        support = self.support if personal else [e.redacted() for e in self.support]
+    def as_dict(self, shown: Callable[[Evidence], Evidence] | None = None) -> dict:
+        """As JSON; ``shown`` (the redaction policy's ``shown_evidence``) filters each item."""
+        evidence = [shown(e) for e in self.evidence] if shown else self.evidence
+        support = [shown(e) for e in self.support] if shown else self.support
         return {"code": self.code, "label": self.label, "status": self.status,
                 "status_label": self.status_label, "count": len(self.evidence),
                 "evidence": [e.as_dict() for e in evidence],
@@ -165,10 +174,10 @@ class AreaCriteria:
     def codes_with(self, status: str) -> list[str]:
         return [c.code for c in self.criteria if c.status == status]
 
-    def as_dict(self, personal: bool = True) -> dict:
+    def as_dict(self, shown: Callable[[Evidence], Evidence] | None = None) -> dict:
         return {"area_code": self.code, "as_of": self.as_of.isoformat(),
                 "all_met": self.all_met, "met_count": self.met_count,
-                "criteria": [c.as_dict(personal) for c in self.criteria]}
+                "criteria": [c.as_dict(shown) for c in self.criteria]}
 
 
 # --- what the queries find --------------------------------------------------------------------
@@ -218,7 +227,8 @@ class _Collector:
 
     def evidence(self, unit_id: int, **values) -> Evidence:
         unit = self.units[unit_id]
-        return Evidence(area_code=unit.code, area_name=unit.name, **values)
+        return Evidence(area_code=unit.code, area_name=unit.name, area_path=unit.path,
+                        **values)
 
 
 def _hotspots(c: _Collector, root_path: str, as_of: date) -> None:
@@ -241,7 +251,7 @@ def _hotspots(c: _Collector, root_path: str, as_of: date) -> None:
             unit_id, kind="hotspot", id=hotspot_id, label=name,
             detail=_("Hotspot not eliminated (%(state)s), found %(date)s.",
                      state=_state_label("hotspot", to_state), date=_show(found)),
-            url=f"/hotspots/{hotspot_id}", date=found))
+            url=f"/hotspots/{hotspot_id}", date=found, source=("hotspots", "name")))
 
 
 def _incidents(c: _Collector, root_path: str, as_of: date) -> None:
@@ -268,7 +278,8 @@ def _incidents(c: _Collector, root_path: str, as_of: date) -> None:
             fact.org_unit_id, kind="incident", id=fact.id,
             label=fact.description or fact.kind_label, detail=detail,
             url=f"/areas/{c.units[fact.org_unit_id].code}/facts/{fact.id}",
-            date=fact.found_date, personal=fact.kind == "offender"))
+            date=fact.found_date,
+            source=("area_facts", "description" if fact.description else "kind_label")))
 
 
 def _persons(c: _Collector, root_path: str, as_of: date) -> None:
@@ -344,7 +355,7 @@ class _PersonEvidence:
     def make(self, detail: str, day: date | None) -> Evidence:
         return self.c.evidence(self.unit_id, kind="person", id=self.person_id, label=self.name,
                                detail=detail, url=f"/persons/{self.person_id}", date=day,
-                               personal=True)
+                               source=("persons", "full_name"))
 
 
 def _data_date(data: dict | None, key: str) -> date | None:
@@ -455,7 +466,7 @@ def _models(c: _Collector, root_path: str, ancestor_ids: list[int], as_of: date)
         c.add("C7", fact.org_unit_id, "supports" if working else "ended", c.evidence(
             fact.org_unit_id, kind="prevention_model", id=fact.id, label=fact.name,
             detail=detail, url=f"/areas/{fact.org_unit.code}/facts/{fact.id}",
-            date=fact.started_on))
+            date=fact.started_on, source=("area_facts", "name")))
 
 
 # --- judging ----------------------------------------------------------------------------------
@@ -477,12 +488,12 @@ def _judge(code: str, unit: _Unit, findings: list[_Finding]) -> CriterionResult:
             return CriterionResult(code, NOT_MET, evidence=ended)
         return CriterionResult(code, NEEDS_ATTESTATION, evidence=[Evidence(
             kind="area", id=None, label=unit.name, url=_area_url(unit.code),
-            area_code=unit.code, area_name=unit.name,
+            area_code=unit.code, area_name=unit.name, area_path=unit.path,
             detail=_("No drug-prevention model recorded."))])
     if code == "C6" and unit.kind not in LEAF_KINDS and not (breaks or missing or support):
         return CriterionResult(code, NEEDS_ATTESTATION, evidence=[Evidence(
             kind="area", id=None, label=unit.name, url=_area_url(unit.code),
-            area_code=unit.code, area_name=unit.name,
+            area_code=unit.code, area_name=unit.name, area_path=unit.path,
             detail=_("No residential group or village below this area."))])
     if breaks:
         return CriterionResult(code, NOT_MET, evidence=breaks + missing, support=support)

@@ -13,16 +13,16 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from casework.areas import services, work  # noqa: F401  (work registers its sources)
-from casework.areas.api import area_events, may_see_personal, scoped_hotspot
+from casework.areas.api import area_events, scoped_hotspot
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
-from casework.audit.services import history_of
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import CaseworkError, NotFound
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.web import redaction
 from casework.workflow import engine
 
 bp = Blueprint("areas", __name__)
@@ -98,7 +98,7 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
     as_of = _as_of()
     results = evaluate_subtree(unit, as_of)
     criteria = results[unit.id]
-    personal = may_see_personal(scope, unit)
+    personal = redaction.may_see_personal(unit, scope)
     events = area_events(unit, area, user)
     by_name = {o.name: o for o in events}
     breached = []
@@ -124,10 +124,10 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
         "breached": breached, "criteria": criteria, "personal": personal,
         "as_of": as_of, "children": children, "child_states": child_states,
         "child_results": results, "open_request": open_request, "may_request": may_request,
-        "facts": facts[:FACTS_SHOWN], "facts_total": len(facts),
+        "facts": redaction.shown_all(facts[:FACTS_SHOWN], scope), "facts_total": len(facts),
         "fact_kinds": fact_kinds_for(unit) if may_record else [],
         "fact_fields": fact_fields, "fact_kind_labels": FACT_KIND_LABELS,
-        "entries": history_of(area) if area is not None else [],
+        "entries": redaction.history(area, scope),
         "form_error": form_error or {}, "criteria_codes": CRITERIA,
         "shown_keys": [f"event-{o.name}" for o in events] + [f"fact-{k}" for k in (
             fact_kinds_for(unit) if may_record else [])] + ["request"],
@@ -208,8 +208,7 @@ def _scoped_fact(code: str, fact_id: int):
 def fact(code, fact_id, form_error=None, status=200):
     scope, found = _scoped_fact(code, fact_id)
     return render_template(
-        "areas/fact.html", fact=found, fields=fact_fields(found.kind),
-        personal=may_see_personal(scope, found.org_unit),
+        "areas/fact.html", fact=redaction.shown(found, scope=scope), fields=fact_fields(found.kind),
         may_close=found.closable and scope.covers(found.org_unit.path, services.FACT_ROLES),
         form_error=form_error or {}), status
 
@@ -240,9 +239,10 @@ def _hotspot_page(hotspot_id: int, form_error=None, status=200):
     hotspot = scoped_hotspot(hotspot_id, scope)
     events = engine.available_events(hotspot, _user())
     return render_template(
-        "areas/hotspot.html", hotspot=hotspot, state_label=engine.state_label(hotspot),
-        events=events, event_fields={o.name: form_fields(o.fields) for o in events},
-        entries=history_of(hotspot), personal=may_see_personal(scope, hotspot.org_unit),
+        "areas/hotspot.html", hotspot=redaction.shown(hotspot, scope=scope),
+        state_label=engine.state_label(hotspot), events=events,
+        event_fields={o.name: form_fields(o.fields) for o in events},
+        entries=redaction.history(hotspot, scope),
         form_error=form_error or {}), status
 
 

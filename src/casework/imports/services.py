@@ -38,6 +38,7 @@ from casework.imports.parsing import (
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.identity import ADULT_AGE, age_on, fold
 from casework.people.models import (
+    CLOSED_STATES,
     CourtDecision,
     DrugTest,
     ManagementDecision,
@@ -46,7 +47,7 @@ from casework.people.models import (
     RehabEpisode,
 )
 from casework.people.schemas import PersonCreateSchema
-from casework.people.services import OPEN_ROLES
+from casework.people.services import OPEN_ROLES, duplicate_person, persons_in_scope
 from casework.workflow import fire
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, add_months, local_date, today_local
@@ -246,20 +247,32 @@ class _PersonIndex:
             self.existing.update(db.session.execute(
                 sa.select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
             ).all())
+        # Open records holding the national IDs, wherever they are (never shown: only what
+        # duplicate_person says of them), and the records of the caller's scope that share a
+        # national ID or a name and birth date with a row.
+        self.open_holders: dict[str, Person] = {}
         self.national_ids: dict[str, str | None] = {}  # national ID → external ID
         self.names: dict[tuple[str, date], list[str | None]] = {}
 
-    def load_duplicates(self, national_ids: set[str], names: set[tuple[str, date]]) -> None:
+    def load_duplicates(self, national_ids: set[str], names: set[tuple[str, date]],
+                        scope: Scope) -> None:
+        for chunk in _chunks(national_ids):
+            for person in db.session.scalars(
+                    sa.select(Person).where(Person.national_id.in_(chunk),
+                                            Person.state.not_in(CLOSED_STATES))
+                    .order_by(Person.id)):
+                self.open_holders.setdefault(person.national_id, person)
+        in_scope = persons_in_scope(scope).subquery()
         for chunk in _chunks(national_ids):
             self.national_ids.update(db.session.execute(
-                sa.select(Person.national_id, Person.external_id)
-                .where(Person.national_id.in_(chunk))
+                sa.select(in_scope.c.national_id, in_scope.c.external_id)
+                .where(in_scope.c.national_id.in_(chunk))
             ).all())
         folded = {name for name, _birth in names}
         for chunk in _chunks(folded):
             for name, birth, external in db.session.execute(
-                sa.select(Person.name_folded, Person.birth_date, Person.external_id)
-                .where(Person.name_folded.in_(chunk))
+                sa.select(in_scope.c.name_folded, in_scope.c.birth_date, in_scope.c.external_id)
+                .where(in_scope.c.name_folded.in_(chunk))
             ):
                 if (name, birth) in names:
                     self.names.setdefault((name, birth), []).append(external)
@@ -336,7 +349,7 @@ def check_persons(sheet: Sheet, scope: Scope, report: ImportReport) -> list[Pers
         row = PersonRow(number, external_id, identity, unit, state, facts, entered_on)
         parsed.append((row, bool(confirm_new)))
 
-    _check_duplicates(parsed, index, report)
+    _check_duplicates(parsed, index, report, scope)
     report.existing = sum(1 for row, _c in parsed if row.external_id in index.existing)
     if not report.ok:
         return []
@@ -442,22 +455,35 @@ def _event_data(state: str, v: dict) -> dict:
 
 
 def _check_duplicates(parsed: list[tuple[PersonRow, bool]], index: _PersonIndex,
-                      report: ImportReport) -> None:
-    """A new row may not be a person who already has a record under another external ID."""
+                      report: ImportReport, scope: Scope) -> None:
+    """A new row may not be a person who already has a record under another external ID.
+
+    - A national ID held by an open record anywhere refuses a row that would be open too
+      (`duplicate_person`): the record is named only within the importer's scope.
+    - A record of the importer's scope with the same national ID, or the same name and birth
+      date, needs ``confirm_new``. Records outside the scope are never matched by name.
+    """
     candidates = [(row, confirm) for row, confirm in parsed
                   if row.external_id not in index.existing]
     national_ids = {row.identity["national_id"] for row, _c in candidates
                     if row.identity.get("national_id")}
     names = {(fold(row.identity["full_name"]), row.identity["birth_date"])
              for row, _c in candidates}
-    index.load_duplicates(national_ids, names)
+    index.load_duplicates(national_ids, names, scope)
     for row, confirm in candidates:
         number = row.identity.get("national_id")
+        holder = index.open_holders.get(number) if number else None
+        if holder is not None and row.state not in CLOSED_STATES:
+            report.add(row.number, "national_id", duplicate_person(holder, scope).message)
+            continue
+        if confirm:
+            continue
         if number and number in index.national_ids:
-            report.add(row.number, "national_id",
-                       _("A person with this national ID already has a record."))
+            report.add(row.number, "national_id", _(
+                "A person with this national ID already has a record in your area. If this "
+                "is another record of theirs, write yes in the column confirm_new."))
         key = (fold(row.identity["full_name"]), row.identity["birth_date"])
-        if key in index.names and not confirm:
+        if key in index.names:
             report.add(row.number, "full_name", _(
                 "A person with this name and birth date already has a record. If this is "
                 "another person, write yes in the column confirm_new."))
@@ -589,8 +615,6 @@ def _substances(value: Any) -> list[str] | None:
 
 
 def _parse_tests(sheet: Sheet, scope: Scope, report: ImportReport) -> list[TestRow]:
-    from casework.people.services import persons_in_scope
-
     person_ids = {t for _n, v in sheet.rows
                   if (t := _text_or_none(v.get("person_external_id"))) is not None}
     persons: dict[str, Person] = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from casework.audit.services import history_of
 from casework.auth.scope import current_scope
 from casework.extensions import db
 from casework.people import services
@@ -15,6 +14,7 @@ from casework.people.schemas import (
     PersonQuerySchema,
     PersonSchema,
 )
+from casework.web import redaction
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("persons_api", __name__, url_prefix="/api/v1/persons",
@@ -25,8 +25,11 @@ blp = Blueprint("persons_api", __name__, url_prefix="/api/v1/persons",
 @blp.arguments(PersonCreateSchema)
 @blp.response(201, PersonSchema)
 def create_person(body):
-    """Open a person record (first audit entry: `open`). 409 `duplicate_suspected` lists
-    likely duplicates; resend with `"confirm_new": true` to open it anyway."""
+    """Open a person record (first audit entry: `open`).
+
+    409 `duplicate_person`: another open record holds the national ID (`record_id` only when
+    it is in your scope); `confirm_new` does not override it. 409 `duplicate_suspected` lists
+    likely duplicates in your scope; resend with `"confirm_new": true` to open it anyway."""
     person = services.create_person(body, current_user, current_scope())
     db.session.commit()
     return services.describe(person, current_user)
@@ -67,4 +70,4 @@ def fire_transition(body, person_id):
 def get_history(person_id):
     """Every event of the record, oldest first, with its hash."""
     person = services.get_person(person_id, current_scope())
-    return {"items": history_of(person)}
+    return {"items": redaction.history(person)}

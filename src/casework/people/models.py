@@ -23,10 +23,19 @@ RESIDENCE_TYPES = ("permanent", "temporary")
 SAMPLES = ("urine", "blood", "hair", "saliva")
 REHAB_KINDS = ("community", "facility", "methadone", "compulsory")
 REHAB_OUTCOMES = ("completed", "abandoned", "terminated", "released")
+# The closed states of the person workflow (`closed: true` in workflows/person.yaml); a test
+# checks that every version of the workflow agrees. A record in any other state is open.
+CLOSED_STATES = ("cleared", "reintegrated", "management_ended", "exited")
+# A national ID belongs to one person: at most one open record holds it (WORKFLOWS.md §8).
+OPEN_NATIONAL_ID_INDEX = "uq_persons_open_national_id"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _open_with_national_id() -> str:
+    return "national_id IS NOT NULL AND NOT (" + _in("state", CLOSED_STATES) + ")"
 
 
 @record_type
@@ -43,6 +52,11 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
         ),
         sa.CheckConstraint("national_id IS NULL OR length(national_id) = 12", name="national_id"),
         sa.Index("ix_persons_folded_birth", "name_folded", "birth_date"),
+        # The last line of the national-ID rule, which holds under concurrency: the services
+        # check first and answer 409 `duplicate_person`; this refuses what slips between.
+        sa.Index(OPEN_NATIONAL_ID_INDEX, "national_id", unique=True,
+                 sqlite_where=sa.text(_open_with_national_id()),
+                 postgresql_where=sa.text(_open_with_national_id())),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,7 @@ from casework.people.models import (
     RehabEpisode,
     ResidenceCheck,
 )
+from casework.people.services import duplicate_person, open_holder
 from casework.workflow.deadlines import add_months, today_local
 from casework.workflow.registry import effect, rule
 
@@ -166,6 +167,19 @@ def adult_on_event_date(record, data, context):
 def ever_completed_rehab(record, data, context):
     """Post-rehab management follows every completed rehab or treatment (Law Art 40)."""
     return context.ever_entered("post_rehab")
+
+
+@rule("national_id_not_open_elsewhere",
+      _l("no other open record holds the person's national ID"), uses_data=False)
+def national_id_not_open_elsewhere(record, data, context):
+    """A national ID belongs to one person: reopening is refused while another record with
+    the same ID is open. Outside the actor's scope the other record is not named."""
+    if not record.national_id:
+        return True
+    holder = open_holder(record.national_id, exclude_id=record.id)
+    if holder is None:
+        return True
+    return str(duplicate_person(holder, Scope.for_user(context.actor)).message)
 
 
 # --- transfer ---------------------------------------------------------------------------------

@@ -10,14 +10,22 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, scoped
-from casework.errors import DuplicateSuspected, NotFound, NotPermitted, ValidationFailed
+from casework.errors import (
+    DuplicatePerson,
+    DuplicateSuspected,
+    NotFound,
+    NotPermitted,
+    RuleFailed,
+    ValidationFailed,
+)
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.people.identity import fold
-from casework.people.models import Person
+from casework.people.models import CLOSED_STATES, OPEN_NATIONAL_ID_INDEX, Person
 from casework.workflow import available_events, fire, open_record
 from casework.workflow.deadlines import today_local
 
@@ -101,35 +109,76 @@ def _area_for_new_person(code: str, scope: Scope) -> OrgUnit:
     return unit
 
 
-def find_duplicates(full_name: str, birth_date: date, national_id: str | None
-                    ) -> sa.Select:
-    """Persons who look like the same one: same national ID, or same folded name and birth."""
+# The rule of `reopen` that keeps a national ID on one open record (workflows/person.yaml).
+NATIONAL_ID_RULE = "national_id_not_open_elsewhere"
+
+
+def open_holder(national_id: str, exclude_id: int | None = None) -> Person | None:
+    """The open record holding ``national_id``, in anyone's scope (None when there is none).
+
+    Only for the duplicate check: what the caller learns of it is :func:`duplicate_person`.
+    """
+    stmt = sa.select(Person).where(Person.national_id == national_id,
+                                   Person.state.not_in(CLOSED_STATES))
+    if exclude_id is not None:
+        stmt = stmt.where(Person.id != exclude_id)
+    return db.session.scalar(stmt.order_by(Person.id).limit(1))
+
+
+def duplicate_person(holder: Person, scope: Scope) -> DuplicatePerson:
+    """The 409 `duplicate_person` for a national ID that ``holder`` holds.
+
+    Within the caller's scope it names the record (``record_id``); outside it, it says only
+    that the person is managed in another unit: no name, no place, no number.
+    """
+    if scope.covers(holder.org_unit.path, PERSONAL_READ_ROLES):
+        message = _("This national ID belongs to record no. %(id)d, which is open (%(area)s). "
+                    "Continue on that record instead of opening another.",
+                    id=holder.id, area=holder.org_unit.name)
+        return DuplicatePerson(message, errors={"national_id": [message]},
+                               record_id=holder.id)
+    message = _("A person with this national ID is managed in another unit.")
+    return DuplicatePerson(message, errors={"national_id": [message]})
+
+
+def is_open_national_id_clash(exc: IntegrityError) -> bool:
+    """The database refused a second open record with the same national ID."""
+    text = str(exc.orig)
+    return OPEN_NATIONAL_ID_INDEX in text or "persons.national_id" in text
+
+
+def find_duplicates(full_name: str, birth_date: date, national_id: str | None,
+                    scope: Scope) -> sa.Select:
+    """Persons in the caller's scope who look like the same one: the same national ID, or
+    the same folded name and birth date. Records outside the scope are never looked at."""
     same_person = sa.and_(Person.name_folded == fold(full_name), Person.birth_date == birth_date)
     if national_id:
         same_person = sa.or_(same_person, Person.national_id == national_id)
-    return sa.select(Person).where(same_person)
+    return persons_in_scope(scope).where(same_person).order_by(Person.id)
 
 
 def create_person(values: dict, actor, scope: Scope) -> Person:
     """Open a person record: its first audit entry is the event `open`.
 
-    Raises DuplicateSuspected, with the candidates the caller may see, unless
-    ``values["confirm_new"]`` is true.
+    Raises DuplicatePerson when another open record holds the national ID (whatever
+    ``confirm_new`` says), and DuplicateSuspected, with the candidates of the caller's scope,
+    unless ``values["confirm_new"]`` is true.
     """
     unit = _area_for_new_person(values["area_code"], scope)
     national_id = (values.get("national_id") or "").strip() or None
     full_name = " ".join(values["full_name"].split())
+    if national_id:
+        holder = open_holder(national_id)
+        if holder is not None:
+            raise duplicate_person(holder, scope)
     if not values.get("confirm_new"):
         candidates = db.session.scalars(
-            find_duplicates(full_name, values["birth_date"], national_id)
-        ).all()
+            find_duplicates(full_name, values["birth_date"], national_id, scope)).all()
         if candidates:
-            visible = [p for p in candidates if scope.covers(p.org_unit.path, PERSONAL_READ_ROLES)]
             raise DuplicateSuspected(
                 _("This person may already have a record. Check the candidates, or confirm "
                   "that this is a new person."),
-                candidates=[_candidate(p) for p in visible],
-                hidden_candidates=len(candidates) - len(visible),
+                candidates=[_candidate(p) for p in candidates],
             )
     person = Person(
         full_name=full_name, name_folded=fold(full_name), birth_date=values["birth_date"],
@@ -138,7 +187,21 @@ def create_person(values: dict, actor, scope: Scope) -> Person:
         resident_since=values.get("resident_since"), address=values.get("address"),
         org_unit=unit, external_id=values.get("external_id"),
     )
-    open_record(person, actor, effective_at=values.get("effective_at"))
+    if national_id is None:
+        open_record(person, actor, effective_at=values.get("effective_at"))
+        return person
+    try:
+        # A savepoint: when a concurrent request opened the same ID first, the index refuses
+        # this one and the transaction stays usable to say so.
+        with db.session.begin_nested():
+            open_record(person, actor, effective_at=values.get("effective_at"))
+    except IntegrityError as exc:
+        if not is_open_national_id_clash(exc):
+            raise
+        holder = open_holder(national_id)
+        if holder is None:
+            raise
+        raise duplicate_person(holder, scope) from None
     return person
 
 
@@ -153,9 +216,34 @@ def _candidate(person: Person) -> dict:
 
 def fire_event(person: Person, actor, *, event: str, version: int, data: dict | None = None,
                reason: str | None = None, effective_at=None):
-    """Apply a workflow event to a person (the engine checks role, scope, version, data, rules)."""
-    return fire(person, event, actor, data=data, reason=reason, effective_at=effective_at,
-                version=version)
+    """Apply a workflow event to a person (the engine checks role, scope, version, data, rules).
+
+    An event that may open a closed record with a national ID (`reopen`) is refused with 409
+    `duplicate_person` while another open record holds that ID: by its rule, or by the
+    unique index when the other record was opened at the same moment.
+    """
+    if person.national_id is None or person.state not in CLOSED_STATES:
+        return fire(person, event, actor, data=data, reason=reason, effective_at=effective_at,
+                    version=version)
+    national_id, person_id = person.national_id, person.id
+    try:
+        with db.session.begin_nested():
+            return fire(person, event, actor, data=data, reason=reason,
+                        effective_at=effective_at, version=version)
+    except RuleFailed as exc:
+        if exc.extra.get("rule") != NATIONAL_ID_RULE:
+            raise
+        holder = open_holder(national_id, exclude_id=person_id)
+        if holder is None:
+            raise
+        raise duplicate_person(holder, Scope.for_user(actor)) from None
+    except IntegrityError as exc:
+        if not is_open_national_id_clash(exc):
+            raise
+        holder = open_holder(national_id, exclude_id=person_id)
+        if holder is None:
+            raise
+        raise duplicate_person(holder, Scope.for_user(actor)) from None
 
 
 def describe(person: Person, user) -> dict:

@@ -12,16 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from casework.audit.services import history_of
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope, scoped
-from casework.errors import CaseworkError, DuplicateSuspected, ValidationFailed
+from casework.errors import CaseworkError, DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import services, work  # noqa: F401  (work registers its source)
 from casework.people.forms import data_from_form, effective_at_from_form, form_fields
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
+from casework.web import redaction
 from casework.workflow import available_events
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
@@ -60,7 +60,7 @@ def index():
         persons, total, error = [], 0, " ".join(" ".join(map(str, v))
                                                 for v in exc.errors.values())
     context = {
-        "persons": persons, "total": total, "query": query, "error": error,
+        "persons": redaction.shown_all(persons), "total": total, "query": query, "error": error,
         "pages": max(1, -(-total // query.per_page)),
         "states": get_catalog().get("person").states,
     }
@@ -77,7 +77,7 @@ def new():
         abort(403)
     form = request.form.to_dict() if request.method == "POST" else {}
     errors: dict = {}
-    duplicates = None
+    duplicates = taken = None
     status = 200
     if request.method == "POST":
         raw = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
@@ -87,6 +87,9 @@ def new():
             person = services.create_person(values, current_user, scope)
         except ValidationError as exc:
             errors, status = exc.messages, 422
+        except DuplicatePerson as exc:
+            errors, status = exc.errors, exc.status
+            taken = {"message": str(exc.message), "record_id": exc.extra.get("record_id")}
         except DuplicateSuspected as exc:
             duplicates, status = {**exc.extra, "message": str(exc.message)}, 409
         except ValidationFailed as exc:
@@ -95,17 +98,19 @@ def new():
             db.session.commit()
             return redirect(url_for("persons.show", person_id=person.id))
     return render_template(
-        "people/new.html", form=form, errors=errors, duplicates=duplicates,
+        "people/new.html", form=form, errors=errors, duplicates=duplicates, taken=taken,
         areas=[u for u in _leaf_units() if scope.covers(u.path, services.OPEN_ROLES)],
         genders=GENDERS, residence_types=RESIDENCE_TYPES,
     ), status
 
 
 def _page_context(person):
+    # Readers of a person hold a personal-read role over it (the scoped query); the page still
+    # shows the record as the redaction policy lets them see it.
     return {
-        "person": person,
+        "person": redaction.shown(person),
         "events": available_events(person, current_user),
-        "entries": history_of(person),
+        "entries": redaction.history(person),
         "today": today_local(),
     }
 
@@ -132,7 +137,8 @@ def event_form(person_id, event):
     option = _option(person, event)
     if option is None:
         abort(404)
-    context = {"person": person, "option": option, "fields": form_fields(option.fields),
+    context = {"person": redaction.shown(person), "option": option,
+               "fields": form_fields(option.fields),
                "values": {}, "errors": {}, "message": None}
     if htmx:
         return render_template("people/_event_form.html", **context)
@@ -163,7 +169,7 @@ def fire_event(person_id, event):
             raise
         person = services.get_person(person_id, current_scope())
         context = {
-            "person": person, "option": option, "fields": form_fields(specs),
+            "person": redaction.shown(person), "option": option, "fields": form_fields(specs),
             "values": request.form, "errors": exc.errors, "message": str(exc.message),
             "stale": exc.code == "stale_version",
         }

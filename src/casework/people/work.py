@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from casework.auth.scope import Scope, scoped
 from casework.extensions import db
 from casework.people.models import Person
+from casework.web import redaction
 from casework.web.work import WorkItem, work_source
 
 
@@ -38,8 +39,10 @@ WAITING: tuple[Waiting, ...] = (
 )
 
 
-def _item(person: Person, title, role: str) -> WorkItem:
-    return WorkItem(title=str(title), subject=person.full_name,
+def _item(person: Person, title, role: str, scope: Scope) -> WorkItem:
+    name = redaction.shown_value("persons", "full_name", person.full_name,
+                                 redaction.may_see_personal(person.org_unit, scope), person.id)
+    return WorkItem(title=str(title), subject=name or "",
                     url=url_for("persons.show", person_id=person.id), due=person.due_date,
                     role=role, kind=person.state)
 
@@ -54,11 +57,12 @@ def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
             Person.state.in_(waiting.states))
         if waiting.within_days is not None:
             stmt = stmt.where(Person.due_date <= today + timedelta(days=waiting.within_days))
-        items += [_item(p, waiting.title, waiting.role) for p in db.session.scalars(stmt)]
+        items += [_item(p, waiting.title, waiting.role, scope)
+                  for p in db.session.scalars(stmt)]
     if "police" in scope.roles:
         # The police see every overdue deadline of their area.
         stmt = scoped(sa.select(Person), Person.org_unit_id, scope, ("police",)).where(
             Person.due_date < today)
-        items += [_item(p, _l("Overdue: %(what)s", what=p.due_label or p.state_label), "police")
-                  for p in db.session.scalars(stmt)]
+        items += [_item(p, _l("Overdue: %(what)s", what=p.due_label or p.state_label), "police",
+                        scope) for p in db.session.scalars(stmt)]
     return items

@@ -17,7 +17,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
@@ -26,6 +25,7 @@ from casework.people.models import Person
 from casework.plans import services
 from casework.plans.metrics import end_of, states_as_of
 from casework.plans.models import REPORT_KINDS, Plan
+from casework.web import redaction
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
 
@@ -80,7 +80,9 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
 
     start, end, title, plan = parse_period(kind, period)
     as_of = min(end, today_local())
-    personal = scope.covers(unit.path, PERSONAL_READ_ROLES)
+    # The names column exists for whoever may see the personal data of the whole unit; each
+    # name still goes through the redaction policy.
+    personal = redaction.may_see_personal(unit, scope)
     definition = get_catalog().get("person")
     report = Report(kind, period, title, unit, start, end, as_of, personal,
                     states=[(c, str(s.label)) for c, s in definition.states.items()])
@@ -125,7 +127,10 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
         .order_by(Person.due_date)).all()
     for person in overdue:
         report.overdue.append({
-            "name": person.full_name if personal else None, "area": person.org_unit.name,
+            "name": redaction.shown_value(
+                "persons", "full_name", person.full_name,
+                redaction.may_see_personal(person.org_unit, scope), person.id),
+            "area": person.org_unit.name,
             "state": person.state_label, "due": person.due_date, "what": person.due_label,
         })
 

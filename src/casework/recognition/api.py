@@ -24,6 +24,7 @@ from casework.recognition.schemas import (
     RequestListSchema,
     RequestQuerySchema,
 )
+from casework.web import redaction
 from casework.workflow import engine
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
@@ -43,15 +44,26 @@ def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:
     return found
 
 
-def describe_attachment(a: RecognitionAttachment) -> dict:
-    return {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-            "sha256": a.sha256, "description": a.description, "event": a.event,
+def describe_attachment(a: RecognitionAttachment, allowed: bool) -> dict:
+    def text(name: str):
+        return redaction.shown_value("recognition_attachments", name, getattr(a, name), allowed)
+
+    return {"id": a.id, "filename": text("filename"), "content_type": a.content_type,
+            "size": a.size, "sha256": a.sha256, "description": text("description"),
+            "event": a.event,
             "uploaded_by": a.uploaded_by.username if a.uploaded_by else None,
             "uploaded_at": a.uploaded_at,
             "url": f"/recognition/{a.request_id}/files/{a.sha256}"}
 
 
 def describe_request(r: RecognitionRequest, user) -> dict:
+    """The dossier as JSON. Its readers hold a personal-read role over it (READ_ROLES), so
+    the policy shows them everything; it is asked all the same."""
+    allowed = redaction.may_see_personal(r.org_unit)
+
+    def text(name: str):
+        return redaction.shown_value("recognition_requests", name, getattr(r, name), allowed)
+
     return {
         "id": r.id, "area_code": r.org_unit.code, "area_name": r.org_unit.name,
         "area_state": r.area.state, "state": r.state, "state_label": engine.state_label(r),
@@ -59,13 +71,13 @@ def describe_request(r: RecognitionRequest, user) -> dict:
         "awaiting_role": services.AWAITING_ROLE.get(r.state),
         "available_events": options_json(engine.available_events(r, user)),
         "created_by": r.created_by.username if r.created_by else None,
-        "created_at": r.created_at, "self_assessment": r.self_assessment,
-        "snapshot": r.snapshot, "snapshot_sha256": r.snapshot_sha256,
-        "submitted_on": r.submitted_on, "verdicts": r.verdicts,
+        "created_at": r.created_at, "self_assessment": text("self_assessment"),
+        "snapshot": text("snapshot"), "snapshot_sha256": r.snapshot_sha256,
+        "submitted_on": r.submitted_on, "verdicts": text("verdicts"),
         "inspection_date": r.inspection_date, "minutes_no": r.minutes_no,
         "meeting_date": r.meeting_date, "decision_no": r.decision_no,
         "decision_date": r.decision_date,
-        "attachments": [describe_attachment(a) for a in r.attachments],
+        "attachments": [describe_attachment(a, allowed) for a in r.attachments],
     }
 
 
@@ -140,7 +152,7 @@ def request_transition(body, request_id):
 @blp.route("/<int:request_id>/history")
 @blp.response(200, HistorySchema)
 def request_history(request_id):
-    return history_json(scoped_request(request_id, current_scope()), personal=True)
+    return history_json(scoped_request(request_id, current_scope()))
 
 
 @blp.route("/<int:request_id>/attachments", methods=["POST"])
@@ -159,7 +171,7 @@ def upload_attachment(request_id):
                                          upload.stream, upload.filename, scope,
                                          http_request.form.get("description"))
     db.session.commit()
-    return describe_attachment(attachment)
+    return describe_attachment(attachment, redaction.may_see_personal(request.org_unit))
 
 
 def send_attachment(request: RecognitionRequest, sha256: str):

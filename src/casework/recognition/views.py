@@ -15,6 +15,7 @@ from casework.people.forms import data_from_form, effective_at_from_form, form_f
 from casework.recognition import services
 from casework.recognition.api import list_requests, scoped_request, send_attachment
 from casework.recognition.rules import STEP_LABELS, STEP_OF_ROLE
+from casework.web import redaction
 from casework.workflow import engine
 
 bp = Blueprint("recognition", __name__, url_prefix="/recognition")
@@ -88,11 +89,12 @@ def _page(request_id: int, form_error: dict | None = None, status: int = 200):
         if entry.role in STEP_OF_ROLE and entry.actor_name:
             actors.setdefault(STEP_OF_ROLE[entry.role], entry.actor_name)
     return render_template(
-        "recognition/show.html", req=found, state_label=engine.state_label(found),
+        "recognition/show.html", req=redaction.shown(found, scope=scope),
+        state_label=engine.state_label(found),
         area_state_label=engine.state_label(found.area), events=events,
         event_fields={o.name: form_fields(o.fields) for o in events if o.fields},
         judged=JUDGED, computed=computed, criteria_codes=CRITERIA,
-        criterion_label=criterion_label, chain=CHAIN, entries=history_of(found),
+        criterion_label=criterion_label, chain=CHAIN, entries=redaction.history(found, scope),
         awaiting=services.AWAITING_ROLE.get(found.state), actors=actors,
         step_labels=STEP_LABELS, form_error=form_error or {},
         shown_keys=[f"event-{o.name}" for o in events] + ["upload"],
