@@ -98,6 +98,14 @@ def _add_failing_routes(application) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    """Every test starts with no counted sign-in failures (web.security's limiter)."""
+    from casework.web.security import reset_rate_limits
+
+    reset_rate_limits(app)
+
+
+@pytest.fixture(autouse=True)
 def db(app):
     """Each test runs inside one outer transaction that is rolled back afterwards.
 
