@@ -105,10 +105,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers and the sign-in rate limit (web.security), once the views exist."""
+    """Security headers and the sign-in rate limit (web.security), once the views exist;
+    request ids and logs without personal data (web.logs)."""
+    from casework.web.logs import init_logs
     from casework.web.security import init_security
 
     init_security(app)
+    init_logs(app)
 
 
 def register_workflows(app: Flask) -> None:

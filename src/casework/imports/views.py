@@ -39,6 +39,7 @@ from casework.imports.models import ImportBatch
 from casework.imports.parsing import OLE_MAGIC, XLSX_MAGIC, Problem
 from casework.people.services import PersonQuery
 from casework.web.fields import register_labels
+from casework.web.logs import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,8 @@ def run(batch_id):
                     break
                 yield render_template("imports/_step.html", done=done, total=total)
             _finish(batch_id, report)
-        except Exception:
-            log.exception("import of batch %s failed", batch_id)
+        except Exception as failed:  # logged without its message: it may hold the file's rows
+            log_failure(log, "import of batch %s failed", failed, batch_id)
             db.session.rollback()
             report = None
         yield middle
