@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from casework.auth.models import ApiToken, RoleAssignment, User
+from casework.auth.models import ApiToken, LoginSession, RoleAssignment, User
 from casework.auth.roles import ROLES
 from casework.db import utcnow
 from casework.errors import TooManyAttempts, Unauthenticated, ValidationFailed
@@ -42,10 +42,15 @@ def check_password_strength(password: str) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password and sign the user out everywhere."""
+    """Change the password and sign the user out everywhere: every browser session ends and
+    every API token is revoked."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    user.session_nonce = secrets.token_hex(8)
+    end_sessions(user, "password_changed")
+    now = utcnow()
+    for token in db.session.scalars(sa.select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
     db.session.flush()
 
 
@@ -141,6 +146,75 @@ def _dummy_verify(password: str) -> None:
         _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(16))
     with contextlib.suppress(VerificationError):
         hasher.verify(_DUMMY_HASH[key], password)
+
+
+# --- browser sessions ---------------------------------------------------------------------------
+
+# How often a session's last_seen_at is brought up to date (it is written, so not each request).
+SEEN_EVERY = timedelta(minutes=5)
+
+
+def start_session(user: User) -> str:
+    """Record a new signed-in session of ``user``; returns its key, which goes into the
+    session cookie (through ``user.get_id()``) and is stored only as its SHA-256."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(LoginSession(user=user, key_hash=_token_digest(key), created_at=now,
+                                last_seen_at=now))
+    db.session.flush()
+    user.login_key = key
+    return key
+
+
+def _session_row(key: str) -> LoginSession | None:
+    return db.session.scalar(sa.select(LoginSession).where(
+        LoginSession.key_hash == _token_digest(key)))
+
+
+def user_for_session(key: str) -> User | None:
+    """The user of a signed-in session; None once it has ended, outlived
+    ``PERMANENT_SESSION_LIFETIME``, or its account was disabled."""
+    row = _session_row(key)
+    if row is None or row.ended_at is not None or not row.user.active:
+        return None
+    if row.created_at + current_app.config["PERMANENT_SESSION_LIFETIME"] <= utcnow():
+        return None
+    row.user.login_key = key
+    return row.user
+
+
+def touch_session(key: str) -> bool:
+    """Bring the session's last_seen_at up to date when it is older than ``SEEN_EVERY``;
+    True when it changed (the caller commits)."""
+    row = _session_row(key)
+    now = utcnow()
+    if row is None or row.last_seen_at > now - SEEN_EVERY:
+        return False
+    row.last_seen_at = now
+    db.session.flush()
+    return True
+
+
+def end_session(key: str, reason: str = "logout") -> None:
+    """End one session (signing out): its cookie is refused from now on."""
+    row = _session_row(key)
+    if row is not None and row.ended_at is None:
+        row.ended_at, row.end_reason = utcnow(), reason
+        db.session.flush()
+
+
+def end_sessions(user: User, reason: str) -> int:
+    """End every open session of ``user`` (password changed, account disabled)."""
+    rows = db.session.scalars(sa.select(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))).all()
+    now = utcnow()
+    for row in rows:
+        row.ended_at, row.end_reason = now, reason
+    db.session.flush()
+    return len(rows)
+
+
+# --- API tokens ----------------------------------------------------------------------------------
 
 
 def _token_digest(token: str) -> str:

@@ -1,0 +1,46 @@
+"""Signed-in sessions kept on the server (login_sessions), replacing users.session_nonce.
+
+Revision ID: 5e55a10c0d3e
+Revises: fa20e54dcc8c
+Create Date: 2026-12-02 12:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '5e55a10c0d3e'
+down_revision = 'fa20e54dcc8c'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('login_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_login_sessions_key_hash'))
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
+
+    # Sessions signed in before this upgrade carried the nonce: they end, users sign in again.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_nonce')
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_nonce', sa.String(length=16), nullable=False,
+                                      server_default='0000000000000000'))
+
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+
+    op.drop_table('login_sessions')
