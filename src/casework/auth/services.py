@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import unicodedata
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from zxcvbn import zxcvbn
 
 from casework.auth.models import ApiToken, LoginSession, RoleAssignment, User
 from casework.auth.roles import ROLES
@@ -34,17 +37,75 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def check_password_strength(password: str) -> None:
+# zxcvbn estimates at most this many characters (its own limit); a longer password is
+# judged by its beginning, which is enough to tell a weak one.
+_ESTIMATED_LENGTH = 72
+
+
+def _without_diacritics(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _personal_words(user_inputs: Iterable[str]) -> list[str]:
+    """The username and name as zxcvbn's user inputs: whole, word by word, with and without
+    diacritics ("Nguyễn Thị Lan" also gives "nguyenthilan", "nguyen", "lan")."""
+    words: list[str] = []
+    for value in filter(None, user_inputs):
+        for text in (value, _without_diacritics(value)):
+            words.extend((text, "".join(text.split()), *text.split()))
+    return list(dict.fromkeys(w.lower() for w in words if w))
+
+
+def _weakness_hints(result: dict) -> list:
+    """Why zxcvbn finds a password easy, in the user's language (its own feedback is
+    English), from the patterns it matched."""
+    hints = []
+    for match in result["sequence"]:
+        pattern = match["pattern"]
+        if pattern == "dictionary":
+            source = match.get("dictionary_name")
+            if source == "user_inputs":
+                hints.append(_("It contains your username or name."))
+            elif source == "passwords":
+                hints.append(_("It is one of the most common passwords, or close to one."))
+            else:
+                hints.append(_("Common words and names on their own are easy to guess."))
+        elif pattern == "repeat":
+            hints.append(_("Repeated characters or words, such as “aaa”, are easy to guess."))
+        elif pattern == "sequence":
+            hints.append(_("Sequences such as “abcd” or “1234” are easy to guess."))
+        elif pattern == "spatial":
+            hints.append(_("Keyboard patterns such as “qwerty” are easy to guess."))
+        elif pattern in ("date", "regex"):
+            hints.append(_("Dates and years are easy to guess."))
+    return list(dict.fromkeys(hints))
+
+
+def check_password_strength(password: str, user_inputs: Iterable[str] = ()) -> None:
+    """Refuse a password shorter than ``MIN_PASSWORD_LENGTH`` or one zxcvbn scores below
+    ``PASSWORD_MIN_SCORE`` (common, repetitive, a keyboard walk, the user's own name...).
+
+    ``user_inputs`` are the username and full name, which make a password easy to guess.
+    The message says why, in the user's language.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             errors={"password": [_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]}
         )
+    result = zxcvbn(password[:_ESTIMATED_LENGTH], user_inputs=_personal_words(user_inputs))
+    if result["score"] < current_app.config["PASSWORD_MIN_SCORE"]:
+        raise ValidationFailed(errors={"password": [
+            _("This password is too easy to guess. Use a phrase of several words that have "
+              "nothing to do with you or your work."),
+            *_weakness_hints(result),
+        ]})
 
 
 def set_password(user: User, password: str) -> None:
     """Change the password and sign the user out everywhere: every browser session ends and
     every API token is revoked."""
-    check_password_strength(password)
+    check_password_strength(password, (user.username, user.full_name))
     user.password_hash = hash_password(password)
     end_sessions(user, "password_changed")
     now = utcnow()
@@ -66,7 +127,7 @@ def create_user(username: str, password: str, full_name: str = "") -> User:
         )
     if get_user(username) is not None:
         raise ValidationFailed(errors={"username": [_("This username is already taken.")]})
-    check_password_strength(password)
+    check_password_strength(password, (username, full_name))
     user = User(username=username, full_name=full_name, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
