@@ -1,4 +1,5 @@
-"""Signed-in sessions kept on the server (login_sessions), replacing users.session_nonce.
+"""Signed-in sessions kept on the server (login_sessions), replacing users.session_nonce;
+failed sign-ins under unknown usernames (login_failures).
 
 Revision ID: 5e55a10c0d3e
 Revises: fa20e54dcc8c
@@ -30,6 +31,18 @@ def upgrade():
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('login_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name_hash', sa.String(length=64), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_failed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures')),
+    sa.UniqueConstraint('name_hash', name=op.f('uq_login_failures_name_hash'))
+    )
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_failures_last_failed_at'), ['last_failed_at'], unique=False)
+
     # Sessions signed in before this upgrade carried the nonce: they end, users sign in again.
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_nonce')
@@ -40,6 +53,10 @@ def downgrade():
         batch_op.add_column(sa.Column('session_nonce', sa.String(length=16), nullable=False,
                                       server_default='0000000000000000'))
 
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_failures_last_failed_at'))
+
+    op.drop_table('login_failures')
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
 

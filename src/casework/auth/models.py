@@ -128,3 +128,18 @@ class LoginSession(Base):
     end_reason: Mapped[str | None] = mapped_column(sa.String(20))
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """Failed sign-ins under a username that has no active account, counted exactly as an
+    account's own (``User.failed_logins``, ``User.locked_until``), so that the answers do not
+    tell which usernames exist. The name is kept only as an HMAC (it may be a mistyped
+    password)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

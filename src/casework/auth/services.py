@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import secrets
 import unicodedata
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from zxcvbn import zxcvbn
 
-from casework.auth.models import ApiToken, LoginSession, RoleAssignment, User
+from casework.auth.models import ApiToken, LoginFailure, LoginSession, RoleAssignment, User
 from casework.auth.roles import ROLES
 from casework.db import utcnow
 from casework.errors import TooManyAttempts, Unauthenticated, ValidationFailed
@@ -151,36 +152,64 @@ def authenticate(username: str, password: str) -> User:
     """Check a username and password, counting failures.
 
     After ``LOGIN_MAX_FAILURES`` failures in a row the account is locked for
-    ``LOGIN_LOCK_MINUTES``; while locked, even the right password is refused. The caller must
-    commit whatever the outcome, so that failures are counted.
+    ``LOGIN_LOCK_MINUTES``; while locked, even the right password is refused. A username
+    without an active account is counted and locked the same way (``LoginFailure``), and
+    spends the same time on a password check, so no answer tells whether an account exists.
+    The caller must commit whatever the outcome, so that failures are counted.
     """
-    user = get_user(username.strip())
+    name = username.strip()
+    user = get_user(name)
+    account = user if user is not None and user.active else None
+    counter = account if account is not None else _failures_of(name)
     now = utcnow()
-    if user is None or not user.active:
-        # Spend the same time as a real check, so timing does not reveal which names exist.
-        _dummy_verify(password)
-        raise Unauthenticated(_("Wrong username or password."))
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked(user.locked_until - now)
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.locked_until = now + lock
-            user.failed_logins = 0
-            db.session.flush()
-            raise _locked(lock) from None
+    if counter.locked_until is not None and counter.locked_until > now:
+        raise _locked(counter.locked_until - now)
+    if account is not None and _password_matches(account, password):
+        if _hasher().check_needs_rehash(account.password_hash):
+            account.password_hash = hash_password(password)
+        account.failed_logins = 0
+        account.locked_until = None
+        account.last_login_at = now
         db.session.flush()
-        raise Unauthenticated(_("Wrong username or password.")) from None
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        return account
+    if account is None:
+        _dummy_verify(password)  # the time a real check takes
+        counter.last_failed_at = now
+    counter.failed_logins += 1
+    if counter.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        counter.locked_until = now + lock
+        counter.failed_logins = 0
+        db.session.flush()
+        raise _locked(lock)
     db.session.flush()
-    return user
+    raise Unauthenticated(_("Wrong username or password."))
+
+
+def _password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Failures under unknown names are forgotten a day after the last one (unless locked).
+_FORGET_FAILURES_AFTER = timedelta(days=1)
+
+
+def _failures_of(name: str) -> LoginFailure:
+    """The failure count of a username with no active account (made on first use)."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), name.encode(),
+                      hashlib.sha256).hexdigest()
+    row = db.session.scalar(sa.select(LoginFailure).where(LoginFailure.name_hash == digest))
+    if row is None:
+        now = utcnow()
+        db.session.execute(sa.delete(LoginFailure).where(
+            LoginFailure.last_failed_at < now - _FORGET_FAILURES_AFTER,
+            sa.or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until < now)))
+        row = LoginFailure(name_hash=digest, failed_logins=0, last_failed_at=now)
+        db.session.add(row)
+    return row
 
 
 def _locked(remaining: timedelta) -> TooManyAttempts:

@@ -56,7 +56,7 @@ def handle_casework_error(error: CaseworkError):
         headers["Retry-After"] = str(error.extra["retry_after_seconds"])
     if is_api_request():
         return _json(error.status, error.to_dict(), headers)
-    return _page(error.status, str(error.message))
+    return (*_page(error.status, str(error.message)), headers)
 
 
 def handle_csrf_error(error: CSRFError):

@@ -104,9 +104,13 @@ def init_rate_limit(app) -> Limiter:
     limiter = Limiter(key_func=get_remote_address, strategy="moving-window",
                       storage_uri=app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
+    if not limiter.enabled:  # RATELIMIT_ENABLED off (a test, or a proxy that limits)
+        return limiter
     for endpoint in SIGN_IN_ENDPOINTS:
-        limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_failed,
-                      on_breach=_too_many)(app.view_functions[endpoint])
+        # The limit is checked by the wrapper limiter.limit returns: it replaces the view.
+        app.view_functions[endpoint] = limiter.limit(
+            _sign_in_limit, methods=["POST"], deduct_when=_failed, on_breach=_too_many,
+        )(app.view_functions[endpoint])
     return limiter
 
 
