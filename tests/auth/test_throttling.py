@@ -109,3 +109,29 @@ def test_failures_under_unknown_names_keep_no_name(app, db):
     _api_attempt(app.test_client(), "my secret password typed as a name")
     stored = db.session.scalars(sa.select(LoginFailure.name_hash)).all()
     assert len(stored) == 1 and len(stored[0]) == 64 and "secret" not in stored[0]
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_client(tmp_path, monkeypatch):
+    from casework.database import upgrade_schema
+    from casework.extensions import db
+
+    monkeypatch.setenv("CASEWORK_PROXY_COUNT", "1")
+    proxied = make_test_app(f"sqlite:///{tmp_path / 'proxy.db'}", tmp_path)
+    assert proxied.config["PROXY_COUNT"] == 1
+    with proxied.app_context():
+        upgrade_schema()
+        client = proxied.test_client()
+
+        names = iter(range(100))
+
+        def attempt(client_address):  # a new name each time: no account lock
+            return client.post("/api/v1/auth/token",
+                               json={"username": f"x{next(names)}", "password": "y"},
+                               headers={"X-Forwarded-For": client_address},
+                               environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code
+
+        codes = [attempt(f"203.0.113.{n}") for n in range(12)]  # one proxy, many clients
+        first = [attempt("198.51.100.7") for _ in range(11)]
+        db.engine.dispose()
+    assert codes == [401] * 12  # the proxy's own address is not what is counted
+    assert first == [401] * 10 + [429]
