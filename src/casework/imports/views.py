@@ -241,13 +241,14 @@ def _send(export: exports.Export) -> Response:
         "Cache-Control": "no-store"})
 
 
-@bp.route("/exports/persons.<file_format>")
+@bp.route("/exports/persons.<file_format>", methods=["GET", "POST"])
 @login_required
 def export_persons(file_format):
-    """The person list with the list page's filters, as CSV or XLSX."""
+    """The person list with the list page's filters, as CSV or XLSX. The list page POSTs
+    them, so that a name searched for stays out of the URL."""
     if file_format not in exports.FORMATS:
         abort(404)
-    args = request.args
+    args = request.form if request.method == "POST" else request.args
     query = PersonQuery(state=args.get("state") or None, area_code=args.get("area") or None,
                         q=args.get("q") or None,
                         overdue=True if args.get("overdue") else None)
