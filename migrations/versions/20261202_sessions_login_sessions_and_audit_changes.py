@@ -1,5 +1,6 @@
 """Signed-in sessions kept on the server (login_sessions), replacing users.session_nonce;
-failed sign-ins under unknown usernames (login_failures).
+failed sign-ins under unknown usernames (login_failures); audit entries for changes to
+records without a workflow (plans): workflow, workflow_version and to_state may be NULL.
 
 Revision ID: 5e55a10c0d3e
 Revises: fa20e54dcc8c
@@ -13,6 +14,13 @@ revision = '5e55a10c0d3e'
 down_revision = 'fa20e54dcc8c'
 branch_labels = None
 depends_on = None
+
+
+# A workflow event names its workflow, version and new state; a change has none of them.
+WORKFLOW_OR_CHANGE = (
+    "(workflow IS NOT NULL AND workflow_version IS NOT NULL AND to_state IS NOT NULL)"
+    " OR (workflow IS NULL AND workflow_version IS NULL AND from_state IS NULL"
+    " AND to_state IS NULL)")
 
 
 def upgrade():
@@ -48,7 +56,23 @@ def upgrade():
         batch_op.drop_column('session_nonce')
 
 
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.alter_column('workflow', existing_type=sa.String(length=40), nullable=True)
+        batch_op.alter_column('workflow_version', existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column('to_state', existing_type=sa.String(length=40), nullable=True)
+        batch_op.create_check_constraint(op.f('ck_audit_entries_workflow_or_change'),
+                                         WORKFLOW_OR_CHANGE)
+
+
+
 def downgrade():
+    # Refused while changes are logged: they cannot be made workflow events.
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_audit_entries_workflow_or_change'), type_='check')
+        batch_op.alter_column('to_state', existing_type=sa.String(length=40), nullable=False)
+        batch_op.alter_column('workflow_version', existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column('workflow', existing_type=sa.String(length=40), nullable=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_nonce', sa.String(length=16), nullable=False,
                                       server_default='0000000000000000'))
