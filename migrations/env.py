@@ -64,8 +64,25 @@ def _run(connection) -> None:
         process_revision_directives=skip_empty,
         **_configure_args(),
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    # SQLite alters a table by rebuilding it (batch mode): dropping the old copy of a table
+    # that other rows refer to fails while foreign keys are enforced. SQLite ignores this
+    # PRAGMA inside a transaction, so it is switched off before the migrations' transaction
+    # (on the driver's connection: SQLAlchemy would BEGIN first) and every key is checked
+    # after it.
+    pause_keys = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if pause_keys:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+        if pause_keys:
+            broken = connection.connection.driver_connection.execute(
+                "PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+    finally:
+        if pause_keys:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

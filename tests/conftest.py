@@ -92,9 +92,41 @@ def _add_failing_routes(application) -> None:
     def boom():
         raise RuntimeError("deliberate failure for a test")
 
+    def failing_insert():
+        """Insert a person whose national ID breaks its CHECK: an IntegrityError whose
+        message holds the row (the values are in FAILING_ROW)."""
+        from datetime import date
+
+        from casework.db import utcnow
+        from casework.orgunits.models import OrgUnit
+        from casework.people.models import Person
+
+        now = utcnow()
+        _db.session.add(Person(
+            org_unit_id=_db.session.scalar(sa.select(OrgUnit.id).limit(1)),
+            birth_date=date(1990, 1, 1), gender="male", state="suspected", version=1,
+            workflow_version=1, state_entered_at=now, last_event_at=now, **FAILING_ROW))
+        _db.session.flush()
+
     application.add_url_rule("/_test/forbidden", "test_forbidden", lambda: abort(403))
     application.add_url_rule("/_test/boom", "test_boom", boom)
     application.add_url_rule("/api/v1/_test/boom", "test_api_boom", boom)
+    application.add_url_rule("/_test/failing-insert", "test_failing_insert", failing_insert)
+    application.add_url_rule("/api/v1/_test/failing-insert", "test_api_failing_insert",
+                             failing_insert)
+
+
+# Personal data a failing insert carries (/_test/failing-insert): none may reach a log.
+FAILING_ROW = {"full_name": "Nguyễn Dấu Vết", "name_folded": "nguyen dau vet",
+               "national_id": "0790DAUVET", "address": "Số 7 ngõ Dấu Vết"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    """Every test starts with no counted sign-in failures (web.security's limiter)."""
+    from casework.web.security import reset_rate_limits
+
+    reset_rate_limits(app)
 
 
 @pytest.fixture(autouse=True)

@@ -78,3 +78,32 @@ def test_schema_is_at_head(app, db):
 def test_health_check(app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_sqlite_upgrade_alters_tables_that_other_rows_refer_to(tmp_path):
+    """SQLite alters a table by rebuilding it; rows of other tables pointing at it (a user's
+    role grants) must not stop the upgrade, and their keys must still hold after it."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'old.db'}", tmp_path)
+    migrations = str(resource_dir("migrations"))
+    with app.app_context():
+        upgrade(directory=migrations, revision="fa20e54dcc8c")  # before login_sessions
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO org_units (id, code, name, kind, path, depth, created_at) "
+                "VALUES (1, 'W1', 'Phường Một', 'ward', '1/', 0, '2026-01-01 00:00:00')"))
+            conn.execute(sa.text(
+                "INSERT INTO users (id, username, full_name, password_hash, active, "
+                "session_nonce, failed_logins, created_at) "
+                "VALUES (1, 'lan', '', 'x', 1, 'n', 0, '2026-01-01 00:00:00')"))
+            conn.execute(sa.text("INSERT INTO role_assignments (user_id, role, org_unit_id) "
+                                 "VALUES (1, 'police', 1)"))
+        upgrade(directory=migrations)
+        with _db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT username FROM users")).scalars().all() == ["lan"]
+            assert conn.execute(sa.text("SELECT count(*) FROM role_assignments")).scalar() == 1
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        _db.engine.dispose()

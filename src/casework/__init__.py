@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_config(app, test_config)
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_workflows(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -110,6 +111,16 @@ def register_blueprints(app: Flask) -> None:
         # The API checks CSRF itself, only for session-cookie callers (auth.setup).
         csrf.exempt(blp)
         api.register_blueprint(blp)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers and the sign-in rate limit (web.security), once the views exist;
+    request ids and logs without personal data (web.logs)."""
+    from casework.web.logs import init_logs
+    from casework.web.security import init_security
+
+    init_security(app)
+    init_logs(app)
 
 
 def register_workflows(app: Flask) -> None:

@@ -32,6 +32,13 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+def _proxy_count() -> int:
+    value = os.environ.get("CASEWORK_PROXY_COUNT", "").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"CASEWORK_PROXY_COUNT must be a whole number, not {value!r}")
+    return int(value)
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping for an app whose instance folder is ``instance_path``."""
     ensure_instance_folder(instance_path)
@@ -48,7 +55,8 @@ def load_config(instance_path: Path) -> dict:
         # The key of the audit anchors' HMAC (audit.anchors); None: a key file in the instance
         # folder, made on the first `casework audit anchor`.
         "AUDIT_KEY": os.environ.get("CASEWORK_AUDIT_KEY") or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Row values never appear in SQLAlchemy's error messages (and so in the logs).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -60,6 +68,15 @@ def load_config(instance_path: Path) -> dict:
         # Login throttling: after this many failures in a row the account waits.
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
+        # Failed sign-ins allowed per client address (web.security); the counts live in
+        # memory, or in a shared store such as redis://host:6379 for several workers.
+        "LOGIN_RATE_LIMIT": os.environ.get("CASEWORK_LOGIN_RATE_LIMIT") or "10 per minute",
+        "RATELIMIT_STORAGE_URI": os.environ.get("CASEWORK_RATELIMIT_STORAGE_URL") or "memory://",
+        "RATELIMIT_ENABLED": True,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+        "PROXY_COUNT": _proxy_count(),
+        # Passwords: at least this zxcvbn score (0-4) besides MIN_PASSWORD_LENGTH characters.
+        "PASSWORD_MIN_SCORE": 3,
         # API bearer tokens.
         "API_TOKEN_HOURS": 12,
         # flask-smorest / OpenAPI

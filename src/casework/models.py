@@ -3,7 +3,13 @@
 from casework.areas.models import Area, AreaFact, Hotspot  # noqa: F401
 from casework.audit.exports import ExportEntry  # noqa: F401
 from casework.audit.models import AuditEntry  # noqa: F401
-from casework.auth.models import ApiToken, RoleAssignment, User  # noqa: F401
+from casework.auth.models import (  # noqa: F401
+    ApiToken,
+    LoginFailure,
+    LoginSession,
+    RoleAssignment,
+    User,
+)
 from casework.imports.models import ImportBatch  # noqa: F401
 from casework.orgunits.models import OrgUnit  # noqa: F401
 from casework.people.models import (  # noqa: F401

@@ -93,3 +93,18 @@ def test_the_export_helper_keeps_false_and_drops_empty_filters(db, tree, make_us
     assert entry.filters == {"names": False} and entry.at is not None
     with pytest.raises(ValueError):
         record_export(user, "persons", row_count=1, file_format="doc")
+
+
+def test_person_exports_never_write_a_formula(db, persons, page_as):
+    from casework.people.models import Person
+
+    person = db.session.scalar(sa.select(Person).where(Person.external_id == "A1"))
+    person.full_name, person.address = '=HYPERLINK("http://x","y")', "@SUM(1)"
+    db.session.commit()
+    police = page_as("police", "W1")
+    sheet = load_workbook(io.BytesIO(police.get("/exports/persons.xlsx").data)).active
+    cells = {c.value: c for row in sheet.iter_rows() for c in row}
+    for text in ('=HYPERLINK("http://x","y")', "@SUM(1)"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix
+    row = next(r for r in read_csv(police.get("/exports/persons.csv")) if r["external_id"] == "A1")
+    assert row["full_name"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["address"] == "'@SUM(1)"

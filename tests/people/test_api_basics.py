@@ -81,6 +81,23 @@ def test_list_filters_and_search_without_diacritics(team):
     assert police.get("/api/v1/persons?area_code=G21").status_code == 422
 
 
+def test_search_in_the_body_answers_as_the_list(team, api_as):
+    police = team["police"]
+    police.post("/api/v1/persons", json=IDENTITY)
+    police.post("/api/v1/persons", json={**IDENTITY, "full_name": "Lò Thị Páo",
+                                         "area_code": "G12", "gender": "female"})
+    for body in ({"q": "lo thi pao"}, {"q": "Páo", "area_code": "G12", "per_page": 5},
+                 {"state": "suspected"}, {}):
+        query = "&".join(f"{k}={v}" for k, v in body.items())
+        posted = police.post("/api/v1/persons/search", json=body)
+        assert posted.status_code == 200, posted.get_json()
+        assert posted.get_json() == police.get(f"/api/v1/persons?{query}").get_json()
+    assert police.post("/api/v1/persons/search", json={"q": "x" * 101}).status_code == 422
+    assert police.post("/api/v1/persons/search", json={"area_code": "G21"}).status_code == 422
+    assert api_as(("viewer", "C")).post("/api/v1/persons/search",
+                                        json={"q": "pao"}).get_json()["total"] == 0
+
+
 def test_overdue_filter(team):
     police = team["police"]
     police.post("/api/v1/persons", json={**IDENTITY, "effective_at": at(30)})

@@ -24,14 +24,60 @@ def test_list_page_with_live_search(page_as, case, open_case):
     page = page_as("police")
     text = html(page.get("/persons/"))
     assert "Nguyễn Văn Thử" in text and "Lò Thị Páo" in text
-    assert 'hx-get="/persons/"' in text and 'name="q"' in text
-    fragment = page.get("/persons/?q=lo+thi+pao", headers={"HX-Request": "true"})
+    assert 'hx-post="/persons/search"' in text and 'name="q"' in text
+    fragment = page.post("/persons/search", data={"q": "lo thi pao"},
+                         headers={"HX-Request": "true"})
     assert "<html" not in html(fragment)
     assert "Lò Thị Páo" in html(fragment) and "Nguyễn Văn Thử" not in html(fragment)
     overdue = html(page.get("/persons/?overdue=1"))
     assert "Nguyễn Văn Thử" in overdue and "Lò Thị Páo" not in overdue  # test due in 10 days
     assert "Lò Thị Páo" in html(page.get("/persons/?area=G12"))
     assert "Nguyễn Văn Thử" not in html(page.get("/persons/?state=positive"))
+
+
+def test_a_name_searched_for_never_stands_in_a_url(page_as, case, open_case):
+    """The search is a POST; htmx gets a URL with the other filters only, and the pager and
+    export links carry the name in form bodies, not in URLs."""
+    for n in range(26):  # two pages of results
+        open_case(days_ago=5, full_name=f"Lò Văn Tìm {n}", area_code="G12")
+    page = page_as("police")
+    text = html(page.get("/persons/"))
+    assert "hx-push-url" not in text and 'hx-get="/persons/"' not in text
+    fragment = page.post("/persons/search", data={"q": "lo van tim", "area": "G12",
+                                                  "overdue": ""},
+                         headers={"HX-Request": "true"})
+    assert fragment.headers["HX-Replace-Url"] == "/persons/?area=G12"
+    assert "HX-Push-Url" not in fragment.headers
+    body = html(fragment)
+    assert "Lò Văn Tìm" in body and "Nguyễn Văn Thử" not in body
+    links = " ".join(re.findall(r'(?:href|action|formaction|hx-get|hx-post)="([^"]*)"', body))
+    assert "tim" not in links.lower() and "?q=" not in links
+    assert 'form="person-filters" name="page" value="2"' in body
+    second = page.post("/persons/search", data={"q": "lo van tim", "area": "G12", "page": "2"},
+                       headers={"HX-Request": "true"})
+    assert '<span aria-current="page">2</span>' in html(second)
+    # The export form sends the search in its body.
+    assert '<input type="hidden" name="q" value="lo van tim">' in body
+    export = page.post("/exports/persons.csv", data={"q": "lo van tim", "area": "G12"})
+    assert export.status_code == 200
+    assert export.get_data(as_text=True).count("Lò Văn Tìm") == 26
+
+
+def test_a_search_without_javascript_renders_the_whole_page(page_as, case):
+    page = page_as("police")
+    response = page.post("/persons/search", data={"q": "nguyen van thu"})
+    assert response.status_code == 200 and "<html" in html(response)
+    assert "Nguyễn Văn Thử" in html(response)
+    assert 'value="nguyen van thu"' in html(response)  # the box keeps what was typed
+
+
+def test_the_search_needs_the_csrf_token(page_as, case):
+    assert page_as("police").client.post("/persons/search", data={"q": "x"}).status_code == 400
+
+
+def test_a_name_in_the_list_url_is_ignored(page_as, case):
+    text = html(page_as("police").get("/persons/?q=khong+ai+ca"))
+    assert "Nguyễn Văn Thử" in text  # no search from the URL
 
 
 def test_viewers_and_admins_get_no_person_pages(page_as, case):

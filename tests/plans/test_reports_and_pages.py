@@ -125,7 +125,7 @@ def test_plan_page_shows_progress_reports_and_chart(page_as, plan, overdue_perso
         .replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert 'class="overdue"' in html  # the phase report was due yesterday
     printable = page.get("/reports/phase?org_unit=C&period=KH-THU:1")
-    assert printable.status_code == 200 and "window.print()" in printable.get_data(as_text=True)
+    assert printable.status_code == 200 and "data-print" in printable.get_data(as_text=True)
 
 
 def test_marking_a_report_sent(page_as, plan, db):
@@ -136,3 +136,26 @@ def test_marking_a_report_sent(page_as, plan, db):
     assert page_as("viewer", "C").post(
         f"/plans/{plan.id}/reports/phase/1/submitted").status_code == 403
     assert page.post(f"/plans/{plan.id}/reports/phase/7/submitted").status_code == 404
+
+
+FORMULA_NAME = '=HYPERLINK("http://x","y")'
+
+
+def test_report_workbooks_never_write_text_as_a_formula(api_as, plan, overdue_person, db):
+    """A person named like a formula, in the overdue sheet, stays text (and so does a plan
+    title like one)."""
+    from casework.people.models import Person
+
+    person = db.session.get(Person, overdue_person.id)
+    person.full_name = FORMULA_NAME
+    plan.title = "+SUM(1,2)"
+    db.session.commit()
+    wb = _workbook(api_as(("police", "C")).get(
+        f"/api/v1/reports/annual?org_unit=C&period={date.today().year}"))
+    name = wb["Hồ sơ quá hạn"]["A2"]
+    assert name.value == FORMULA_NAME and name.data_type == "s" and name.quotePrefix
+    title = wb["Chỉ tiêu"]["A2"]
+    assert title.value == "+SUM(1,2)" and title.data_type == "s" and title.quotePrefix
+    for sheet in wb.worksheets:
+        assert not [c.coordinate for row in sheet.iter_rows() for c in row
+                    if c.data_type == "f"], sheet.title

@@ -1,4 +1,5 @@
-"""The one append-only log of every workflow event, hash-chained per record."""
+"""The one append-only log of every workflow event and of every change to a record without a
+workflow (``audit.changes``), hash-chained per record."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from casework.orgunits.models import OrgUnit
 
 
 class AuditEntry(Base):
-    """One event of one record.
+    """One event of one record: a workflow event (with its workflow, version and states), or
+    a change to a record without a workflow such as a plan (no workflow, no states; ``data``
+    holds what changed, see ``audit.changes``).
 
     ``hash`` is the SHA-256 of the entry's canonical form, which includes ``prev_hash``, the
     hash of the record's previous entry: changing, removing or reordering any entry breaks the
@@ -25,17 +28,22 @@ class AuditEntry(Base):
         # One chain per record, numbered without gaps from 1.
         sa.UniqueConstraint("record_type", "record_id", "seq", name="uq_audit_entries_record_seq"),
         sa.CheckConstraint("seq >= 1", name="seq_positive"),
+        # A workflow event names its workflow, version and new state; a change has none.
+        sa.CheckConstraint(
+            "(workflow IS NOT NULL AND workflow_version IS NOT NULL AND to_state IS NOT NULL)"
+            " OR (workflow IS NULL AND workflow_version IS NULL AND from_state IS NULL"
+            " AND to_state IS NULL)", name="workflow_or_change"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workflow: Mapped[str] = mapped_column(sa.String(40))
-    workflow_version: Mapped[int] = mapped_column(sa.Integer)
+    workflow: Mapped[str | None] = mapped_column(sa.String(40))  # None: not a workflow event
+    workflow_version: Mapped[int | None] = mapped_column(sa.Integer)
     record_type: Mapped[str] = mapped_column(sa.String(40))
     record_id: Mapped[int] = mapped_column(sa.Integer)
     seq: Mapped[int] = mapped_column(sa.Integer)
     event: Mapped[str] = mapped_column(sa.String(40))
     from_state: Mapped[str | None] = mapped_column(sa.String(40))  # None when the record opens
-    to_state: Mapped[str] = mapped_column(sa.String(40))
+    to_state: Mapped[str | None] = mapped_column(sa.String(40))
     # The user who acted (None for the system, e.g. a version migration) and a copy of their
     # username, so the entry still reads the same if the account changes.
     actor_id: Mapped[int | None] = mapped_column(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,10 +14,6 @@ from casework.orgunits.models import OrgUnit
 _ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")"
 
 
-def _new_nonce() -> str:
-    return secrets.token_hex(8)
-
-
 class User(TimestampMixin, Base):
     __tablename__ = "users"
 
@@ -27,8 +22,6 @@ class User(TimestampMixin, Base):
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    # Changes whenever the password changes, which signs out every existing session.
-    session_nonce: Mapped[str] = mapped_column(sa.String(16), default=_new_nonce)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -51,8 +44,15 @@ class User(TimestampMixin, Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # Not a column: the key of the signed-in session this object was loaded for (set by
+    # auth.services.start_session and by the session loader). Flask-Login keeps get_id() in
+    # the session cookie and hands it back to the loader, which looks the session up.
+    login_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_nonce}"
+        if self.login_key is None:
+            raise RuntimeError("sign users in with auth.services.start_session")
+        return self.login_key
 
     # --------------------------------------------------------------------------------------
     @property
@@ -108,3 +108,38 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(Base):
+    """One signed-in browser session. The cookie holds a random key; only its SHA-256 is
+    stored. Signing out, a password change or a disabled account ends the session here, so
+    a copy of the cookie is refused afterwards."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why it ended: logout, password_changed, account_disabled.
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """Failed sign-ins under a username that has no active account, counted exactly as an
+    account's own (``User.failed_logins``, ``User.locked_until``), so that the answers do not
+    tell which usernames exist. The name is kept only as an HMAC (it may be a mistyped
+    password)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -20,14 +20,19 @@ PUBLIC_API_ENDPOINTS = frozenset({
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _load_session_user(user_id: str) -> User | None:
-    ident, _, nonce = user_id.partition(".")
-    if not ident.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or user.session_nonce != nonce:
-        return None  # password changed or account disabled: the session ends
-    return user
+def _load_session_user(key: str) -> User | None:
+    # None once the session ended (signed out, password changed, account disabled) or
+    # expired: a copied cookie is refused like any other.
+    return services.user_for_session(key)
+
+
+def _touch_session():
+    """Keep the signed-in session's last_seen_at roughly up to date (a few writes an hour)."""
+    if request.endpoint == "static":
+        return
+    key = getattr(current_user, "login_key", None) if current_user.is_authenticated else None
+    if key and services.touch_session(key):
+        db.session.commit()  # before the view runs: nothing else is in the transaction yet
 
 
 def _load_bearer_user(req) -> User | None:
@@ -72,3 +77,4 @@ def init_login(app) -> None:
     login_manager.request_loader(_load_bearer_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_guard_api)
+    app.before_request(_touch_session)

@@ -29,6 +29,7 @@ def login():
             form.form_errors.append(str(exc.message))
             status = exc.status if isinstance(exc, TooManyAttempts) else 401
         else:
+            services.start_session(user)
             db.session.commit()
             login_user(user)
             return redirect(safe_local_url(request.args.get("next")))
@@ -40,6 +41,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """End the session on the server too: a copy of the cookie no longer signs anyone in."""
+    services.end_session(current_user.login_key, "logout")
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

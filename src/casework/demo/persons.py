@@ -9,6 +9,7 @@ events, so that histories, deadlines and overdue cases look like a real ward's.
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -109,7 +110,8 @@ PLAN: list[tuple[str, int, int]] = [
 def _seed_user():
     user = auth_services.get_user(SEED_USER)
     if user is None:
-        user = auth_services.create_user(SEED_USER, "!" + "x" * 40,
+        # A random password nobody knows (and the account is disabled).
+        user = auth_services.create_user(SEED_USER, secrets.token_urlsafe(32),
                                          full_name="Nạp dữ liệu mẫu (demo)")
         user.active = False  # it records the demo history; nobody signs in with it
     for code in ("LCH-TP", "LCI-BC"):

@@ -10,9 +10,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from casework.audit.changes import record_change
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.plans.models import Phase, Plan, Target
+from casework.plans.services import plan_values
 
 DRUG_FREE = ["drug_free", "maintained"]
 NOT_COMPLEX = ["less_complex", "drug_free", "maintained"]
@@ -115,6 +117,9 @@ def load_seed_plans() -> int:
                 deadline=deadline, counted_from=phase.start_date if metric in (
                     "areas_recognized",) else spec["start"]))
         db.session.add(plan)
+        # The plan's audit chain starts with its creation, by the system.
+        record_change(plan, "create", actor=None, role=None, org_unit_id=plan.org_unit.id,
+                      after=plan_values(plan))
         made += 1
     db.session.commit()
     return made

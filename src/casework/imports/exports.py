@@ -25,6 +25,7 @@ from casework.extensions import db
 from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.people.models import Person
 from casework.people.services import PersonQuery, filter_persons
+from casework.spreadsheets import append_row, csv_value
 from casework.workflow import engine
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import local_date, today_local
@@ -65,9 +66,9 @@ def _write(columns: tuple[str, ...], rows: list[list], file_format: str, name: s
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(name)
-    sheet.append(list(columns))
+    append_row(sheet, columns)
     for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
+        append_row(sheet, row)
     out = io.BytesIO()
     workbook.save(out)
     return Export(f"{name}-{stamp}.xlsx", XLSX_TYPE, out.getvalue(), len(rows))
@@ -78,15 +79,7 @@ def _csv_cell(value):
         return "yes" if value else "no"
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # never a formula when a spreadsheet opens the file
-    return "" if value is None else value
-
-
-def _xlsx_cell(value):
-    if isinstance(value, str) and value[:1] == "=":
-        return "'" + value
-    return value
+    return "" if value is None else csv_value(value)  # never a formula in a spreadsheet
 
 
 # --- persons ----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from casework.imports.models import ImportBatch
 from casework.imports.parsing import OLE_MAGIC, XLSX_MAGIC, Problem
 from casework.people.services import PersonQuery
 from casework.web.fields import register_labels
+from casework.web.logs import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,8 @@ def run(batch_id):
                     break
                 yield render_template("imports/_step.html", done=done, total=total)
             _finish(batch_id, report)
-        except Exception:
-            log.exception("import of batch %s failed", batch_id)
+        except Exception as failed:  # logged without its message: it may hold the file's rows
+            log_failure(log, "import of batch %s failed", failed, batch_id)
             db.session.rollback()
             report = None
         yield middle
@@ -240,13 +241,14 @@ def _send(export: exports.Export) -> Response:
         "Cache-Control": "no-store"})
 
 
-@bp.route("/exports/persons.<file_format>")
+@bp.route("/exports/persons.<file_format>", methods=["GET", "POST"])
 @login_required
 def export_persons(file_format):
-    """The person list with the list page's filters, as CSV or XLSX."""
+    """The person list with the list page's filters, as CSV or XLSX. The list page POSTs
+    them, so that a name searched for stays out of the URL."""
     if file_format not in exports.FORMATS:
         abort(404)
-    args = request.args
+    args = request.form if request.method == "POST" else request.args
     query = PersonQuery(state=args.get("state") or None, area_code=args.get("area") or None,
                         q=args.get("q") or None,
                         overdue=True if args.get("overdue") else None)

@@ -39,7 +39,22 @@ def create_person(body):
 @blp.arguments(PersonQuerySchema, location="query")
 @blp.response(200, PersonListSchema)
 def list_persons(args):
-    """Persons in the caller's scope, overdue deadlines first."""
+    """Persons in the caller's scope, overdue deadlines first. A name or ID in `q` travels
+    in the URL, which proxies and servers log: scripts should search with
+    `POST /persons/search` instead."""
+    return _search(args)
+
+
+@blp.route("/search", methods=["POST"])
+@blp.arguments(PersonQuerySchema)
+@blp.response(200, PersonListSchema)
+def search_persons(body):
+    """The same list as `GET /persons`, with the filters in the JSON body: a name or
+    national ID searched for stays out of URLs and logs."""
+    return _search(body)
+
+
+def _search(args: dict) -> dict:
     query = services.PersonQuery(**args)
     items, total = services.search_persons(current_scope(), query)
     return {"items": items, "total": total, "page": query.page, "per_page": query.per_page}

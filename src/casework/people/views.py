@@ -7,7 +7,7 @@ for htmx, the fragment that changed.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -43,15 +43,33 @@ def _leaf_units():
     return db.session.scalars(stmt).all()
 
 
+# Filters that may stand in a URL; the name or ID searched for never does (it would reach
+# server logs and the browser's history), so a search is a POST.
+URL_FILTERS = ("state", "area", "overdue")
+
+
 @bp.route("/")
 @login_required
 def index():
+    """The list, filtered by state, area and overdue (in the URL); no name search here."""
     _require_personal_access()
-    args = request.args
+    return _list(request.args, q=None)
+
+
+@bp.route("/search", methods=["POST"])
+@login_required
+def search():
+    """The list searched by name or national ID, sent in the form body (with its CSRF
+    token). htmx gets the results and a URL with the other filters only."""
+    _require_personal_access()
+    return _list(request.form, q=request.form.get("q", "").strip() or None)
+
+
+def _list(values, q: str | None):
     query = services.PersonQuery(
-        state=args.get("state") or None, area_code=args.get("area") or None,
-        q=args.get("q") or None, overdue=True if args.get("overdue") else None,
-        page=max(1, args.get("page", 1, type=int) or 1), per_page=25,
+        state=values.get("state") or None, area_code=values.get("area") or None,
+        q=q, overdue=True if values.get("overdue") else None,
+        page=max(1, values.get("page", 1, type=int) or 1), per_page=25,
     )
     error = None
     try:
@@ -65,7 +83,11 @@ def index():
         "states": get_catalog().get("person").states,
     }
     if htmx and not htmx.boosted:
-        return render_template("people/_results.html", **context)
+        response = make_response(render_template("people/_results.html", **context))
+        if request.method == "POST":
+            filters = {k: values.get(k) for k in URL_FILTERS if values.get(k)}
+            response.headers["HX-Replace-Url"] = url_for("persons.index", **filters)
+        return response
     return render_template("people/index.html", areas=_leaf_units(), **context)
 
 

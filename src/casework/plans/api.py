@@ -113,7 +113,7 @@ def _describe(plan) -> dict:
 def create_plan(body):
     """Create a plan with its phases and targets (police, chair, steering committee or city
     authority over the issuing unit)."""
-    plan = services.create_plan(body, current_scope())
+    plan = services.create_plan(body, current_scope(), current_user)
     db.session.commit()
     return _describe(plan)
 
@@ -124,7 +124,7 @@ def create_plan(body):
 def update_plan(body, plan_id):
     """Replace a plan's fields, phases and targets."""
     plan = services.get_plan(plan_id, current_scope())
-    services.update_plan(plan, body, current_scope())
+    services.update_plan(plan, body, current_scope(), current_user)
     db.session.commit()
     return _describe(plan)
 

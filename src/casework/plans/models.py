@@ -15,7 +15,11 @@ REPORT_KINDS = ("six_month", "annual", "phase")
 
 
 class Plan(TimestampMixin, Base):
+    """A plan; every change to it, its phases, targets and reports sent is logged in its own
+    audit chain (``audit.changes``, record type "plan")."""
+
     __tablename__ = "plans"
+    __record_type__ = "plan"
     __table_args__ = (sa.CheckConstraint("start_date <= end_date", name="period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,6 +25,7 @@ from casework.people.models import Person
 from casework.plans import services
 from casework.plans.metrics import end_of, states_as_of
 from casework.plans.models import REPORT_KINDS, Plan
+from casework.spreadsheets import append_row
 from casework.web import redaction
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
@@ -154,7 +155,7 @@ _LATE = PatternFill("solid", fgColor="F8D7D3")
 
 
 def _sheet_header(ws, values) -> None:
-    ws.append(values)
+    append_row(ws, values)
     for cell in ws[ws.max_row]:
         cell.font = _BOLD
         cell.fill = _HEAD
@@ -172,22 +173,22 @@ def workbook(report: Report) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Summary")[:31]
-    ws.append([report.title])
+    append_row(ws, [report.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_("Area"), report.unit.name])
-    ws.append([_("Period"), report.start, report.end])
-    ws.append([_("Figures as of"), report.as_of])
+    append_row(ws, [_("Area"), report.unit.name])
+    append_row(ws, [_("Period"), report.start, report.end])
+    append_row(ws, [_("Figures as of"), report.as_of])
     for row in ws.iter_rows(min_row=3, max_row=4):
         for cell in row[1:]:
             cell.number_format = "DD/MM/YYYY"
-    ws.append([])
+    append_row(ws, [])
     _sheet_header(ws, [_("Unit"), _("Area state")] + [label for _, label in report.states]
                   + [_("Total")])
     for row in report.rows:
-        ws.append([row["unit"].name, row["area_state"] or ""]
-                  + [row["by_state"][c] for c, _ in report.states] + [row["total"]])
-    ws.append([_("Total"), ""] + [report.totals[c] for c, _ in report.states]
-              + [sum(report.totals.values())])
+        append_row(ws, [row["unit"].name, row["area_state"] or ""]
+                   + [row["by_state"][c] for c, _ in report.states] + [row["total"]])
+    append_row(ws, [_("Total"), ""] + [report.totals[c] for c, _ in report.states]
+               + [sum(report.totals.values())])
     for cell in ws[ws.max_row]:
         cell.font = _BOLD
     _widths(ws, [28, 22] + [14] * (len(report.states) + 1))
@@ -197,10 +198,10 @@ def workbook(report: Report) -> bytes:
     _sheet_header(ws, [_("Code"), _("Residential group or village")] + codes
                   + [_("Criteria met")])
     for area in report.criteria:
-        ws.append([area.code, area.name] + [r.status_label for r in area.criteria]
-                  + [f"{area.met_count}/{len(area.criteria)}"])
+        append_row(ws, [area.code, area.name] + [r.status_label for r in area.criteria]
+                   + [f"{area.met_count}/{len(area.criteria)}"])
     met = sum(1 for a in report.criteria if a.all_met)
-    ws.append([_("Meeting all criteria"), f"{met}/{len(report.criteria)}"])
+    append_row(ws, [_("Meeting all criteria"), f"{met}/{len(report.criteria)}"])
     for cell in ws[ws.max_row]:
         cell.font = _BOLD
     _widths(ws, [16, 30] + [16] * len(codes) + [12])
@@ -212,7 +213,7 @@ def workbook(report: Report) -> bytes:
     _sheet_header(ws, head)
     for item in report.overdue:
         values = [item["area"], item["state"], item["due"], item["what"]]
-        ws.append(([item["name"]] if report.personal else []) + values)
+        append_row(ws, ([item["name"]] if report.personal else []) + values)
         for cell in ws[ws.max_row]:
             cell.fill = _LATE
             if isinstance(cell.value, date):
@@ -224,8 +225,8 @@ def workbook(report: Report) -> bytes:
                        _("Gap"), _("Unit"), _("Due"), _("Status")])
     for plan, row in report.targets:
         t = row.target
-        ws.append([plan.title, t.label, services.metric_label(t.metric), t.value, row.value,
-                   row.gap, t.unit, t.due, status_label(row.status)])
+        append_row(ws, [plan.title, t.label, services.metric_label(t.metric), t.value,
+                        row.value, row.gap, t.unit, t.due, status_label(row.status)])
         ws.cell(ws.max_row, 8).number_format = "DD/MM/YYYY"
     _widths(ws, [34, 50, 30, 10, 10, 8, 8, 12, 14])
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from casework.audit.changes import record_change
 from casework.auth.scope import Scope, scoped
 from casework.errors import NotFound
 from casework.extensions import db
@@ -156,9 +157,47 @@ def metric_label(code: str) -> str:
 
 
 # --- creating and editing --------------------------------------------------------------------
+# Every path that changes a plan leaves one entry in the plan's audit chain (audit.changes).
 
 # Who may write a plan, over its issuing unit.
 PLAN_ROLES = ("police", "commune_chair", "steering_committee", "city_authority")
+
+
+def _acting_role(scope: Scope, plan: Plan) -> str | None:
+    """The planning role the user acts in over the plan's unit (the first they hold)."""
+    held = scope.roles_at(plan.org_unit.path)
+    return next((role for role in PLAN_ROLES if role in held), None)
+
+
+def _phase_values(phase: Phase) -> dict:
+    return {"seq": phase.seq, "name": phase.name, "start_date": phase.start_date,
+            "end_date": phase.end_date, "report_due": phase.report_due}
+
+
+def _target_values(target: Target) -> dict:
+    return {"label": target.label, "metric": target.metric, "params": target.params,
+            "org_unit": target.org_unit.code, "value": target.value, "unit": target.unit,
+            "direction": target.direction, "out_of": target.out_of, "stated": target.stated,
+            "phase": target.phase.seq if target.phase else None, "deadline": target.deadline,
+            "counted_from": target.counted_from}
+
+
+def plan_values(plan: Plan) -> dict:
+    """What the plan says, as logged in its audit entries (no personal data)."""
+    return {
+        "code": plan.code, "title": plan.title, "number": plan.number,
+        "issued_on": plan.issued_on, "org_unit": plan.org_unit.code if plan.org_unit else None,
+        "start_date": plan.start_date, "end_date": plan.end_date,
+        "six_month_report_due": plan.six_month_report_due,
+        "annual_report_due": plan.annual_report_due, "summary": plan.summary,
+        "phases": [_phase_values(p) for p in plan.phases],
+        "targets": [_target_values(t) for t in plan.targets],
+    }
+
+
+def _log(plan: Plan, event: str, actor, scope: Scope, before=None, after=None) -> None:
+    record_change(plan, event, actor=actor, role=_acting_role(scope, plan),
+                  org_unit_id=plan.org_unit_id, before=before, after=after)
 
 
 def _fill(plan: Plan, data: dict, scope: Scope) -> Plan:
@@ -205,23 +244,31 @@ def _fill(plan: Plan, data: dict, scope: Scope) -> Plan:
     return plan
 
 
-def create_plan(data: dict, scope: Scope) -> Plan:
+def create_plan(data: dict, scope: Scope, actor) -> Plan:
+    """Create a plan with its phases and targets; logged as "create" by ``actor``."""
     from flask_babel import gettext as _
 
     from casework.errors import ValidationFailed
 
     if db.session.scalar(sa.select(Plan.id).where(Plan.code == data["code"])):
         raise ValidationFailed(errors={"code": [_("This code is already used.")]})
-    return _fill(Plan(code=data["code"]), data, scope)
+    plan = _fill(Plan(code=data["code"]), data, scope)
+    _log(plan, "create", actor, scope, after=plan_values(plan))
+    return plan
 
 
-def update_plan(plan: Plan, data: dict, scope: Scope) -> Plan:
-    """Replace the plan's fields, phases and targets (its code stays)."""
+def update_plan(plan: Plan, data: dict, scope: Scope, actor) -> Plan:
+    """Replace the plan's fields, phases and targets (its code stays); logged as "update"
+    with the fields that changed."""
     scope.require_write(plan.org_unit.path, PLAN_ROLES)
-    return _fill(plan, {**data, "code": plan.code}, scope)
+    before = plan_values(plan)
+    _fill(plan, {**data, "code": plan.code}, scope)
+    _log(plan, "update", actor, scope, before=before, after=plan_values(plan))
+    return plan
 
 
-def add_phase(plan: Plan, data: dict, scope: Scope) -> Phase:
+def add_phase(plan: Plan, data: dict, scope: Scope, actor) -> Phase:
+    """Append one phase; logged as "add_phase"."""
     from flask_babel import gettext as _
 
     from casework.errors import ValidationFailed
@@ -233,11 +280,12 @@ def add_phase(plan: Plan, data: dict, scope: Scope) -> Phase:
     phase = Phase(seq=len(plan.phases) + 1, **data)
     plan.phases.append(phase)
     db.session.flush()
+    _log(plan, "add_phase", actor, scope, after={"phase": _phase_values(phase)})
     return phase
 
 
-def add_target(plan: Plan, data: dict, scope: Scope) -> Target:
-    """Append one target (the same checks as a whole plan's)."""
+def add_target(plan: Plan, data: dict, scope: Scope, actor) -> Target:
+    """Append one target (the same checks as a whole plan's); logged as "add_target"."""
     from flask_babel import gettext as _
 
     from casework.errors import ValidationFailed
@@ -257,13 +305,36 @@ def add_target(plan: Plan, data: dict, scope: Scope) -> Target:
     target = Target(seq=len(plan.targets) + 1, org_unit=unit, phase=phase, **values)
     plan.targets.append(target)
     db.session.flush()
+    _log(plan, "add_target", actor, scope, after={"target": _target_values(target)})
     return target
 
 
-def remove_target(plan: Plan, target_id: int, scope: Scope) -> None:
+def remove_target(plan: Plan, target_id: int, scope: Scope, actor) -> None:
+    """Remove one target; logged as "remove_target" with what it was."""
     scope.require_write(plan.org_unit.path, PLAN_ROLES)
     target = next((t for t in plan.targets if t.id == target_id), None)
     if target is None:
         raise NotFound()
+    before = {"target": _target_values(target)}
     plan.targets.remove(target)
     db.session.flush()
+    _log(plan, "remove_target", actor, scope, before=before)
+
+
+def mark_report_sent(plan: Plan, kind: str, period: str, scope: Scope, actor) -> bool:
+    """Mark one of the plan's reports as sent (404 if the plan asks for no such report);
+    logged as "mark_report_sent". False when it was already marked (nothing changes)."""
+    scope.require_write(plan.org_unit.path, PLAN_ROLES)
+    if not any(r.kind == kind and r.period == period for r in report_schedule(plan)):
+        raise NotFound()
+    exists = db.session.scalar(sa.select(ReportSubmission.id).where(
+        ReportSubmission.plan_id == plan.id, ReportSubmission.kind == kind,
+        ReportSubmission.period == period))
+    if exists:
+        return False
+    db.session.add(ReportSubmission(plan_id=plan.id, kind=kind, period=period,
+                                    submitted_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    _log(plan, "mark_report_sent", actor, scope,
+         after={"report_sent": {"kind": kind, "period": period}})
+    return True

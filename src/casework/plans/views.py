@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from casework.audit.services import history_of
 from casework.auth.scope import current_scope
 from casework.extensions import db
 from casework.plans import services
 from casework.plans.chart import line_chart, month_ends
 from casework.plans.metrics import METRICS, compute
-from casework.plans.models import ReportSubmission
+from casework.web.fields import register_labels
 from casework.workflow.deadlines import today_local
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 # Who may mark a plan's report as sent (over the plan's issuing unit): who writes the plan.
 REPORTING_ROLES = services.PLAN_ROLES
+
+# The fields of a plan's change history (services.plan_values), in the user's language.
+register_labels({
+    "code": _l("Code"), "title": _l("Title"), "number": _l("Plan number"),
+    "issued_on": _l("Issued on"), "org_unit": _l("Area"), "end_date": _l("End date"),
+    "six_month_report_due": _l("Six-month report due (day-month)"),
+    "annual_report_due": _l("Annual report due (day-month)"), "summary": _l("Summary"),
+    "phases": _l("Phases"), "targets": _l("Targets"), "phase": _l("Phase"),
+    "target": _l("Target"), "report_sent": _l("Report sent"), "seq": _l("No."),
+    "label": _l("Label"), "metric": _l("Metric"), "params": _l("Parameters"),
+    "value": _l("Target value"), "unit": _l("Unit"), "direction": _l("Direction"),
+    "out_of": _l("Out of"), "stated": _l("As the plan states it"), "deadline": _l("Deadline"),
+    "counted_from": _l("Counted from"), "kind": _l("Kind"), "period": _l("Period"),
+    "report_due": _l("Report due"),
+}, {"at_least": _l("at least"), "at_most": _l("at most"),
+    "six_month": _l("six-month report"), "annual": _l("annual report")})
+
+CHANGE_LABELS = {
+    "create": _l("Plan created"), "update": _l("Plan edited"), "add_phase": _l("Phase added"),
+    "add_target": _l("Target added"), "remove_target": _l("Target removed"),
+    "mark_report_sent": _l("Report marked as sent"),
+}
 
 
 @bp.route("/")
@@ -51,7 +74,7 @@ def show(plan_id):
         reports=services.report_schedule(plan), current_phase=services.phase_of(plan, today),
         can_report=current_scope().covers(plan.org_unit.path, REPORTING_ROLES),
         can_edit=current_scope().covers(plan.org_unit.path, services.PLAN_ROLES),
-        metrics=METRICS,
+        metrics=METRICS, changes=list(reversed(history_of(plan))),
     )
 
 
@@ -78,7 +101,7 @@ def new():
                   "six_month_report_due", "annual_report_due", "summary")
         try:
             data = PlanInSchema().load(_form_data(request.form, fields))
-            plan = services.create_plan(data, scope)
+            plan = services.create_plan(data, scope, current_user)
         except ValidationError as exc:
             errors, status = exc.messages, 422
         except CaseworkError as exc:
@@ -119,7 +142,7 @@ def _add(plan_id: int, what: str):
                   "deadline", "counted_from")
         schema, verb = TargetInSchema(), services.add_target
     try:
-        verb(plan, schema.load(_form_data(request.form, fields)), scope)
+        verb(plan, schema.load(_form_data(request.form, fields)), scope, current_user)
     except (ValidationError, ValidationFailed) as exc:
         db.session.rollback()
         messages = exc.messages if isinstance(exc, ValidationError) else exc.errors
@@ -135,7 +158,7 @@ def _add(plan_id: int, what: str):
 @login_required
 def remove_target(plan_id, target_id):
     plan = services.get_plan(plan_id, current_scope())
-    services.remove_target(plan, target_id, current_scope())
+    services.remove_target(plan, target_id, current_scope(), current_user)
     db.session.commit()
     flash(_("The target is removed."), "info")
     return redirect(url_for("plans.show", plan_id=plan.id) + "#edit")
@@ -145,18 +168,15 @@ def remove_target(plan_id, target_id):
 @login_required
 def mark_submitted(plan_id, kind, period):
     plan = services.get_plan(plan_id, current_scope())
-    current_scope().require_write(plan.org_unit.path, REPORTING_ROLES)
-    if not any(r.kind == kind and r.period == period for r in services.report_schedule(plan)):
-        abort(404)
-    exists = db.session.scalar(sa.select(ReportSubmission.id).where(
-        ReportSubmission.plan_id == plan.id, ReportSubmission.kind == kind,
-        ReportSubmission.period == period))
-    if not exists:
-        db.session.add(ReportSubmission(plan_id=plan.id, kind=kind, period=period,
-                                        submitted_by_id=current_user.id))
-        db.session.commit()
+    services.mark_report_sent(plan, kind, period, current_scope(), current_user)
+    db.session.commit()
     flash(_("The report is marked as sent."), "info")
     return redirect(url_for("plans.show", plan_id=plan.id) + "#reports")
+
+
+@bp.app_template_filter("plan_change_label")
+def plan_change_label(event: str) -> str:
+    return str(CHANGE_LABELS.get(event, event))
 
 
 @bp.app_template_filter("status_label")

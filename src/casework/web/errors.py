@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from casework.errors import HTTP_STATUS_CODES, CaseworkError
+from casework.web.logs import log_failure, request_id
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,12 @@ def _json(status: int, body: dict, headers: dict | None = None):
     return response
 
 
-def _page(status: int, message: str, title: str | None = None):
+def _page(status: int, message: str, title: str | None = None, **context):
     from casework.extensions import htmx
 
     template = "errors/fragment.html" if htmx and not htmx.boosted else "errors/error.html"
-    return render_template(template, status=status, message=message, title=title), status
+    return render_template(template, status=status, message=message, title=title,
+                           **context), status
 
 
 def handle_casework_error(error: CaseworkError):
@@ -54,7 +56,7 @@ def handle_casework_error(error: CaseworkError):
         headers["Retry-After"] = str(error.extra["retry_after_seconds"])
     if is_api_request():
         return _json(error.status, error.to_dict(), headers)
-    return _page(error.status, str(error.message))
+    return (*_page(error.status, str(error.message)), headers)
 
 
 def handle_csrf_error(error: CSRFError):
@@ -99,16 +101,20 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_unexpected(error: Exception):
+    # The class, the endpoint and the request id; never the message (web.logs).
     if not isinstance(error, HTTPException):
-        log.exception("unhandled error on %s %s", request.method, request.endpoint)
+        log_failure(log, "unhandled error on %s %s", error, request.method, request.endpoint)
+    from casework.extensions import db
+
+    db.session.rollback()  # nothing of a failed request is kept, and the page can load the user
     status = 500
     if is_api_request():
         return _json(status, {"code": "internal_error", "message": _http_message(500),
                               "errors": {}})
     try:
-        return _page(status, _http_message(500))
-    except Exception:  # the error page itself failed: answer plainly
-        log.exception("the error page failed")
+        return _page(status, _http_message(500), request_id=request_id())
+    except Exception as failed:  # the error page itself failed: answer plainly
+        log_failure(log, "the error page failed", failed)
         return InternalServerError().get_response()
 
 

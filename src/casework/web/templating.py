@@ -38,7 +38,4 @@ def init_templating(app) -> None:
     def vary_on_htmx(response):
         # One URL may serve a page or an htmx fragment; caches must keep them apart.
         response.vary.add("HX-Request")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
