@@ -209,6 +209,7 @@ def test_a_timeline_given_raw_entries_still_goes_through_the_policy(app, make_us
     from flask_login import login_user
 
     from casework.audit.services import history_of
+    from casework.auth.services import start_session
     from casework.workflow import engine
 
     area = area_in("G11", "less_complex")
@@ -216,6 +217,7 @@ def test_a_timeline_given_raw_entries_still_goes_through_the_policy(app, make_us
                 data={"grounds": "Ông Bí Mật"}, reason="Lý do kín")
     viewer = make_user("v1", ("viewer", "C"))
     with app.test_request_context("/"):
+        start_session(viewer)
         login_user(viewer)
         html = render_template("audit/_timeline.html", entries=history_of(area))
     assert "Lý do kín" not in html and "Ông Bí Mật" not in html
