@@ -49,6 +49,11 @@ SELECT format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I', :'a
 SELECT format('REVOKE UPDATE ON %I FROM %I', t, :'app')
   FROM unnest(ARRAY['audit_entries', 'export_log']) AS t
  WHERE to_regclass(format('public.%I', t)) IS NOT NULL \gexec
+-- The only rows the app deletes: a plan's removed target, the failure counts of unknown
+-- usernames once forgotten, and a user's removed role assignment. Nothing else.
+SELECT format('GRANT DELETE ON %I TO %I', t, :'app')
+  FROM unnest(ARRAY['plan_targets', 'login_failures', 'role_assignments']) AS t
+ WHERE to_regclass(format('public.%I', t)) IS NOT NULL \gexec
 -- The schema's version is the migrations' business.
 SELECT format('REVOKE INSERT, UPDATE ON alembic_version FROM %I', :'app')
  WHERE to_regclass('public.alembic_version') IS NOT NULL \gexec

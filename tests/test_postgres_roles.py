@@ -125,3 +125,10 @@ def test_the_app_role_cannot_get_past_the_audit_log(app, app_role, statement, re
             connection.execute(sa.text(statement))
         savepoint.rollback()
         assert refusal in str(refused.value.orig)
+
+
+@pytest.mark.parametrize("table", ["plan_targets", "login_failures", "role_assignments"])
+def test_the_app_role_may_delete_only_what_the_app_deletes(app, app_role, table):
+    # A removed plan target, forgotten sign-in failures, a removed role assignment.
+    with connected_as(app, app_role) as connection:
+        connection.execute(sa.text(f"DELETE FROM {table} WHERE false"))
