@@ -23,6 +23,7 @@ from casework.errors import CaseworkError, NotFound
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.validation import date_problem
 from casework.workflow import engine
 
 bp = Blueprint("areas", __name__)
@@ -40,9 +41,10 @@ def _as_of() -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if date_problem(day) is None else None
 
 
 # --- the tree ---------------------------------------------------------------------------------
