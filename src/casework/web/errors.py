@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -25,12 +25,17 @@ def _http_message(status: int) -> str:
         403: _("You do not have permission to do this."),
         404: _("The page or record does not exist, or is outside your area."),
         405: _("This method is not allowed here."),
-        413: _("The upload is too large."),
+        413: _("The request is larger than the limit of %(mb)s MB.", mb=_limit_mb()),
         422: _("Some fields are missing or not valid."),
         429: _("Too many requests. Try again later."),
         500: _("Something went wrong on our side. The error has been recorded."),
     }
     return messages.get(status, _("The request could not be completed."))
+
+
+def _limit_mb() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):g}"
 
 
 def _json(status: int, body: dict, headers: dict | None = None):
