@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
 from casework.audit.services import history_of
 from casework.auth.scope import current_scope
 from casework.extensions import db
@@ -15,13 +15,14 @@ from casework.people.schemas import (
     PersonQuerySchema,
     PersonSchema,
 )
+from casework.workflow.catalog import get_catalog
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("persons_api", __name__, url_prefix="/api/v1/persons",
                 description="Persons and their case workflow (hồ sơ người sử dụng ma túy)")
 
 
-@blp.route("", methods=["POST"])
+@blp.route("", methods=["POST"], roles=services.OPEN_ROLES)
 @blp.arguments(PersonCreateSchema)
 @blp.response(201, PersonSchema)
 def create_person(body):
@@ -49,7 +50,8 @@ def get_person(person_id):
     return services.describe(person, current_user)
 
 
-@blp.route("/<int:person_id>/transitions", methods=["POST"])
+@blp.route("/<int:person_id>/transitions", methods=["POST"],
+           roles=lambda: get_catalog().roles("person"))
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, PersonSchema)
 def fire_transition(body, person_id):

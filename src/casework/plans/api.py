@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from casework.api_base import Blueprint
 from casework.audit.exports import record_export
 from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.extensions import db
@@ -107,7 +107,7 @@ def _describe(plan) -> dict:
     }
 
 
-@blp.route("", methods=["POST"])
+@blp.route("", methods=["POST"], roles=services.PLAN_ROLES)
 @blp.arguments(PlanInSchema)
 @blp.response(201, PlanSchema)
 def create_plan(body):
@@ -118,7 +118,7 @@ def create_plan(body):
     return _describe(plan)
 
 
-@blp.route("/<int:plan_id>", methods=["PUT"])
+@blp.route("/<int:plan_id>", methods=["PUT"], roles=services.PLAN_ROLES)
 @blp.arguments(PlanInSchema)
 @blp.response(200, PlanSchema)
 def update_plan(body, plan_id):

@@ -99,7 +99,9 @@ def handle_http_error(error: HTTPException):
                 body["message"] = _("The request body is not valid JSON.")
         elif status == 400 and request.is_json:
             body["message"] = _("The request body is not valid JSON.")
-        return _json(status, body, dict(error.get_headers()) if status == 405 else None)
+        # Werkzeug's own headers would say text/html: keep only the ones that inform.
+        headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+        return _json(status, body, headers)
     return _page(status, _http_message(status))
 
 
