@@ -35,7 +35,8 @@ def plan(**fields) -> dict:
     ({"phases": [{"name": "GĐ", "start_date": "0001-01-01", "end_date": "2026-01-01"}]},
      "phases"),
     ({"targets": [{**PLAN["targets"][1], "deadline": "9999-12-31"}]}, "targets"),
-    ({"targets": [{**PLAN["targets"][0], "out_of": 2**31}]}, "targets"),
+    ({"targets": [{**PLAN["targets"][0], "phase": None, "deadline": "2026-12-31",
+                   "out_of": 2**31}]}, "targets"),
 ])
 def test_impossible_plans_are_refused(api_as, db, fields, field):
     api = api_as(("commune_chair", "W1"))

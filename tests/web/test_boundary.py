@@ -154,7 +154,8 @@ def test_page_numbers_are_bounded(police, url, page, status):
 
 def test_the_person_list_page_survives_a_huge_page_number(page_as):
     page = page_as("police", "W1")
-    assert page.get(f"/persons/?page={10**17}").status_code == 200
+    for number in (10**17, 10**19, 10**40):  # OFFSETs past PostgreSQL's and SQLite's bigint
+        assert page.get(f"/persons/?page={number}").status_code == 200
 
 
 # --- JSON ---------------------------------------------------------------------------------
