@@ -79,3 +79,17 @@ def test_a_write_route_must_name_its_roles():
         blp.route("/x", methods=["POST"])
     with pytest.raises(TypeError, match="only write routes"):
         blp.route("/x", roles=("police",))
+
+
+def test_pages_check_the_role_before_the_form_too(page_as, api_as):
+    plan = api_as(("commune_chair", "W1")).post("/api/v1/plans", json={
+        "code": "KH-P", "title": "Kế hoạch", "org_unit": "W1", "start_date": "2026-01-01",
+        "end_date": "2026-12-31"}).get_json()
+    health = page_as("health", "W1")
+    assert health.post("/areas/G11/facts", data={"kind": "nonsense"}).status_code == 403
+    viewer = page_as("viewer", "C")
+    for what in ("phases", "targets"):
+        response = viewer.post(f"/plans/{plan['id']}/{what}", data={"name": "\u200b"})
+        assert response.status_code == 403
+    police = page_as("police", "W1")
+    assert police.post("/areas/G11/facts", data={"kind": "nonsense"}).status_code == 400

@@ -185,6 +185,7 @@ def record_fact(code):
     """Record a fact of the kind the form names."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
+    scope.require_write(unit.path, services.FACT_ROLES)  # the role before the form
     kind = request.form.get("kind", "")
     if kind not in FACT_KIND_LABELS:
         abort(400)

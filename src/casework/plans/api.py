@@ -12,6 +12,7 @@ from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.extensions import db
 from casework.plans import reports, services
 from casework.plans.schemas import PlanInSchema
+from casework.validation import Text
 
 blp = Blueprint("plans_api", __name__, url_prefix="/api/v1/plans",
                 description="Plans, phases and targets (kế hoạch, chỉ tiêu)")
@@ -68,8 +69,8 @@ class PlanSchema(PlanSummarySchema):
 
 
 class ReportQuerySchema(Schema):
-    org_unit = fields.String(required=True)
-    period = fields.String(required=True, metadata={
+    org_unit = Text(required=True, max_length=32)
+    period = Text(required=True, max_length=50, metadata={
         "description": "six_month: 2025-H1; annual: 2025; phase: PLANCODE:N"})
 
 
