@@ -6,6 +6,8 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
 from casework.validation import (
@@ -132,3 +134,21 @@ def test_aware_moments_keep_their_zone(app):
     with app.test_request_context():
         moment = load(moment="2024-01-02T03:04:05Z")["moment"]
     assert moment == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _refused_by_category(text: str, formatting: bool) -> bool:
+    refused = {"Cs", "Cf"} if formatting else {"Cs"}
+    return any((unicodedata.category(c) == "Cc" and c not in "\t\n\r")
+               or unicodedata.category(c) in refused for c in text)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.one_of(
+    st.characters(exclude_categories=()),  # surrogates too
+    st.sampled_from("\x00\t\n\r\x1b\x7f\x85\u00ad\u200b\u202e\ufeff\ud800ễ")),
+    max_size=30), formatting=st.booleans())
+def test_the_character_check_agrees_with_the_unicode_categories(app, text, formatting):
+    with app.test_request_context():
+        assert (character_problem(text, formatting) is not None) == _refused_by_category(
+            text, formatting)

@@ -13,6 +13,9 @@ README.md, "Security" > "Bad input", lists them for the people who run the app.
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -24,7 +27,12 @@ MAX_INT = 2**31 - 1  # PostgreSQL ``integer``
 MIN_INT = -(2**31)
 MAX_PAGE = 100_000  # with at most 500 per page the OFFSET stays below 2**31
 
-_LINE_CONTROLS = frozenset("\t\n\r")
+# Control characters (Unicode Cc) but tab, line feed and carriage return; lone surrogates (Cs).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Format characters (Cf) as this Python's Unicode database knows them (about 170).
+_FORMAT = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in range(sys.maxunicode + 1)
+    if unicodedata.category(chr(c)) == "Cf") + "]")
 
 
 def character_problem(value: str, formatting: bool = True) -> str | None:
@@ -36,17 +44,14 @@ def character_problem(value: str, formatting: bool = True) -> str | None:
     """
     if value.isprintable():  # the fast path: no control, format or surrogate character
         return None
-    import unicodedata
-
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cc" and char not in _LINE_CONTROLS:
-            return _("Remove the control characters from this text.")
-        if category == "Cs":
-            return _("This text holds a broken character (a lone surrogate); type it again.")
-        if formatting and category == "Cf":
-            return _("Remove the invisible formatting characters (such as a zero-width space "
-                     "or a direction mark) from this text.")
+    found = _CONTROL.search(value)
+    if found and "\ud800" <= found.group() <= "\udfff":
+        return _("This text holds a broken character (a lone surrogate); type it again.")
+    if found:
+        return _("Remove the control characters from this text.")
+    if formatting and _FORMAT.search(value):
+        return _("Remove the invisible formatting characters (such as a zero-width space "
+                 "or a direction mark) from this text.")
     return None
 
 
