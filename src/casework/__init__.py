@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     register_config(app, test_config)
     register_extensions(app)
+    register_request_boundary(app)
     register_blueprints(app)
     register_security(app)
     register_workflows(app)
@@ -76,6 +77,14 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     init_login(app)
     api.init_app(app)
+
+
+def register_request_boundary(app: Flask) -> None:
+    """What every request must be before a view sees it (before the blueprints: the
+    bounded ``<int:...>`` converter applies to the rules they add)."""
+    from casework.web.boundary import init_app
+
+    init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -39,6 +39,18 @@ def _proxy_count() -> int:
     return int(value)
 
 
+# The largest request body: above the 10 MB attachment limit, with room for the form around it.
+DEFAULT_MAX_REQUEST_MB = 12
+
+
+def _max_request_bytes() -> int:
+    value = os.environ.get("CASEWORK_MAX_REQUEST_MB", "").strip()
+    megabytes = float(value) if value else DEFAULT_MAX_REQUEST_MB
+    if megabytes <= 0:
+        raise ValueError("CASEWORK_MAX_REQUEST_MB must be a positive number of megabytes")
+    return int(megabytes * 1024 * 1024)
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping for an app whose instance folder is ``instance_path``."""
     ensure_instance_folder(instance_path)
@@ -62,6 +74,8 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "WTF_CSRF_TIME_LIMIT": None,  # valid for the session's life
+        # Larger bodies are refused with 413 before they are read (web.boundary).
+        "MAX_CONTENT_LENGTH": _max_request_bytes(),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),

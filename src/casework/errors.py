@@ -40,6 +40,14 @@ def _stringify(value: Any) -> Any:
     return str(value)
 
 
+class MalformedRequest(CaseworkError):
+    """The request itself cannot be read: broken JSON, characters no field may hold."""
+
+    status = 400
+    code = "validation_error"
+    default_message = _l("The request could not be understood.")
+
+
 class ValidationFailed(CaseworkError):
     status = 422
     code = "validation_error"

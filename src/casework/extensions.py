@@ -9,8 +9,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from casework.api_base import CaseworkApi
 from casework.db import Base
-from casework.web.api_base import CaseworkApi
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -27,6 +27,7 @@ from casework.errors import CaseworkError
 from casework.recognition.schemas import CRITERIA
 from casework.workflow import engine
 from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import LOCAL_TZ
 
 WORKFLOWS = ["person", "area", "recognition", "hotspot"]
 UNIT_CODES = ["C", "W1", "W2", "G11", "G12", "G21", "D"]
@@ -55,8 +56,15 @@ def _field_strategy(spec):
     return st.lists(item, min_size=1, max_size=3)
 
 
+OUT_OF_RANGE = ("0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31")
 JUNK = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.just("\x00"),
-                 st.lists(st.integers(), max_size=2))
+                 st.lists(st.integers(), max_size=2), st.integers(min_value=2**31),
+                 st.sampled_from([*OUT_OF_RANGE, "\u202e", "a\u200bb"]))
+# Moments no event can have: the ends of Python's calendar (comparing them across zones
+# overflows), and before 1900.
+ABSURD = st.sampled_from([None] * 15 + [datetime(1, 1, 1, tzinfo=LOCAL_TZ),
+                                        datetime(9999, 12, 31, 23, tzinfo=UTC),
+                                        datetime(1899, 12, 31, 12, tzinfo=UTC)])
 
 
 def _judgements():
@@ -125,8 +133,8 @@ def _machine_for(workflow, db, records, tree, users):
 
         @rule(reason=st.one_of(st.none(), st.just(""), st.text(min_size=1, max_size=20)),
               wait=st.integers(min_value=-3, max_value=400), draw=st.data(),
-              stale=st.sampled_from([False] * 19 + [True]))
-        def fire(self, reason, wait, draw, stale):
+              stale=st.sampled_from([False] * 19 + [True]), absurd=ABSURD)
+        def fire(self, reason, wait, draw, stale, absurd):
             record = self.record
             # Mostly an event of the current state by a user holding one of its roles; now
             # and then anything at all, by anyone.
@@ -143,7 +151,11 @@ def _machine_for(workflow, db, records, tree, users):
             candidates = definition.transitions_from(record.state, event) or [
                 t for t in definition.transitions if t.event == event and not t.creates]
             data = draw.draw(_data_strategy(candidates[0])) if candidates else {}
-            when = min(self.clock + timedelta(days=wait), datetime.now(UTC))
+            date_fields = {f.name for f in candidates[0].data.fields
+                           if f.type == "date"} if candidates else set()
+            impossible = absurd is not None or any(data.get(name) in OUT_OF_RANGE
+                                                   for name in date_fields)
+            when = absurd or min(self.clock + timedelta(days=wait), datetime.now(UTC))
             before = (record.state, record.version, _entries(db, record))
             try:
                 engine.fire(record, event, users[who], data=data, reason=reason,
@@ -154,7 +166,7 @@ def _machine_for(workflow, db, records, tree, users):
                                     "rule_failed", "stale_version"}
                 assert (record.state, record.version, _entries(db, record)) == before
                 return
-            assert not stale
+            assert not stale and not impossible
             assert record.version == before[1] + 1
             assert _entries(db, record) == before[2] + 1
             self.clock = when

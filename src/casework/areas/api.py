@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
 from casework.areas import services
 from casework.areas.criteria import evaluate_area
 from casework.areas.models import UNASSESSED, Area, AreaFact, Hotspot
@@ -27,6 +27,7 @@ from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
+from casework.validation import page_window
 from casework.web import redaction
 from casework.workflow import engine
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
@@ -148,9 +149,8 @@ def list_areas(args):
         state = sa.func.coalesce(Area.state, UNASSESSED)
         stmt = stmt.where(state == args["state"])
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    page, per_page = args["page"], args["per_page"]
-    rows = db.session.execute(
-        stmt.order_by(OrgUnit.path).offset((page - 1) * per_page).limit(per_page)).all()
+    offset, limit = page_window(args["page"], args["per_page"])
+    rows = db.session.execute(stmt.order_by(OrgUnit.path).offset(offset).limit(limit)).all()
     user = current_user._get_current_object()
     return {"items": [describe_area(unit, area, user) for unit, area in rows], "total": total}
 
@@ -165,7 +165,8 @@ def get_area(code):
                          _open_request_id(area))
 
 
-@blp.route("/areas/<code>/transitions", methods=["POST"])
+@blp.route("/areas/<code>/transitions", methods=["POST"],
+           roles=lambda: engine.get_catalog().roles("area"))
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, AreaSchema)
 def area_transition(body, code):
@@ -206,7 +207,7 @@ def area_criteria(args, code):
 # --- facts ------------------------------------------------------------------------------------
 
 
-@blp.route("/areas/<code>/facts", methods=["POST"])
+@blp.route("/areas/<code>/facts", methods=["POST"], roles=services.FACT_ROLES)
 @blp.arguments(FactInputSchema)
 @blp.response(201, FactSchema)
 def create_fact(body, code):
@@ -246,7 +247,8 @@ def get_fact(code, fact_id):
     return describe_fact(fact)
 
 
-@blp.route("/areas/<code>/facts/<int:fact_id>", methods=["PATCH"])
+@blp.route("/areas/<code>/facts/<int:fact_id>", methods=["PATCH"],
+           roles=services.FACT_ROLES)
 @blp.arguments(FactCloseSchema)
 @blp.response(200, FactSchema)
 def close_fact(body, code, fact_id):
@@ -283,7 +285,8 @@ def get_hotspot(hotspot_id):
     return describe_fact(hotspot)
 
 
-@blp.route("/hotspots/<int:hotspot_id>/transitions", methods=["POST"])
+@blp.route("/hotspots/<int:hotspot_id>/transitions", methods=["POST"],
+           roles=lambda: engine.get_catalog().roles("hotspot"))
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, FactSchema)
 def hotspot_transition(body, hotspot_id):

@@ -6,27 +6,26 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from casework.areas.models import ACTIVITY_TYPES, ALL_FACT_KINDS
-from casework.workflow.data import no_control_characters
+from casework.validation import Date, Integer, Page, Text
 from casework.workflow.schemas import AvailableEventSchema
 
 
-def _text(max_len: int, required: bool = False) -> fields.String:
+def _text(max_len: int, required: bool = False) -> Text:
     kwargs = {"required": required}
     if not required:
         kwargs["allow_none"] = True
-    return fields.String(validate=[validate.Length(min=1 if required else 0, max=max_len),
-                                   no_control_characters], **kwargs)
+    return Text(min_length=1 if required else 0, max_length=max_len, **kwargs)
 
 
-def _count(required: bool = False, minimum: int = 0) -> fields.Integer:
+def _count(required: bool = False, minimum: int = 0) -> Integer:
     kwargs = {"required": required}
     if not required:
         kwargs["allow_none"] = True
-    return fields.Integer(validate=validate.Range(min=minimum, max=1_000_000), **kwargs)
+    return Integer(minimum=minimum, maximum=1_000_000, **kwargs)
 
 
-def _date(required: bool = True) -> fields.Date:
-    return fields.Date(required=required, allow_none=not required)
+def _date(required: bool = True) -> Date:
+    return Date(required=required, allow_none=not required)
 
 
 class _FactSchema(Schema):
@@ -136,8 +135,8 @@ class FactInputSchema(Schema):
 class FactCloseSchema(Schema):
     """Close an incident (``resolved_date``) or end a prevention model (``ended_on``)."""
 
-    resolved_date = fields.Date()
-    ended_on = fields.Date()
+    resolved_date = Date()
+    ended_on = Date()
 
 
 class FactQuerySchema(Schema):
@@ -170,9 +169,9 @@ class FactListSchema(Schema):
 
 
 class AreaQuerySchema(Schema):
-    parent_code = fields.String()
-    state = fields.String()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    parent_code = Text(max_length=32)
+    state = Text(max_length=40)
+    page = Page()
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -198,7 +197,7 @@ class AreaListSchema(Schema):
 
 
 class CriteriaQuerySchema(Schema):
-    as_of = fields.Date()
+    as_of = Date()
 
 
 class EvidenceSchema(Schema):
@@ -232,7 +231,7 @@ class CriteriaSchema(Schema):
 
 
 class DashboardQuerySchema(Schema):
-    org_unit = fields.String()
+    org_unit = Text(max_length=32)
 
 
 class DashboardSchema(Schema):

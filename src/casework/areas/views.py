@@ -22,6 +22,7 @@ from casework.errors import CaseworkError, NotFound
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.validation import date_problem
 from casework.web import redaction
 from casework.workflow import engine
 
@@ -40,9 +41,10 @@ def _as_of() -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if date_problem(day) is None else None
 
 
 # --- the tree ---------------------------------------------------------------------------------
@@ -183,6 +185,7 @@ def record_fact(code):
     """Record a fact of the kind the form names."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
+    scope.require_write(unit.path, services.FACT_ROLES)  # the role before the form
     kind = request.form.get("kind", "")
     if kind not in FACT_KIND_LABELS:
         abort(400)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
 from casework.auth import services
 from casework.auth.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from casework.errors import TooManyAttempts, Unauthenticated
@@ -14,7 +14,7 @@ from casework.extensions import db
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Authentication")
 
 
-@blp.route("/auth/token", methods=["POST"])
+@blp.route("/auth/token", methods=["POST"], roles=None)  # public: the sign-in
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 def create_token(body):
@@ -29,7 +29,7 @@ def create_token(body):
     return {"token": token, "expires_at": expires_at}
 
 
-@blp.route("/auth/token", methods=["DELETE"])
+@blp.route("/auth/token", methods=["DELETE"], roles=None)  # any signed-in caller
 @blp.response(204)
 def revoke_token():
     """Revoke the bearer token used for this request."""

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from casework.validation import Text
+
 
 class TokenRequestSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, min_length=1, max_length=64)
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=1, max=1024))
 

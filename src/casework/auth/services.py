@@ -24,6 +24,7 @@ from casework.db import utcnow
 from casework.errors import TooManyAttempts, Unauthenticated, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
+from casework.validation import character_problem
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -126,6 +127,10 @@ def create_user(username: str, password: str, full_name: str = "") -> User:
         raise ValidationFailed(
             errors={"username": [_("Use 1 to 64 characters without spaces.")]}
         )
+    for field, text in (("username", username), ("full_name", full_name or "")):
+        problem = character_problem(text)  # the rules of every schema's free text
+        if problem:
+            raise ValidationFailed(errors={field: [problem]})
     if get_user(username) is not None:
         raise ValidationFailed(errors={"username": [_("This username is already taken.")]})
     check_password_strength(password, (username, full_name))

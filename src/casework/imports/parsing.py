@@ -17,10 +17,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from casework.validation import character_problem, date_problem
+
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 MAX_ROWS = 100_000
-# Control characters other than tab, line feed and carriage return (as workflow.data refuses).
+# Control characters other than tab, line feed and carriage return: not a text file.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -186,20 +188,25 @@ def as_text(value: Any, max_length: int) -> str | None:
     if isinstance(value, datetime | date):
         raise CellError(_("Expected text, not a date."))
     text = str(value).strip()
-    if CONTROL_CHARACTERS.search(text):
-        raise CellError(_("The text contains control characters."))
+    problem = character_problem(text)
+    if problem:
+        raise CellError(problem)
     if len(text) > max_length:
         raise CellError(_("Use at most %(n)d characters.", n=max_length))
     return text or None
 
 
 def as_date(value: Any) -> date | None:
-    """A date from a spreadsheet date cell, or text as dd/mm/yyyy or yyyy-mm-dd."""
+    """A date from a spreadsheet date cell, or text as dd/mm/yyyy or yyyy-mm-dd, between
+    1900 and 2100."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
+        problem = date_problem(value)
+        if problem:
+            raise CellError(problem)
         return value
     text = str(value).strip()
     for pattern, order in ((_DMY, (2, 1, 0)), (_ISO, (0, 1, 2))):
@@ -208,9 +215,10 @@ def as_date(value: Any) -> date | None:
             parts = [int(g) for g in match.groups()]
             year, month, day = (parts[i] for i in order)
             try:
-                return date(year, month, day)
+                day_found = date(year, month, day)
             except ValueError:
                 break
+            return as_date(day_found)
     raise CellError(_("“%(value)s” is not a date in the form dd/mm/yyyy.", value=text))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
 from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound, ValidationFailed
@@ -19,6 +19,7 @@ from casework.orgunits.schemas import (
     OrgUnitSchema,
     OrgUnitUpdateSchema,
 )
+from casework.validation import page_window
 
 blp = Blueprint("orgunits_api", __name__, url_prefix="/api/v1/orgunits",
                 description="Org units (đơn vị hành chính)")
@@ -37,10 +38,8 @@ def list_orgunits(args):
     if "kind" in args:
         stmt = stmt.where(OrgUnit.kind == args["kind"])
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    page, per_page = args["page"], args["per_page"]
-    items = db.session.scalars(
-        stmt.order_by(OrgUnit.path).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    offset, limit = page_window(args["page"], args["per_page"])
+    items = db.session.scalars(stmt.order_by(OrgUnit.path).offset(offset).limit(limit)).all()
     return {"items": items, "total": total}
 
 
@@ -50,7 +49,7 @@ def get_orgunit(code):
     return get_scoped_orgunit(code, current_scope())
 
 
-@blp.route("", methods=["POST"])
+@blp.route("", methods=["POST"], roles=ADMIN_ROLES)
 @blp.arguments(OrgUnitCreateSchema)
 @blp.response(201, OrgUnitSchema)
 def create_orgunit(body):
@@ -71,7 +70,7 @@ def create_orgunit(body):
     return unit
 
 
-@blp.route("/<code>", methods=["PATCH"])
+@blp.route("/<code>", methods=["PATCH"], roles=ADMIN_ROLES)
 @blp.arguments(OrgUnitUpdateSchema)
 @blp.response(200, OrgUnitSchema)
 def update_orgunit(body, code):

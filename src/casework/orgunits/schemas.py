@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from casework.orgunits.models import KINDS
+from casework.validation import Page, Text
 
 
 class OrgUnitSchema(Schema):
@@ -20,18 +21,18 @@ class OrgUnitListSchema(Schema):
 
 
 class OrgUnitQuerySchema(Schema):
-    parent_code = fields.String()
+    parent_code = Text(max_length=32)
     kind = fields.String(validate=validate.OneOf(KINDS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = Page()
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class OrgUnitCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = Text(required=True, min_length=1, max_length=32)
+    name = Text(required=True, min_length=1, max_length=200)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    parent_code = fields.String(required=True)
+    parent_code = Text(required=True, max_length=32)
 
 
 class OrgUnitUpdateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, min_length=1, max_length=200)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
+from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope
 from casework.extensions import db
 from casework.people import services
@@ -15,13 +16,14 @@ from casework.people.schemas import (
     PersonSchema,
 )
 from casework.web import redaction
+from casework.workflow.catalog import get_catalog
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("persons_api", __name__, url_prefix="/api/v1/persons",
                 description="Persons and their case workflow (hồ sơ người sử dụng ma túy)")
 
 
-@blp.route("", methods=["POST"])
+@blp.route("", methods=["POST"], roles=services.OPEN_ROLES)
 @blp.arguments(PersonCreateSchema)
 @blp.response(201, PersonSchema)
 def create_person(body):
@@ -45,7 +47,7 @@ def list_persons(args):
     return _search(args)
 
 
-@blp.route("/search", methods=["POST"])
+@blp.route("/search", methods=["POST"], roles=PERSONAL_READ_ROLES)  # a read, sent as POST
 @blp.arguments(PersonQuerySchema)
 @blp.response(200, PersonListSchema)
 def search_persons(body):
@@ -67,7 +69,8 @@ def get_person(person_id):
     return services.describe(person, current_user)
 
 
-@blp.route("/<int:person_id>/transitions", methods=["POST"])
+@blp.route("/<int:person_id>/transitions", methods=["POST"],
+           roles=lambda: get_catalog().roles("person"))
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, PersonSchema)
 def fire_transition(body, person_id):

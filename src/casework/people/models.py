@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from casework.audit.models import AuditEntry
@@ -99,6 +100,10 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
         from casework.workflow.deadlines import today_local
 
         return self.due_date is not None and self.due_date < today_local()
+
+    def earliest_event(self) -> tuple[date, str] | None:
+        """Nothing happens to a person before they are born."""
+        return (self.birth_date, _("the birth date")) if self.birth_date else None
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.state}>"

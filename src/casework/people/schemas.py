@@ -9,19 +9,24 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from casework.people.identity import national_id_problem
 from casework.people.models import GENDERS, RESIDENCE_TYPES
+from casework.validation import MIN_DATE, AwareDateTime, Date, Page, Text
 from casework.workflow.deadlines import LOCAL_TZ, today_local
 from casework.workflow.schemas import AvailableEventSchema
 
-EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_BIRTH = MIN_DATE
+
+
+BIRTH_RANGE = _l("The birth date must be between 1900 and today.")
 
 
 def _birth_in_range(value: date) -> None:
     if not EARLIEST_BIRTH <= value <= today_local():
-        raise ValidationError(_("The birth date must be between 1900 and today."))
+        raise ValidationError(str(BIRTH_RANGE))
 
 
 def _national_id_format(value: str | None) -> None:
@@ -33,22 +38,18 @@ def _national_id_format(value: str | None) -> None:
 class PersonCreateSchema(Schema):
     """`POST /persons`: who the person is and where they live."""
 
-    full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    birth_date = fields.Date(required=True, validate=_birth_in_range)
+    full_name = Text(required=True, min_length=2, max_length=200)
+    birth_date = Date(required=True, validate=_birth_in_range, range_message=BIRTH_RANGE)
     gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
-    area_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    national_id = fields.String(load_default=None, allow_none=True,
-                                validate=_national_id_format)
+    area_code = Text(required=True, min_length=1, max_length=32)
+    national_id = Text(load_default=None, allow_none=True, validate=_national_id_format)
     residence_type = fields.String(load_default=None, allow_none=True,
                                    validate=validate.OneOf(RESIDENCE_TYPES))
-    resident_since = fields.Date(load_default=None, allow_none=True)
-    address = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=300))
+    resident_since = Date(load_default=None, allow_none=True)
+    address = Text(load_default=None, allow_none=True, max_length=300)
     confirm_new = fields.Boolean(load_default=False)
-    effective_at = fields.AwareDateTime(load_default=None, allow_none=True,
-                                        default_timezone=LOCAL_TZ)
-    external_id = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Length(max=64))
+    effective_at = AwareDateTime(load_default=None, allow_none=True, default_timezone=LOCAL_TZ)
+    external_id = Text(load_default=None, allow_none=True, max_length=64)
 
     @validates_schema
     def _check(self, data, **kwargs):
@@ -113,9 +114,9 @@ class PersonListSchema(Schema):
 
 
 class PersonQuerySchema(Schema):
-    state = fields.String()
-    area_code = fields.String()
-    q = fields.String(validate=validate.Length(max=100))
+    state = Text(max_length=40)
+    area_code = Text(max_length=32)
+    q = Text(max_length=100)
     overdue = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = Page()
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))

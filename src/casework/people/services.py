@@ -26,6 +26,7 @@ from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.people.identity import fold
 from casework.people.models import CLOSED_STATES, OPEN_NATIONAL_ID_INDEX, Person
+from casework.validation import page_window
 from casework.workflow import available_events, fire, open_record
 from casework.workflow.deadlines import today_local
 
@@ -59,9 +60,10 @@ def search_persons(scope: Scope, query: PersonQuery) -> tuple[list[Person], int]
     """Persons in scope matching the filters; the name search ignores diacritics."""
     stmt = filter_persons(scope, query)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    offset, limit = page_window(query.page, query.per_page)
     rows = db.session.scalars(
         stmt.order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
-        .offset((query.page - 1) * query.per_page).limit(query.per_page)
+        .offset(offset).limit(limit)
     ).all()
     return list(rows), total
 

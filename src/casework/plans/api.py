@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Response
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from casework.api_base import Blueprint
 from casework.audit.exports import record_export
 from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.extensions import db
 from casework.plans import reports, services
 from casework.plans.schemas import PlanInSchema
+from casework.validation import Text
 
 blp = Blueprint("plans_api", __name__, url_prefix="/api/v1/plans",
                 description="Plans, phases and targets (kế hoạch, chỉ tiêu)")
@@ -68,8 +69,8 @@ class PlanSchema(PlanSummarySchema):
 
 
 class ReportQuerySchema(Schema):
-    org_unit = fields.String(required=True)
-    period = fields.String(required=True, metadata={
+    org_unit = Text(required=True, max_length=32)
+    period = Text(required=True, max_length=50, metadata={
         "description": "six_month: 2025-H1; annual: 2025; phase: PLANCODE:N"})
 
 
@@ -107,7 +108,7 @@ def _describe(plan) -> dict:
     }
 
 
-@blp.route("", methods=["POST"])
+@blp.route("", methods=["POST"], roles=services.PLAN_ROLES)
 @blp.arguments(PlanInSchema)
 @blp.response(201, PlanSchema)
 def create_plan(body):
@@ -118,7 +119,7 @@ def create_plan(body):
     return _describe(plan)
 
 
-@blp.route("/<int:plan_id>", methods=["PUT"])
+@blp.route("/<int:plan_id>", methods=["PUT"], roles=services.PLAN_ROLES)
 @blp.arguments(PlanInSchema)
 @blp.response(200, PlanSchema)
 def update_plan(body, plan_id):

@@ -26,13 +26,14 @@ from casework.plans import services
 from casework.plans.metrics import end_of, states_as_of
 from casework.plans.models import REPORT_KINDS, Plan
 from casework.spreadsheets import append_row
+from casework.validation import MAX_DATE, MIN_DATE
 from casework.web import redaction
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
 
-_HALF = re.compile(r"^(\d{4})-H1$")
-_YEAR = re.compile(r"^(\d{4})$")
-_PHASE = re.compile(r"^(?P<plan>[\w.-]+):(?P<seq>\d+)$")
+_HALF = re.compile(r"([0-9]{4})-H1")
+_YEAR = re.compile(r"([0-9]{4})")
+_PHASE = re.compile(r"(?P<plan>[\w.-]{1,40}):(?P<seq>[0-9]{1,4})")
 
 
 @dataclass
@@ -57,14 +58,20 @@ def parse_period(kind: str, period: str) -> tuple[date, date, str, Plan | None]:
     """The dates a report covers: a half year to 10 June, a year to 10 December, a phase."""
     if kind not in REPORT_KINDS:
         raise ValidationFailed(errors={"kind": [_("Use six_month, annual or phase.")]})
-    if kind == "six_month" and (m := _HALF.match(period or "")):
-        year = int(m.group(1))
-        return date(year, 1, 1), date(year, 6, 10), _("Six-month report %(year)d",
-                                                      year=year), None
-    if kind == "annual" and (m := _YEAR.match(period or "")):
-        year = int(m.group(1))
-        return date(year, 1, 1), date(year, 12, 10), _("Annual report %(year)d", year=year), None
-    if kind == "phase" and (m := _PHASE.match(period or "")):
+    if kind in ("six_month", "annual"):
+        m = (_HALF if kind == "six_month" else _YEAR).fullmatch(period or "")
+        year = int(m.group(1)) if m else None
+        if year is not None and not MIN_DATE.year <= year <= MAX_DATE.year:
+            raise ValidationFailed(errors={"period": [
+                _("Give a year between %(first)d and %(last)d.", first=MIN_DATE.year,
+                  last=MAX_DATE.year)]})
+        if year is not None and kind == "six_month":
+            return date(year, 1, 1), date(year, 6, 10), _("Six-month report %(year)d",
+                                                          year=year), None
+        if year is not None:
+            return (date(year, 1, 1), date(year, 12, 10),
+                    _("Annual report %(year)d", year=year), None)
+    if kind == "phase" and (m := _PHASE.fullmatch(period or "")):
         plan = db.session.scalar(sa.select(Plan).where(Plan.code == m.group("plan")))
         phase = next((p for p in plan.phases if p.seq == int(m.group("seq"))), None) if plan \
             else None

@@ -134,6 +134,7 @@ def _add(plan_id: int, what: str):
 
     scope = current_scope()
     plan = services.get_plan(plan_id, scope)
+    scope.require_write(plan.org_unit.path, services.PLAN_ROLES)  # the role before the form
     if what == "phase":
         fields, schema, verb = ("name", "start_date", "end_date", "report_due"), \
             PhaseInSchema(), services.add_phase

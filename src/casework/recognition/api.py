@@ -7,8 +7,8 @@ from flask import request as http_request
 from flask import send_file
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
 from casework.areas.api import history_json, options_json
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
@@ -24,6 +24,7 @@ from casework.recognition.schemas import (
     RequestListSchema,
     RequestQuerySchema,
 )
+from casework.validation import page_window
 from casework.web import redaction
 from casework.workflow import engine
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
@@ -99,7 +100,7 @@ def list_requests(scope: Scope, user, state=None, area_code=None, awaiting_me=Fa
     return found
 
 
-@blp.route("", methods=["POST"])
+@blp.route("", methods=["POST"], roles=("police",))
 @blp.arguments(RequestCreateSchema)
 @blp.response(201, RecognitionRequestSchema)
 def create_request(body):
@@ -121,8 +122,8 @@ def get_requests(args):
     user = current_user._get_current_object()
     found = list_requests(scope, user, args.get("state"), args.get("area_code"),
                           args["awaiting_me"])
-    page, per_page = args["page"], args["per_page"]
-    shown = found[(page - 1) * per_page: page * per_page]
+    offset, limit = page_window(args["page"], args["per_page"])
+    shown = found[offset: offset + limit]
     return {"items": [describe_request(r, user) for r in shown], "total": len(found)}
 
 
@@ -134,7 +135,8 @@ def get_request(request_id):
     return describe_request(scoped_request(request_id, current_scope()), user)
 
 
-@blp.route("/<int:request_id>/transitions", methods=["POST"])
+@blp.route("/<int:request_id>/transitions", methods=["POST"],
+           roles=lambda: engine.get_catalog().roles("recognition"))
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, RecognitionRequestSchema)
 def request_transition(body, request_id):
@@ -155,7 +157,7 @@ def request_history(request_id):
     return history_json(scoped_request(request_id, current_scope()))
 
 
-@blp.route("/<int:request_id>/attachments", methods=["POST"])
+@blp.route("/<int:request_id>/attachments", methods=["POST"], roles=services.CHAIN_ROLES)
 @blp.response(201, AttachmentSchema)
 def upload_attachment(request_id):
     """Attach a file (multipart field ``file``): PDF, JPEG or PNG, up to the size limit.

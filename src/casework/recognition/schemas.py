@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from casework.workflow.data import no_control_characters
+from casework.validation import Date, Page, Text
 from casework.workflow.registry import data_schema
 from casework.workflow.schemas import AvailableEventSchema
 
@@ -14,8 +14,7 @@ CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
 
 class CriterionJudgementSchema(Schema):
     met = fields.Boolean(required=True)
-    note = fields.String(validate=[validate.Length(max=2000), no_control_characters],
-                         allow_none=True)
+    note = Text(max_length=2000, allow_none=True)
 
 
 def _all_criteria(value: dict) -> None:
@@ -27,8 +26,8 @@ def _all_criteria(value: dict) -> None:
 
 def _attachments_field() -> fields.List:
     """The SHA-256 checksums of the files filed with the step (uploaded beforehand)."""
-    return fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$")),
-                       allow_none=True)
+    return fields.List(fields.String(validate=validate.Regexp(r"\A[0-9a-f]{64}\Z")),
+                       allow_none=True, validate=validate.Length(max=100))
 
 
 def _criteria_field() -> fields.Dict:
@@ -52,9 +51,8 @@ class SelfAssessmentSchema(Schema):
 class EvaluationSchema(Schema):
     """`evaluate`: the inspection team's verdict on each criterion, with its minutes."""
 
-    inspection_date = fields.Date(required=True)
-    minutes_no = fields.String(required=True, validate=[validate.Length(min=1, max=200),
-                                                        no_control_characters])
+    inspection_date = Date(required=True)
+    minutes_no = Text(required=True, min_length=1, max_length=200)
     verdicts = _criteria_field()
     attachments = _attachments_field()
 
@@ -63,14 +61,14 @@ class EvaluationSchema(Schema):
 
 
 class RequestCreateSchema(Schema):
-    area_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    area_code = Text(required=True, min_length=1, max_length=32)
 
 
 class RequestQuerySchema(Schema):
-    state = fields.String()
-    area_code = fields.String()
+    state = Text(max_length=40)
+    area_code = Text(max_length=32)
     awaiting_me = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = Page()
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from casework import storage
 from casework.areas import services as areas
 from casework.auth.scope import Scope
 from casework.errors import NotPermitted, RuleFailed, ValidationFailed
@@ -177,7 +176,8 @@ def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filenam
     if any(a.sha256 == digest for a in request.attachments):
         raise ValidationFailed(_("This file is already attached to the request."),
                                errors={"file": [_("Already attached.")]})
-    _store(digest, content)
+    # The file is written for good only if the step commits (casework.storage).
+    storage.stage(db.session, attachment_path(digest), content)
     attachment = RecognitionAttachment(
         request=request, filename=Path(filename).name[:255], content_type=kind.content_type,
         size=len(content), sha256=digest, uploaded_by_id=actor.id,
@@ -191,19 +191,3 @@ def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filenam
 def _megabytes(n: int) -> str:
     value = n / (1024 * 1024)
     return f"{value:.0f}" if value >= 1 else f"{value:.2f}"
-
-
-def _store(digest: str, content: bytes) -> None:
-    """Write the file once, atomically; the same content always has the same name."""
-    target = attachment_path(digest)
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -26,12 +26,17 @@ def _http_message(status: int) -> str:
         403: _("You do not have permission to do this."),
         404: _("The page or record does not exist, or is outside your area."),
         405: _("This method is not allowed here."),
-        413: _("The upload is too large."),
+        413: _("The request is larger than the limit of %(mb)s MB.", mb=_limit_mb()),
         422: _("Some fields are missing or not valid."),
         429: _("Too many requests. Try again later."),
         500: _("Something went wrong on our side. The error has been recorded."),
     }
     return messages.get(status, _("The request could not be completed."))
+
+
+def _limit_mb() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):g}"
 
 
 def _json(status: int, body: dict, headers: dict | None = None):
@@ -96,7 +101,9 @@ def handle_http_error(error: HTTPException):
                 body["message"] = _("The request body is not valid JSON.")
         elif status == 400 and request.is_json:
             body["message"] = _("The request body is not valid JSON.")
-        return _json(status, body, dict(error.get_headers()) if status == 405 else None)
+        # Werkzeug's own headers would say text/html: keep only the ones that inform.
+        headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+        return _json(status, body, headers)
     return _page(status, _http_message(status))
 
 

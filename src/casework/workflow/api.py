@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_smorest import Blueprint
 
+from casework.api_base import Blueprint
 from casework.errors import NotFound
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
 from casework.workflow.diagrams import mermaid

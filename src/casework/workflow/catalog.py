@@ -107,6 +107,11 @@ class Catalog:
         except KeyError:
             raise UnknownWorkflow(f"{name} v{version}") from None
 
+    def roles(self, name: str) -> frozenset[str]:
+        """Every role that may fire some event of workflow ``name``, in any version."""
+        return frozenset(r for (n, _v), d in self._defs.items() if n == name
+                         for t in d.transitions for r in t.roles)
+
     def in_force(self, name: str, on: date) -> WorkflowDef:
         """The version new records open under on ``on``: the newest already in force."""
         candidates = [self._defs[(name, v)] for v in self.versions(name)]

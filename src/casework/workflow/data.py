@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from casework.validation import MAX_INT, MIN_INT, Date, Integer, Text, no_control_characters
 from casework.workflow.definitions import DataSpec, FieldSpec
+
+__all__ = ["EmptySchema", "build_schema", "no_control_characters"]
 
 STRING_MAX = 200
 TEXT_MAX = 4000
-
-
-def no_control_characters(value: str) -> None:
-    """Text may hold line breaks and tabs, never other control characters (nor NUL)."""
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValidationError(str(_l("Remove the control characters from this text.")))
 
 
 class EmptySchema(Schema):
@@ -33,20 +29,19 @@ def _field(spec: FieldSpec) -> fields.Field:
         kwargs["allow_none"] = True
     if spec.type in ("string", "text"):
         length = _length(spec, STRING_MAX if spec.type == "string" else TEXT_MAX)
-        return fields.String(validate=[length, no_control_characters], **kwargs)
+        return Text(validate=length, **kwargs)
     if spec.type == "int":
-        return fields.Integer(strict=True, validate=validate.Range(min=spec.min, max=spec.max),
-                              **kwargs)
+        return Integer(strict=True, minimum=MIN_INT if spec.min is None else spec.min,
+                       maximum=MAX_INT if spec.max is None else spec.max, **kwargs)
     if spec.type == "bool":
         return fields.Boolean(**kwargs)
     if spec.type == "date":
-        return fields.Date(**kwargs)
+        return Date(**kwargs)
     if spec.type == "choice":
         return fields.String(validate=validate.OneOf(spec.choices), **kwargs)
     if spec.type == "list":
         inner = (fields.String(validate=validate.OneOf(spec.choices)) if spec.choices
-                 else fields.String(validate=[validate.Length(min=1, max=STRING_MAX),
-                                              no_control_characters]))
+                 else Text(min_length=1, max_length=STRING_MAX))
         lo = spec.min if spec.min is not None else (1 if spec.required else 0)
         return fields.List(inner, validate=validate.Length(min=lo, max=spec.max), **kwargs)
     raise ValueError(f"unknown field type {spec.type!r}")  # the reader rejects these earlier

@@ -30,9 +30,9 @@ from casework.auth.scope import Scope
 from casework.db import utcnow
 from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion, ValidationFailed
 from casework.extensions import db
+from casework.validation import datetime_problem, no_control_characters
 from casework.workflow.catalog import get_catalog
-from casework.workflow.data import no_control_characters
-from casework.workflow.deadlines import LOCAL_TZ, due_date_for
+from casework.workflow.deadlines import LOCAL_TZ, due_date_for, local_date
 from casework.workflow.definitions import TransitionDef, WorkflowDef
 
 # The context of the transition whose effects are running, so that an effect that fires
@@ -155,7 +155,10 @@ def _scope_of(actor) -> Scope:
     return Scope.for_user(actor)
 
 
-def _normalise_effective_at(value: datetime | None, not_before: datetime | None) -> datetime:
+def _normalise_effective_at(value: datetime | None, not_before: datetime | None,
+                            record=None) -> datetime:
+    """When the event happened: now by default; never in the future, outside 1900-2100,
+    before the previous event, nor before the record's earliest possible day."""
     now = utcnow()
     if value is None:
         value = now
@@ -164,6 +167,15 @@ def _normalise_effective_at(value: datetime | None, not_before: datetime | None)
             value = value.replace(tzinfo=LOCAL_TZ)
     else:
         raise ValidationFailed(errors={"effective_at": [_("Give a date and time.")]})
+    problem = datetime_problem(value)  # first: comparing years 1 or 9999 across zones overflows
+    if problem:
+        raise ValidationFailed(errors={"effective_at": [problem]})
+    earliest = record.earliest_event() if record is not None else None
+    if earliest is not None and local_date(value) < earliest[0]:
+        day, what = earliest
+        raise ValidationFailed(errors={"effective_at": [
+            _("The date may not be before %(what)s (%(date)s).", what=what,
+              date=day.strftime("%d/%m/%Y"))]})
     if value > now:
         raise ValidationFailed(errors={"effective_at": [_("The date may not be in the future.")]})
     if not_before is not None and value < not_before:
@@ -279,7 +291,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     """
     if getattr(record, "state", None) is not None:
         raise InvalidEvent(_("This record is already open."))
-    effective_at = _normalise_effective_at(effective_at, None)
+    effective_at = _normalise_effective_at(effective_at, None, record)
     catalog = get_catalog()
     definition = catalog.in_force(record.__workflow__,
                                   effective_at.astimezone(LOCAL_TZ).date())
@@ -339,7 +351,7 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
                              event=event_label(definition, event),
                              state=state_label(definition, from_state)))
     loaded, dumped = _load_data(candidates[0], data)
-    effective_at = _normalise_effective_at(effective_at, record.last_event_at)
+    effective_at = _normalise_effective_at(effective_at, record.last_event_at, record)
     reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=from_state,
@@ -769,7 +781,7 @@ def import_records(items, actor) -> list[AuditEntry]:
     for record, state, data, effective_at, reason in items:
         if getattr(record, "state", None) is not None:
             raise InvalidEvent(_("This record is already open."))
-        effective_at = _normalise_effective_at(effective_at, None)
+        effective_at = _normalise_effective_at(effective_at, None, record)
         definition = catalog.in_force(record.__workflow__,
                                       effective_at.astimezone(LOCAL_TZ).date())
         creators = definition.creation_transitions

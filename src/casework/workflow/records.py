@@ -78,3 +78,8 @@ class WorkflowRecordMixin:
     def workflow_org_unit(self):
         """The org unit whose scope governs this record."""
         return self.org_unit
+
+    def earliest_event(self) -> tuple[date, str] | None:
+        """The first day on which an event of this record can have happened, and what that
+        day is (a person's birth date); None when only the calendar's limits apply."""
+        return None

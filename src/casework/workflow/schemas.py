@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from casework.workflow.data import no_control_characters
+from casework.validation import MAX_INT, AwareDateTime, Integer, Text
 from casework.workflow.deadlines import LOCAL_TZ
 from casework.workflow.definitions import ANY_OPEN, WorkflowDef
 
@@ -95,11 +95,10 @@ class TransitionRequestSchema(Schema):
     """``POST …/{id}/transitions`` of any workflow record: the event, the version the caller
     read, and the event's data (judged by the event's own schema in the engine)."""
 
-    event = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    version = fields.Integer(required=True, strict=True)
-    reason = fields.String(load_default=None, allow_none=True,
-                           validate=[validate.Length(max=4000), no_control_characters])
-    effective_at = fields.AwareDateTime(
+    event = Text(required=True, min_length=1, max_length=40)
+    version = Integer(required=True, strict=True, minimum=0, maximum=MAX_INT)
+    reason = Text(load_default=None, allow_none=True, max_length=4000)
+    effective_at = AwareDateTime(
         load_default=None, allow_none=True, default_timezone=LOCAL_TZ,
         metadata={"description": "when it happened; without a zone: Vietnam time"})
     data = fields.Dict(load_default=dict)
@@ -126,11 +125,11 @@ class HistorySchema(Schema):
 
 
 class WorkflowQuerySchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = Integer(minimum=1, maximum=MAX_INT)
 
 
 class DiagramQuerySchema(WorkflowQuerySchema):
-    state = fields.String(metadata={"description": "a state to highlight"})
+    state = Text(max_length=40, metadata={"description": "a state to highlight"})
     codes = fields.Boolean(load_default=False,
                            metadata={"description": "label with codes instead of names"})
 
