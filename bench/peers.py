@@ -38,6 +38,7 @@ import sys
 import time
 from datetime import timedelta
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 
 # bench/transitions.py is named like the `transitions` package the engine imports: take this
@@ -71,12 +72,7 @@ PEERS = ("Django", "django-fsm-2", "django-fsm-log")
 def setup_django(url: str, schema: str) -> None:
     """Django configured in this process over ``url``'s database, its tables in ``schema``:
     contenttypes, auth, django-fsm-log's StateLog and the bench's own app."""
-    try:
-        import django
-        import django_fsm  # noqa: F401
-        import django_fsm_log  # noqa: F401
-    except ImportError:
-        sys.exit("bench/peers.py needs the bench extra: pip install -e '.[bench]'")
+    import django
     from django.conf import settings
     from django.core.management import call_command
 
@@ -208,4 +204,6 @@ if __name__ == "__main__":
     parser, args = arguments(__doc__.splitlines()[0])
     if not (args.url or "").startswith("postgresql"):
         parser.error("give a PostgreSQL URL: the peer runs on the same PostgreSQL")
+    if any(find_spec(name) is None for name in ("django", "django_fsm", "django_fsm_log")):
+        parser.error("install the bench extra first: pip install -e '.[bench]'")
     main(args.url, args.rounds, args.block)
