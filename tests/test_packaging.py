@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -51,3 +53,17 @@ def test_wheel_ships_every_migration_and_template(wheel):
         for path in (ROOT / folder).rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 assert f"casework/{path.relative_to(ROOT)}" in wheel, path
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    """The distribution names of PEP 508 requirements, normalised (PEP 503)."""
+    return {re.split(r"[\s\[<>=!~;]", req, maxsplit=1)[0].lower().replace("_", "-")
+            for req in requirements}
+
+
+def test_django_only_in_the_bench_extra():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    peers = {"django", "django-fsm-2", "django-fsm-log"}
+    assert not peers & _requirement_names(project["dependencies"])
+    assert not peers & _requirement_names(project["optional-dependencies"]["dev"])
+    assert _requirement_names(project["optional-dependencies"]["bench"]) >= peers
