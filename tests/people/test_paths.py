@@ -15,7 +15,7 @@ from casework.people.models import (
     PostRehabTerm,
     RehabEpisode,
 )
-from casework.workflow.deadlines import add_months
+from casework.workflow.deadlines import add_months, add_working_days
 from tests.people.conftest import assessment, day, drug_test
 
 
@@ -232,13 +232,22 @@ def test_assessment_criteria_two_and_three(open_case):
     assert case.state == "addict"
 
 
-def test_not_addicted_restarts_management(open_case):
+def test_not_addicted_awaits_a_new_decision_that_starts_the_term(open_case):
+    """WORKFLOWS.md §8, Decree 105 Art 43.2: a "not addicted" assessment does not restart the
+    term by itself; the chair's new decision, within 3 working days, does."""
     case = open_case(days_ago=100)
     case.fire("police", "request_assessment", {"grounds": "Nghi nghiện"}, days_ago=90)
     case.fire("health", "record_assessment", assessment(88, criteria=1, addicted=False),
               days_ago=88)
     assert case.state == "managed_user"
-    assert case.body["due_date"] == add_months(date.fromisoformat(day(88)), 12).isoformat()
+    assessed = date.fromisoformat(day(88))
+    assert case.body["due_date"] == add_working_days(assessed, 3).isoformat()
+    assert case.body["due_label"] == "Ra quyết định quản lý mới trong 3 ngày làm việc"
+    case.fire("commune_chair", "decide_management",
+              {"decision_no": "40/QĐ-UBND", "decision_date": day(80)}, days_ago=80)
+    assert case.state == "managed_user"
+    assert case.body["due_date"] == add_months(date.fromisoformat(day(80)), 12).isoformat()
+    assert case.body["due_label"] == "Hết thời hạn quản lý 12 tháng"
 
 
 def _abandon_at_age(open_case, years_on_event):

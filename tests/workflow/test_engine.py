@@ -296,10 +296,10 @@ def test_recognize_runs_only_as_the_effect_of_an_approval(reach, tree):
 
 def test_due_dates_follow_the_definitions(reach):
     record, driver = reach("person", "positive")
-    # 6 working days from the test, skipping weekends and holidays.
+    # 9 working days from the test (§8), skipping weekends and holidays.
     from casework.workflow.deadlines import add_working_days, local_date
 
-    assert record.due_date == add_working_days(local_date(driver.clock), 6)
+    assert record.due_date == add_working_days(local_date(driver.clock), 9)
     record, driver = reach("person", "rehab_facility", unit="G12")
     start = local_date(driver.clock)
     assert record.due_date == start.replace(year=start.year + 1)  # planned 12 months

@@ -47,6 +47,7 @@ FIELD_LABELS = {
     "exit_reason": _l("Exit reason"),
     "exit_date": _l("Exit date"),
     "post_rehab_months": _l("Post-rehab term (months)"),
+    "remote_commune": _l("Remote or mountainous commune"),
 }
 
 CHOICE_LABELS = {

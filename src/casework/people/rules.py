@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from casework.auth.scope import Scope
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.services import remote_on
 from casework.people.identity import ADULT_AGE, age_on, fold
 from casework.people.models import (
     Assessment,
@@ -180,6 +181,38 @@ def national_id_not_open_elsewhere(record, data, context):
     if holder is None:
         return True
     return str(duplicate_person(holder, Scope.for_user(context.actor)).message)
+
+
+# --- the management decision after a "not addicted" assessment ------------------------------
+
+
+@rule("new_decision_due",
+      _l("a new management decision is due after a “not addicted” assessment"),
+      uses_data=False)
+def new_decision_due(record, data, context):
+    """Decree 105/2021 Art 43.2 (WORKFLOWS.md §8): a "not addicted" assessment sends the
+    person back to managed_user, awaiting a NEW decision. That decision enters the state again,
+    so the rule holds exactly until it is made."""
+    entry = context.entering_entry
+    if record.state == "managed_user" and entry is not None and (
+            entry.event == "record_assessment"):
+        return True
+    return _("The person already has a management decision; a new one follows only a "
+             "“not addicted” assessment.")
+
+
+# --- the remote commune -------------------------------------------------------------------------
+
+
+@effect("note_remote_commune",
+        _l("records whether the person's commune was flagged remote on the test date"),
+        derives=("remote_commune",))
+def note_remote_commune(record, data, context):
+    """Decree 105/2021 Art 41.1: 10 working days instead of 3 to verify the residence in
+    remote or mountainous areas. The flag of the commune holding the person's village on the
+    test date joins the event's data; the deadline of `positive` reads it."""
+    day = data.get("test_date") or context.effective_date
+    context.derived["remote_commune"] = remote_on(record.workflow_org_unit(), day)
 
 
 # --- transfer ---------------------------------------------------------------------------------
