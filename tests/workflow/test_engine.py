@@ -83,7 +83,9 @@ CASES = [
      {}, "rule_failed"),  # before 6 months
     ("person", "rehab_community", "abandon_rehab", "police", None, "Bỏ về nhà", {},
      "compulsory_dossier"),
-    ("person", "rehab_community", "abandon_rehab", "police", None, "Bỏ về nhà", MINOR, "addict"),
+    # §8: a minor who quits voluntary rehab goes to a dossier too (Law Art 33.1.a, 34).
+    ("person", "rehab_community", "abandon_rehab", "police", None, "Bỏ về nhà", MINOR,
+     "compulsory_dossier"),
     ("person", "rehab_facility", "abandon_rehab", "social_affairs", None, None, {},
      "validation_error"),  # a reason is required
     ("person", "addict", "start_methadone", "health", "start_methadone", None, {}, "methadone"),
@@ -91,7 +93,7 @@ CASES = [
      "post_rehab"),
     ("person", "methadone", "stop_methadone", "health", "stop_terminated", None, {}, "addict"),
     ("person", "methadone", "open_compulsory_dossier", "police", "open_compulsory_dossier",
-     None, {}, "invalid_event"),  # never from methadone (Decree 116 Art 28.2)
+     None, {}, "invalid_event"),  # not while in treatment (Decree 116 Art 28.2)
     # compulsory rehab
     ("person", "relapsed", "open_compulsory_dossier", "police", "open_compulsory_dossier", None,
      {}, "compulsory_dossier"),

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from casework.audit.models import AuditEntry
 from casework.auth.scope import Scope, scoped
 from casework.extensions import db
-from casework.people.models import Person
+from casework.people.dossier import VOLUNTARY_STATES
+from casework.people.models import DrugTest, Person
 from casework.web import redaction
 from casework.web.work import WorkItem, work_source
 from casework.workflow.catalog import get_catalog
@@ -20,7 +21,6 @@ from casework.workflow.deadlines import entering_clause
 
 # The police run rehab since 2025-03-01 (WORKFLOWS.md §8): its steps wait for them too.
 REHAB_ROLES = ("social_affairs", "police")
-VOLUNTARY_STATES = ("rehab_community", "rehab_facility")
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,15 @@ WAITING: tuple[Waiting, ...] = (
 )
 
 
-def _item(person: Person, title, role: str, scope: Scope) -> WorkItem:
+def _item(person: Person, title, role: str, scope: Scope, *, url: str | None = None,
+          kind: str | None = None, dated: bool = True) -> WorkItem:
+    """An item about ``person``; ``dated``: it is due by the person's current deadline."""
     name = redaction.shown_value("persons", "full_name", person.full_name,
                                  redaction.may_see_personal(person.org_unit, scope), person.id)
     return WorkItem(title=str(title), subject=name or "",
-                    url=url_for("persons.show", person_id=person.id), due=person.due_date,
-                    role=role, kind=person.state)
+                    url=url or url_for("persons.show", person_id=person.id),
+                    due=person.due_date if dated else None, role=role,
+                    kind=kind or person.state)
 
 
 def _entering_event(state: str):
@@ -86,6 +89,23 @@ def _waiting(waiting: Waiting, role: str, scope: Scope, today: date):
     return db.session.scalars(stmt)
 
 
+def used_during_voluntary(scope: Scope):
+    """Persons in voluntary rehab with a positive test since they entered it: a ground for
+    a compulsory-rehab dossier (Law Art 32.2, 33.1.b; WORKFLOWS.md §8). The proposal stands
+    until a dossier is opened or the person leaves rehab; nothing is applied by itself."""
+    tested = (
+        sa.select(DrugTest.id)
+        .join(AuditEntry, AuditEntry.id == DrugTest.audit_entry_id)
+        .where(DrugTest.person_id == Person.id, DrugTest.result == "positive",
+               AuditEntry.from_state == Person.state,
+               AuditEntry.effective_at >= Person.state_entered_at)
+        .exists()
+    )
+    return db.session.scalars(
+        scoped(sa.select(Person), Person.org_unit_id, scope, ("police",))
+        .where(Person.state.in_(VOLUNTARY_STATES), tested))
+
+
 @work_source
 def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
     items: list[WorkItem] = []
@@ -95,6 +115,12 @@ def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
                 items += [_item(p, waiting.title, role, scope)
                           for p in _waiting(waiting, role, scope, today)]
     if "police" in scope.roles:
+        for person in used_during_voluntary(scope):
+            url = url_for("persons.event_form", person_id=person.id,
+                          event="open_compulsory_dossier", grounds="used_during_voluntary")
+            items.append(_item(person, _l("Drug use during voluntary rehab: propose a "
+                                          "compulsory-rehab dossier"), "police", scope,
+                               url=url, kind="used_during_voluntary", dated=False))
         # The police see every overdue deadline of their area that is not already listed
         # for them.
         listed = {i.url for i in items if i.role == "police"}
