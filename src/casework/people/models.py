@@ -88,7 +88,7 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
     def due_label(self) -> str | None:
         """What the current deadline is for, in the user's language (the case of the state's
         deadline that applies, e.g. a new decision after a "not addicted" assessment)."""
-        from casework.workflow.engine import current_deadline
+        from casework.workflow.deadlines import current_deadline
 
         if self.due_date is None:
             return None

@@ -133,6 +133,45 @@ def entering_clause(definition: WorkflowDef, state: str):
     return sa.and_(AuditEntry.to_state == state, clause)
 
 
+def entering_entry(record, definition: WorkflowDef) -> AuditEntry | None:
+    """The audit entry of the event that moved ``record`` into its current state: from
+    another state, on creation, or again from the same state by a transition that is not
+    internal (a new management decision re-enters `managed_user`)."""
+    from casework.extensions import db
+
+    if getattr(record, "id", None) is None:
+        return None
+    return db.session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.record_type == record.__record_type__,
+               AuditEntry.record_id == record.id,
+               entering_clause(definition, record.state))
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+
+
+def current_deadline(record) -> Deadline | None:
+    """The case of its state's deadline that applies to ``record`` (None: no deadline).
+
+    A state's deadline may depend on how it was entered (WORKFLOWS.md §8: a "not addicted"
+    assessment gives 3 working days for a new decision, a decision 12 months); the entering
+    entry of the audit log says which.
+    """
+    from casework.workflow.catalog import get_catalog
+
+    definition = get_catalog().get(record.__workflow__, record.workflow_version)
+    state = definition.states.get(record.state)
+    if state is None or not state.deadlines:
+        return None
+    if len(state.deadlines) == 1:
+        return state.deadline
+    entry = entering_entry(record, definition)
+    if entry is None:
+        return state.deadline
+    return state.deadline_for(entry.event, dict(entry.data or {})) or state.deadline
+
+
 def _entering_events(record_type: str, ids: list[int], definition: WorkflowDef,
                      state: str) -> dict[int, tuple[str, dict]]:
     """(event, stored data) of the entry that moved each of ``ids`` into ``state``."""

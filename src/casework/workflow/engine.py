@@ -32,7 +32,7 @@ from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion
 from casework.extensions import db
 from casework.validation import datetime_problem, no_control_characters
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import LOCAL_TZ, due_date_for, entering_clause, local_date
+from casework.workflow.deadlines import LOCAL_TZ, due_date_for, entering_entry, local_date
 from casework.workflow.definitions import TransitionDef, WorkflowDef
 
 # The context of the transition whose effects are running, so that an effect that fires
@@ -77,7 +77,7 @@ class RuleContext:
         record = self.record
         if getattr(record, "id", None) is None:
             return None
-        return entering_entry_of(record, self.definition)
+        return entering_entry(record, self.definition)
 
     @property
     def entering_data(self) -> dict:
@@ -97,42 +97,6 @@ class RuleContext:
                 AuditEntry.to_state == state,
             ).limit(1)
         ) is True
-
-
-def entering_entry_of(record, definition: WorkflowDef | None = None) -> AuditEntry | None:
-    """The audit entry of the event that moved ``record`` into its current state: from
-    another state, on creation, or again from the same state by a transition that is not
-    internal (a new management decision re-enters `managed_user`)."""
-    if getattr(record, "id", None) is None:
-        return None
-    definition = definition or definition_of(record)
-    return db.session.scalar(
-        sa.select(AuditEntry)
-        .where(AuditEntry.record_type == record.__record_type__,
-               AuditEntry.record_id == record.id,
-               entering_clause(definition, record.state))
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    )
-
-
-def current_deadline(record):
-    """The case of its state's deadline that applies to ``record`` (None: no deadline).
-
-    A state's deadline may depend on how it was entered (WORKFLOWS.md §8: a "not addicted"
-    assessment gives 3 working days for a new decision, a decision 12 months); the entering
-    entry of the audit log says which.
-    """
-    definition = definition_of(record)
-    state = definition.states.get(record.state)
-    if state is None or not state.deadlines:
-        return None
-    if len(state.deadlines) == 1:
-        return state.deadline
-    entry = entering_entry_of(record, definition)
-    if entry is None:
-        return state.deadline
-    return state.deadline_for(entry.event, entering_data(definition, record.state, entry))
 
 
 @dataclass(frozen=True)
