@@ -13,7 +13,7 @@ from tests.people.conftest import assessment, day, drug_test
 
 
 def test_users_managed_share_now_and_as_of_a_past_date(open_case, tree):
-    # A: positive 40 days ago, never decided: past the 6 working days → not managed.
+    # A: positive 40 days ago, never decided: past the 9 working days → not managed.
     a = open_case(days_ago=50)
     a.fire("health", "record_test", drug_test(40), days_ago=40)
     # B: positive 40 days ago, decided 35 days ago → managed.

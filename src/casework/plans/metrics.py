@@ -165,8 +165,8 @@ def _managed_share(unit, as_of, group: tuple[str, ...]) -> MetricValue:
 
 
 @metric("users_managed_pct", _l("Illegal drug users with a management record"), "percent",
-        _l("Users (positive or managed) who are managed, or still within the 6 working days "
-           "for the decision."))
+        _l("Users (positive or managed) who are managed, or still within the deadline for the "
+           "decision (9 working days, 16 in a remote commune)."))
 def users_managed_pct(unit, as_of, params, since):
     return _managed_share(unit, as_of, USER_STATES)
 
