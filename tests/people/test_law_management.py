@@ -152,3 +152,27 @@ def test_a_first_decision_is_not_a_new_one(open_case):
                         days_ago=ago(decided, 14), expect=422)
     assert refused["code"] == "rule_failed"
     assert "decide_management" not in refused["message"]
+
+
+def test_the_criteria_read_the_same_deadline(open_case, admin, tree, app):
+    """C3 and C5 (persons positive past their deadline) and the plans' users_managed_pct
+    recompute the deadline from the log: they see the remote commune's 16 working days."""
+    from casework.areas.criteria import evaluate_subtree
+    from casework.plans.metrics import compute
+
+    tested, _late = on_time_and_late(16)  # due on the first working day from today
+    assert today_local() > add_working_days(tested, 9)  # 9 working days have run
+    admin.patch("/api/v1/orgunits/W1", json={"remote": True})
+    remote = _tested_on(open_case, tested)
+    admin.patch("/api/v1/orgunits/W1", json={"remote": False})
+    usual = _tested_on(open_case, tested, full_name="Lò Văn Thường", area_code="G12")
+
+    def breaks(code: str) -> set[str]:
+        result = evaluate_subtree(tree["W1"])[tree[code].id]
+        return {c for c in ("C3", "C5") if c in result.codes_with("not_met")}
+
+    assert breaks("G11") == set()  # within its 16 working days
+    assert breaks("G12") == {"C3", "C5"}  # past its 9
+    assert remote.body["overdue"] is False and usual.body["overdue"] is True
+    share = compute("users_managed_pct", tree["W1"], today_local())
+    assert (share.numerator, share.denominator) == (1, 2)
