@@ -106,6 +106,29 @@ def orgunits_import(file: Path):
     )
 
 
+@orgunits_group.command("remote")
+@click.argument("code")
+@click.option("--off", is_flag=True, help="Remove the mark instead of setting it.")
+@with_appcontext
+def orgunits_remote(code: str, off: bool):
+    """Mark the commune or ward CODE remote or mountainous (Decree 105/2021 Art 41.1: 16
+    working days for a management decision instead of 9), or remove the mark with --off.
+    The change is logged in the unit's audit chain, by the system."""
+    from casework.extensions import db
+    from casework.orgunits.services import OrgUnitError, get_by_code, update_orgunit
+
+    unit = get_by_code(code)
+    if unit is None:
+        _fail(f"no org unit with the code {code}")
+    try:
+        update_orgunit(unit, None, remote=not off, role=None)
+    except OrgUnitError as exc:
+        db.session.rollback()
+        _fail(f"{code}: {exc}")
+    db.session.commit()
+    click.echo(f"{code} ({unit.name}): {'not remote' if off else 'remote'}.")
+
+
 @click.group("users")
 def users_group():
     """User accounts and their roles."""

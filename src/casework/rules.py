@@ -5,6 +5,7 @@ that every name a definition uses is known (ARCHITECTURE.md: features supply the
 """
 
 import casework.areas.rules  # noqa: F401
+import casework.people.dossier  # noqa: F401
 import casework.people.rules  # noqa: F401
 import casework.recognition.rules  # noqa: F401
 import casework.recognition.schemas  # noqa: F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -233,3 +235,22 @@ def test_the_dry_run_changes_nothing(db, tree, officer, scope_of):
 
 def test_every_person_state_can_be_imported():
     assert set(STATE_NEEDS) == set(get_catalog().get("person").states)
+
+
+def test_an_imported_positive_person_gets_the_remote_communes_deadline(db, tree, officer,
+                                                                       scope_of):
+    """WORKFLOWS.md §8: 16 working days in a commune flagged remote, 9 elsewhere."""
+    from casework.workflow.deadlines import add_working_days, today_local
+
+    since = today_local() - timedelta(days=3)
+    tree["W1"].remote = True
+    report = import_persons(csv_bytes([person_row("R1", "positive", state_since=ddmmyyyy(
+        since))]), officer, scope_of(officer))
+    assert report.ok, problems(report)
+    tree["W1"].remote = False
+    report = import_persons(csv_bytes([person_row("R2", "positive", state_since=ddmmyyyy(
+        since), area_code="G12")]), officer, scope_of(officer))
+    assert report.ok, problems(report)
+    by_id = {p.external_id: p for p in db.session.scalars(sa.select(Person))}
+    assert by_id["R1"].due_date == add_working_days(since, 16)
+    assert by_id["R2"].due_date == add_working_days(since, 9)

@@ -15,7 +15,7 @@ from casework.people.models import (
     PostRehabTerm,
     RehabEpisode,
 )
-from casework.workflow.deadlines import add_months
+from casework.workflow.deadlines import add_months, add_working_days
 from tests.people.conftest import assessment, day, drug_test
 
 
@@ -138,7 +138,7 @@ def test_methadone_completed_then_terminated(open_case, db):
 
 def _compulsory(case, months):
     case.fire("police", "open_compulsory_dossier",
-              {"violation_record_no": "BB-01", "grounds": "Không đăng ký cai nghiện"},
+              {"violation_record_no": "BB-01", "grounds": "not_registered"},
               days_ago=870)
     assert case.state == "compulsory_dossier"
     case.fire("police", "record_court_decision",
@@ -168,7 +168,7 @@ def test_compulsory_rehab_minor_gets_12_months_post_rehab(open_case):
     birth = date.fromisoformat(day(860)).replace(year=date.fromisoformat(day(860)).year - 16)
     case = to_addict(open_case(days_ago=900, birth_date=birth.isoformat()))
     case.fire("police", "open_compulsory_dossier",
-              {"violation_record_no": "BB-02", "grounds": "Nghiện, không cai"}, days_ago=870)
+              {"violation_record_no": "BB-02", "grounds": "not_started"}, days_ago=870)
     too_long = case.fire("police", "record_court_decision",
                          {"court": "TAND", "decision_no": "QĐ-6", "decision_date": day(860),
                           "ordered": True, "months": 18}, days_ago=860, expect=422)
@@ -184,7 +184,7 @@ def test_compulsory_rehab_minor_gets_12_months_post_rehab(open_case):
 def test_court_refusal_needs_a_reason_and_returns_to_addict(open_case):
     case = to_addict(open_case(days_ago=900))
     case.fire("police", "open_compulsory_dossier",
-              {"violation_record_no": "BB-3", "grounds": "Tái nghiện"}, days_ago=870)
+              {"violation_record_no": "BB-3", "grounds": "not_registered"}, days_ago=870)
     refusal = {"court": "TAND", "decision_no": "QĐ-7", "decision_date": day(860),
                "ordered": False}
     missing = case.fire("police", "record_court_decision", refusal, days_ago=860, expect=422)
@@ -232,13 +232,22 @@ def test_assessment_criteria_two_and_three(open_case):
     assert case.state == "addict"
 
 
-def test_not_addicted_restarts_management(open_case):
+def test_not_addicted_awaits_a_new_decision_that_starts_the_term(open_case):
+    """WORKFLOWS.md §8, Decree 105 Art 43.2: a "not addicted" assessment does not restart the
+    term by itself; the chair's new decision, within 3 working days, does."""
     case = open_case(days_ago=100)
     case.fire("police", "request_assessment", {"grounds": "Nghi nghiện"}, days_ago=90)
     case.fire("health", "record_assessment", assessment(88, criteria=1, addicted=False),
               days_ago=88)
     assert case.state == "managed_user"
-    assert case.body["due_date"] == add_months(date.fromisoformat(day(88)), 12).isoformat()
+    assessed = date.fromisoformat(day(88))
+    assert case.body["due_date"] == add_working_days(assessed, 3).isoformat()
+    assert case.body["due_label"] == "Ra quyết định quản lý mới trong 3 ngày làm việc"
+    case.fire("commune_chair", "decide_management",
+              {"decision_no": "40/QĐ-UBND", "decision_date": day(80)}, days_ago=80)
+    assert case.state == "managed_user"
+    assert case.body["due_date"] == add_months(date.fromisoformat(day(80)), 12).isoformat()
+    assert case.body["due_label"] == "Hết thời hạn quản lý 12 tháng"
 
 
 def _abandon_at_age(open_case, years_on_event):
@@ -256,8 +265,8 @@ def test_abandoning_rehab_at_18_opens_a_compulsory_dossier(open_case):
     assert _abandon_at_age(open_case, 18).state == "compulsory_dossier"
 
 
-def test_abandoning_rehab_at_17_returns_to_addict(open_case):
-    # 18 on the day after: still 17 on the event date.
+def test_abandoning_rehab_at_17_opens_a_dossier_under_art_34(open_case):
+    # 18 on the day after: still 17 on the event date (§8, Law Art 33.1.a and 34).
     event_day = date.fromisoformat(day(600))
     birth = event_day.replace(year=event_day.year - 18) + (date(2001, 1, 2) - date(2001, 1, 1))
     case = to_addict(open_case(days_ago=900, birth_date=birth.isoformat()))
@@ -265,7 +274,10 @@ def test_abandoning_rehab_at_17_returns_to_addict(open_case):
               {"setting": "community", "decision_no": "1/QĐ", "start_date": day(870),
                "planned_months": 12}, days_ago=870)
     case.fire("police", "abandon_rehab", days_ago=600, reason="Bỏ về")
-    assert case.state == "addict"
+    assert case.state == "compulsory_dossier"
+    history = case.team["police"].get(f"/api/v1/persons/{case.id}/history").get_json()
+    assert history["items"][-1]["data"] == {"grounds": "quit_voluntary",
+                                            "legal_basis": "law73_art33_34"}
 
 
 def test_minor_needs_guardian_consent_for_blood_not_urine(open_case):

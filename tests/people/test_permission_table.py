@@ -22,23 +22,29 @@ OPEN_STATES = ("suspected", "positive", "managed_user", "assessment", "addict", 
                "compulsory_rehab", "post_rehab")
 CLOSED_STATES = ("cleared", "reintegrated", "management_ended", "exited")
 
-# WORKFLOWS.md §1: event → (states it may start from, roles that may fire it).
+# WORKFLOWS.md §1 as §8 corrects it: event → (states it may start from, roles that may fire
+# it). §8: the police run rehab since 2025-03-01, so in version 1 they may fire every rehab
+# event beside social_affairs; decide_management also follows a "not addicted" assessment
+# (from managed_user); a dossier may be opened from voluntary rehab (used_during_voluntary,
+# quit_voluntary), never while on methadone.
+REHAB = ("rehab_community", "rehab_facility")
 CONTRACT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "record_test": (("suspected", "managed_user", "post_rehab", "methadone", "rehab_community",
-                     "rehab_facility"), ("health",)),
-    "decide_management": (("positive",), ("commune_chair",)),
+    "record_test": (("suspected", "managed_user", "post_rehab", "methadone", *REHAB),
+                    ("health",)),
+    "decide_management": (("positive", "managed_user"), ("commune_chair",)),
     "check_residence": (("managed_user", "post_rehab"), ("police",)),
     "request_assessment": (("suspected", "positive", "managed_user", "post_rehab"),
                            ("police",)),
     "record_assessment": (("assessment",), ("health",)),
-    "register_voluntary_rehab": (("addict", "relapsed"), ("social_affairs", "commune_chair")),
+    "register_voluntary_rehab": (("addict", "relapsed"),
+                                 ("social_affairs", "commune_chair", "police")),
     "start_methadone": (("addict", "relapsed", "managed_user"), ("health",)),
-    "complete_rehab": (("rehab_community", "rehab_facility"), ("social_affairs",)),
-    "abandon_rehab": (("rehab_community", "rehab_facility"), ("social_affairs", "police")),
+    "complete_rehab": (REHAB, ("social_affairs", "police")),
+    "abandon_rehab": (REHAB, ("social_affairs", "police")),
     "stop_methadone": (("methadone",), ("health",)),
-    "open_compulsory_dossier": (("addict", "relapsed"), ("police",)),
+    "open_compulsory_dossier": (("addict", "relapsed", *REHAB), ("police",)),
     "record_court_decision": (("compulsory_dossier",), ("social_affairs", "police")),
-    "release": (("compulsory_rehab",), ("social_affairs",)),
+    "release": (("compulsory_rehab",), ("social_affairs", "police")),
     "complete_post_rehab": (("post_rehab",), ("commune_chair",)),
     "end_management": (("managed_user",), ("commune_chair",)),
     "transfer": (OPEN_STATES, ("police",)),

@@ -13,7 +13,7 @@ from tests.people.conftest import assessment, day, drug_test
 
 
 def test_users_managed_share_now_and_as_of_a_past_date(open_case, tree):
-    # A: positive 40 days ago, never decided: past the 6 working days → not managed.
+    # A: positive 40 days ago, never decided: past the 9 working days → not managed.
     a = open_case(days_ago=50)
     a.fire("health", "record_test", drug_test(40), days_ago=40)
     # B: positive 40 days ago, decided 35 days ago → managed.
@@ -51,7 +51,7 @@ def test_compulsory_dossiers_counted_in_the_period(open_case, tree):
     case.fire("police", "request_assessment", {"grounds": "x"}, days_ago=190)
     case.fire("health", "record_assessment", assessment(189), days_ago=189)
     case.fire("police", "open_compulsory_dossier",
-              {"violation_record_no": "BB", "grounds": "Không cai"}, days_ago=100)
+              {"violation_record_no": "BB", "grounds": "not_registered"}, days_ago=100)
     today = date.today()
     assert compute("compulsory_dossiers_opened", tree["C"], today).value == 1
     assert compute("compulsory_dossiers_opened", tree["C"], today,
@@ -59,6 +59,28 @@ def test_compulsory_dossiers_counted_in_the_period(open_case, tree):
     assert compute("compulsory_dossiers_opened", tree["C"],
                    today - timedelta(days=150)).value == 0
     assert compute("compulsory_dossiers_opened", tree["W2"], today).value == 0
+
+
+@pytest.mark.parametrize("role", ["social_affairs", "police"])
+def test_abandoned_rehab_counts_as_a_dossier_opened_whoever_records_it(open_case, tree, role):
+    """WORKFLOWS.md §8, §10: quitting voluntary rehab opens a dossier (grounds
+    quit_voluntary); it counts like one the police open, on the day it happened."""
+    from casework.workflow.deadlines import today_local
+
+    case = open_case(days_ago=300)
+    case.fire("police", "request_assessment", {"grounds": "x"}, days_ago=290)
+    case.fire("health", "record_assessment", assessment(289), days_ago=289)
+    case.fire(role, "register_voluntary_rehab",
+              {"setting": "community", "decision_no": "1/QĐ", "start_date": day(280),
+               "planned_months": 12}, days_ago=280)
+    case.fire(role, "abandon_rehab", days_ago=100, reason="Bỏ về, không tiếp tục")
+    assert case.state == "compulsory_dossier"
+    today = today_local()
+    assert compute("compulsory_dossiers_opened", tree["C"], today).value == 1
+    assert compute("compulsory_dossiers_opened", tree["C"], today,
+                   since=today - timedelta(days=99)).value == 0
+    assert compute("compulsory_dossiers_opened", tree["W1"], today,
+                   since=today - timedelta(days=101)).value == 1
 
 
 def test_percent_of_nobody_is_met():

@@ -32,7 +32,7 @@ DATA = {
     "stop_completed": {"stop_date": "{today}", "outcome": "completed"},
     "stop_terminated": {"stop_date": "{today}", "outcome": "terminated"},
     "complete_rehab": {"completion_date": "{today}", "certificate_no": "GCN-1"},
-    "open_compulsory_dossier": {"violation_record_no": "BB-7", "grounds": "Tái nghiện"},
+    "open_compulsory_dossier": {"violation_record_no": "BB-7", "grounds": "not_registered"},
     "court_ordered": {"court": "TAND TP", "decision_no": "QĐ-9", "decision_date": "{today}",
                       "ordered": True, "months": 18},
     "court_refused": {"court": "TAND TP", "decision_no": "QĐ-9", "decision_date": "{today}",

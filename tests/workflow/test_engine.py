@@ -83,7 +83,9 @@ CASES = [
      {}, "rule_failed"),  # before 6 months
     ("person", "rehab_community", "abandon_rehab", "police", None, "Bỏ về nhà", {},
      "compulsory_dossier"),
-    ("person", "rehab_community", "abandon_rehab", "police", None, "Bỏ về nhà", MINOR, "addict"),
+    # §8: a minor who quits voluntary rehab goes to a dossier too (Law Art 33.1.a, 34).
+    ("person", "rehab_community", "abandon_rehab", "police", None, "Bỏ về nhà", MINOR,
+     "compulsory_dossier"),
     ("person", "rehab_facility", "abandon_rehab", "social_affairs", None, None, {},
      "validation_error"),  # a reason is required
     ("person", "addict", "start_methadone", "health", "start_methadone", None, {}, "methadone"),
@@ -91,7 +93,7 @@ CASES = [
      "post_rehab"),
     ("person", "methadone", "stop_methadone", "health", "stop_terminated", None, {}, "addict"),
     ("person", "methadone", "open_compulsory_dossier", "police", "open_compulsory_dossier",
-     None, {}, "invalid_event"),  # never from methadone (Decree 116 Art 28.2)
+     None, {}, "invalid_event"),  # not while in treatment (Decree 116 Art 28.2)
     # compulsory rehab
     ("person", "relapsed", "open_compulsory_dossier", "police", "open_compulsory_dossier", None,
      {}, "compulsory_dossier"),
@@ -296,10 +298,10 @@ def test_recognize_runs_only_as_the_effect_of_an_approval(reach, tree):
 
 def test_due_dates_follow_the_definitions(reach):
     record, driver = reach("person", "positive")
-    # 6 working days from the test, skipping weekends and holidays.
+    # 9 working days from the test (§8), skipping weekends and holidays.
     from casework.workflow.deadlines import add_working_days, local_date
 
-    assert record.due_date == add_working_days(local_date(driver.clock), 6)
+    assert record.due_date == add_working_days(local_date(driver.clock), 9)
     record, driver = reach("person", "rehab_facility", unit="G12")
     start = local_date(driver.clock)
     assert record.due_date == start.replace(year=start.year + 1)  # planned 12 months

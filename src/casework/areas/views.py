@@ -17,10 +17,12 @@ from casework.areas.api import area_events, scoped_hotspot
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
+from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import CaseworkError, NotFound
 from casework.extensions import db
-from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits import services as orgunit_services
+from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
 from casework.people.forms import data_from_form, effective_at_from_form, form_fields
 from casework.validation import date_problem
 from casework.web import redaction
@@ -116,6 +118,7 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
     may_record = scope.covers(unit.path, services.FACT_ROLES)
     may_request = (area is not None and area.state == "less_complex" and open_request is None
                    and scope.covers(unit.path, ("police",)))
+    may_flag_remote = unit.kind in COMMUNE_KINDS and scope.covers(unit.path, ADMIN_ROLES)
     context = {
         "unit": unit, "area": area, "ancestors": ancestors,
         "state": area.state if area else services.UNASSESSED,
@@ -131,8 +134,11 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
         "fact_fields": fact_fields, "fact_kind_labels": FACT_KIND_LABELS,
         "entries": redaction.history(area, scope),
         "form_error": form_error or {}, "criteria_codes": CRITERIA,
+        "commune_kind": unit.kind in COMMUNE_KINDS,
+        "may_flag_remote": may_flag_remote,
         "shown_keys": [f"event-{o.name}" for o in events] + [f"fact-{k}" for k in (
-            fact_kinds_for(unit) if may_record else [])] + ["request"],
+            fact_kinds_for(unit) if may_record else [])] + ["request"] + (
+            ["remote"] if may_flag_remote else []),
     }
     return render_template("areas/show.html", **context), status
 
@@ -175,6 +181,24 @@ def fire_event(code, event):
                                  version=version)
     except CaseworkError as exc:
         return _area_page(code, _refused(exc, f"event-{event}"), exc.status)
+    db.session.commit()
+    return redirect(url_for("areas.show", code=code))
+
+
+@bp.route("/areas/<code>/remote", methods=["POST"])
+@login_required
+def set_remote(code):
+    """The admin marks a commune or ward remote or mountainous, or removes the mark
+    (Decree 105/2021 Art 41.1); the change is logged in the unit's audit chain."""
+    scope = current_scope()
+    unit = get_scoped_orgunit(code, scope)
+    scope.require_write(unit.path, ADMIN_ROLES)
+    try:
+        orgunit_services.update_orgunit(unit, _user(), remote=request.form.get("remote") == "1")
+    except orgunit_services.OrgUnitError as exc:
+        db.session.rollback()
+        return _area_page(code, {"key": "remote", "message": str(exc), "errors": {},
+                                 "values": request.form}, 422)
     db.session.commit()
     return redirect(url_for("areas.show", code=code))
 

@@ -36,6 +36,7 @@ from casework.imports.parsing import (
     read_sheet,
 )
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.services import remote_on
 from casework.people.identity import ADULT_AGE, age_on, fold
 from casework.people.models import (
     CLOSED_STATES,
@@ -550,6 +551,9 @@ def _create_persons(rows: list[PersonRow], actor, source: str) -> list[Person]:
         )
         facts = dict(row.facts)
         facts["external_id"] = row.external_id
+        if row.state == "positive":
+            # The deadline of `positive` reads the commune's remote flag (WORKFLOWS.md §8).
+            facts["remote_commune"] = remote_on(row.unit, row.entered_on)
         reason = _("Imported from %(file)s, row %(row)d.", file=source or "-", row=row.number)
         persons.append(person)
         items.append((person, row.state, facts, _start_of(row.entered_on), reason))

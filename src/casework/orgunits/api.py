@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from casework.api_base import Blueprint
 from casework.auth.roles import ADMIN_ROLES
@@ -74,12 +75,16 @@ def create_orgunit(body):
 @blp.arguments(OrgUnitUpdateSchema)
 @blp.response(200, OrgUnitSchema)
 def update_orgunit(body, code):
-    """Rename a unit the caller administers."""
+    """Rename a unit the caller administers, or mark a commune or ward remote (or not).
+
+    The change is logged in the unit's chain of the audit log.
+    """
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
     scope.require_write(unit.path, ADMIN_ROLES)
     try:
-        services.rename_orgunit(unit, body["name"])
+        services.update_orgunit(unit, current_user._get_current_object(), name=body.get("name"),
+                                remote=body.get("remote"))
     except services.OrgUnitError as exc:
         raise ValidationFailed(str(exc)) from None
     db.session.commit()

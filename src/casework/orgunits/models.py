@@ -30,6 +30,8 @@ ALLOWED_PARENTS: dict[str, tuple[str | None, ...]] = {
 
 # Residential groups and villages are where persons live.
 LEAF_KINDS: frozenset[str] = frozenset({"residential_group", "village"})
+# Wards and communes: the units whose People's Committee and police manage the persons.
+COMMUNE_KINDS: frozenset[str] = frozenset({"ward", "commune"})
 
 # The path column compares byte by byte on PostgreSQL too, so that a subtree is one index
 # range scan (see `subtree_clause`).
@@ -44,6 +46,8 @@ class OrgUnit(TimestampMixin, Base):
     """
 
     __tablename__ = "org_units"
+    # Changes to a unit's attributes are logged per unit (casework.audit.changes).
+    __record_type__ = "org_unit"
     __table_args__ = (
         sa.CheckConstraint(
             "kind IN ('province', 'city', 'ward', 'commune', 'residential_group', 'village')",
@@ -61,6 +65,10 @@ class OrgUnit(TimestampMixin, Base):
     )
     path: Mapped[str] = mapped_column(_PATH_TYPE, index=True)
     depth: Mapped[int] = mapped_column(default=0)
+    # A commune or ward in a remote or mountainous area, where travel is hard (Decree
+    # 105/2021 Art 41.1): verifying a drug user's residence may take up to 10 working days
+    # instead of 3. Set by the admin; read through `orgunits.services.remote_on`.
+    remote: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     parent: Mapped[OrgUnit | None] = relationship(
         remote_side=[id], back_populates="children"

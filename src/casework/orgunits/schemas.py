@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from casework.orgunits.models import KINDS
 from casework.validation import Page, Text
@@ -13,6 +14,9 @@ class OrgUnitSchema(Schema):
     kind_label = fields.String()
     parent_code = fields.Function(lambda u: u.parent.code if u.parent else None)
     depth = fields.Integer()
+    remote = fields.Boolean(metadata={
+        "description": "a commune or ward in a remote or mountainous area (Decree 105/2021 "
+                       "Art 41.1): its `positive` deadline is 16 working days, not 9"})
 
 
 class OrgUnitListSchema(Schema):
@@ -35,4 +39,10 @@ class OrgUnitCreateSchema(Schema):
 
 
 class OrgUnitUpdateSchema(Schema):
-    name = Text(required=True, min_length=1, max_length=200)
+    name = Text(min_length=1, max_length=200)
+    remote = fields.Boolean(metadata={"description": "only a commune or ward can be remote"})
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError(str(_l("Give a new name or the remote flag.")), "_schema")

@@ -5,12 +5,20 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from casework.audit.changes import record_change
 from casework.extensions import db
-from casework.orgunits.models import ALLOWED_PARENTS, KINDS, OrgUnit, subtree_clause
+from casework.orgunits.models import (
+    ALLOWED_PARENTS,
+    COMMUNE_KINDS,
+    KINDS,
+    OrgUnit,
+    subtree_clause,
+)
 
 CSV_COLUMNS = ("code", "name", "kind", "parent_code")
 MAX_CODE_LEN = 32
@@ -73,6 +81,53 @@ def rename_orgunit(unit: OrgUnit, name: str) -> OrgUnit:
     unit.name = name
     db.session.flush()
     return unit
+
+
+def _attributes(unit: OrgUnit) -> dict:
+    return {"name": unit.name, "remote": unit.remote}
+
+
+def update_orgunit(unit: OrgUnit, actor, *, name: str | None = None,
+                   remote: bool | None = None, role: str | None = "admin") -> OrgUnit:
+    """Change a unit's name and/or its remote flag, and log the change (who, what, before
+    and after) in the unit's chain of the audit log. Only a ward or commune is remote."""
+    before = _attributes(unit)
+    if name is not None:
+        _check_fields(unit.code, name)
+        unit.name = name
+    if remote is not None:
+        if remote and unit.kind not in COMMUNE_KINDS:
+            raise OrgUnitError(_("Only a commune or a ward can be marked remote."))
+        unit.remote = remote
+    after = _attributes(unit)
+    db.session.flush()
+    if after != before:
+        record_change(unit, "update", actor=actor, role=role, org_unit_id=unit.id,
+                      before=before, after=after)
+    return unit
+
+
+def commune_of(unit: OrgUnit, on: date | None = None) -> OrgUnit | None:
+    """The commune or ward that holds ``unit`` (itself when it is one) on the day ``on``.
+
+    The map does not keep dates yet, so ``on`` does not change the answer today; a unit's
+    dated parents (WORKFLOWS.md §6) will make it do so here, and only here.
+    """
+    if unit.kind in COMMUNE_KINDS:
+        return unit
+    return db.session.scalar(
+        sa.select(OrgUnit)
+        .where(OrgUnit.id.in_(unit.ancestor_ids), OrgUnit.kind.in_(COMMUNE_KINDS))
+        .order_by(OrgUnit.depth.desc())
+        .limit(1)
+    )
+
+
+def remote_on(unit: OrgUnit, on: date | None = None) -> bool:
+    """Whether the commune holding ``unit`` on the day ``on`` is flagged remote or
+    mountainous (Decree 105/2021 Art 41.1): the one place this flag is read for a person."""
+    commune = commune_of(unit, on)
+    return bool(commune is not None and commune.remote)
 
 
 def move_orgunit(unit: OrgUnit, new_parent: OrgUnit | None) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from casework.people.dossier import GROUNDS_LABELS, LEGAL_BASIS_LABELS
 from casework.web.fields import field_label, register_labels
 
 FIELD_LABELS = {
@@ -47,6 +48,8 @@ FIELD_LABELS = {
     "exit_reason": _l("Exit reason"),
     "exit_date": _l("Exit date"),
     "post_rehab_months": _l("Post-rehab term (months)"),
+    "remote_commune": _l("Remote or mountainous commune"),
+    "legal_basis": _l("Legal basis"),
 }
 
 CHOICE_LABELS = {
@@ -65,6 +68,8 @@ CHOICE_LABELS = {
     "deceased": _l("Deceased"),
     "missing": _l("Missing"),
     "educational_measure": _l("Sent to a reformatory or education centre"),
+    **GROUNDS_LABELS,
+    **LEGAL_BASIS_LABELS,
 }
 
 

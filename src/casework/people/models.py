@@ -86,13 +86,14 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
 
     @property
     def due_label(self) -> str | None:
-        """What the current deadline is for, in the user's language."""
-        from casework.workflow.engine import definition_of
+        """What the current deadline is for, in the user's language (the case of the state's
+        deadline that applies, e.g. a new decision after a "not addicted" assessment)."""
+        from casework.workflow.deadlines import current_deadline
 
-        state = definition_of(self).states.get(self.state)
-        if self.due_date is None or state is None or state.deadline is None:
+        if self.due_date is None:
             return None
-        return str(state.deadline.label)
+        deadline = current_deadline(self)
+        return str(deadline.label) if deadline is not None else None
 
     @property
     def overdue(self) -> bool:

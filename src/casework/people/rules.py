@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from casework.auth.scope import Scope
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.services import remote_on
 from casework.people.identity import ADULT_AGE, age_on, fold
 from casework.people.models import (
     Assessment,
@@ -34,7 +35,8 @@ from casework.workflow.deadlines import add_months, today_local
 from casework.workflow.registry import effect, rule
 
 
-def _age(record, context) -> int:
+def age_at_event(record, context) -> int:
+    """The person's age in whole years on the event's date."""
     return age_on(record.birth_date, context.effective_date)
 
 
@@ -79,7 +81,7 @@ def guardian_consent_for_minor(record, data, context):
     """Decree 105/2021 Art 46.4."""
     if data.get("sample") == "urine" or data.get("guardian_consent") is True:
         return True
-    if _age(record, context) >= ADULT_AGE:
+    if age_at_event(record, context) >= ADULT_AGE:
         return True
     return _("The person is under 18: a sample other than urine needs the consent of a "
              "parent or guardian.")
@@ -144,7 +146,7 @@ def rehab_served_six_months(record, data, context):
 def court_term_fits_age(record, data, context):
     """Adults 12–24 months; ages 12–17 6–12 months (Law 73/2021 Art 33.3)."""
     months = data.get("months")
-    age = _age(record, context)
+    age = age_at_event(record, context)
     if age < 12:
         return _("Compulsory rehab does not apply under the age of 12.")
     low, high = (12, 24) if age >= ADULT_AGE else (6, 12)
@@ -155,11 +157,6 @@ def court_term_fits_age(record, data, context):
 
 
 # --- checks on the record ---------------------------------------------------------------------
-
-
-@rule("adult_on_event_date", _l("the person is 18 or older"), uses_data=False)
-def adult_on_event_date(record, data, context):
-    return _age(record, context) >= ADULT_AGE
 
 
 @rule("ever_completed_rehab", _l("the person once completed rehab or treatment"),
@@ -180,6 +177,38 @@ def national_id_not_open_elsewhere(record, data, context):
     if holder is None:
         return True
     return str(duplicate_person(holder, Scope.for_user(context.actor)).message)
+
+
+# --- the management decision after a "not addicted" assessment ------------------------------
+
+
+@rule("new_decision_due",
+      _l("a new management decision is due after a “not addicted” assessment"),
+      uses_data=False)
+def new_decision_due(record, data, context):
+    """Decree 105/2021 Art 43.2 (WORKFLOWS.md §8): a "not addicted" assessment sends the
+    person back to managed_user, awaiting a NEW decision. That decision enters the state again,
+    so the rule holds exactly until it is made."""
+    entry = context.entering_entry
+    if record.state == "managed_user" and entry is not None and (
+            entry.event == "record_assessment"):
+        return True
+    return _("The person already has a management decision; a new one follows only a "
+             "“not addicted” assessment.")
+
+
+# --- the remote commune -------------------------------------------------------------------------
+
+
+@effect("note_remote_commune",
+        _l("records whether the person's commune was flagged remote on the test date"),
+        derives=("remote_commune",))
+def note_remote_commune(record, data, context):
+    """Decree 105/2021 Art 41.1: 10 working days instead of 3 to verify the residence in
+    remote or mountainous areas. The flag of the commune holding the person's village on the
+    test date joins the event's data; the deadline of `positive` reads it."""
+    day = data.get("test_date") or context.effective_date
+    context.derived["remote_commune"] = remote_on(record.workflow_org_unit(), day)
 
 
 # --- transfer ---------------------------------------------------------------------------------
@@ -303,7 +332,8 @@ def start_methadone_episode(record, data, context):
     ))
 
 
-def _close_episode(record, kinds, end: date, outcome: str, certificate_no=None) -> None:
+def close_episode(record, kinds, end: date, outcome: str, certificate_no=None) -> None:
+    """End the person's open episode of one of ``kinds`` (if any) with ``outcome``."""
     episode = _open_episode(record.id, kinds)
     if episode is not None:
         episode.end_date = end
@@ -323,14 +353,9 @@ def _start_post_rehab(context, start: date, months: int) -> None:
         derives=("post_rehab_months",))
 def finish_voluntary_rehab(record, data, context):
     """Law 73/2021 Art 40.1: one year of post-rehab management after voluntary rehab."""
-    _close_episode(record, ("community", "facility"), data["completion_date"], "completed",
+    close_episode(record, ("community", "facility"), data["completion_date"], "completed",
                    data["certificate_no"])
     _start_post_rehab(context, data["completion_date"], 12)
-
-
-@effect("abandon_voluntary_rehab", _l("closes the rehab episode as abandoned"))
-def abandon_voluntary_rehab(record, data, context):
-    _close_episode(record, ("community", "facility"), context.effective_date, "abandoned")
 
 
 @effect("stop_methadone_episode", _l("closes the substitution treatment episode"),
@@ -338,7 +363,7 @@ def abandon_voluntary_rehab(record, data, context):
 def stop_methadone_episode(record, data, context):
     """Law 73/2021 Art 40.1: completed substitution treatment is followed for one year."""
     outcome = data["outcome"]
-    _close_episode(record, ("methadone",), data["stop_date"], outcome)
+    close_episode(record, ("methadone",), data["stop_date"], outcome)
     if outcome == "completed":
         _start_post_rehab(context, data["stop_date"], 12)
 
@@ -369,7 +394,7 @@ def release_from_compulsory(record, data, context):
     episode = _open_episode(record.id, ("compulsory",))
     decided_on = episode.start_date if episode is not None else data["release_date"]
     months = 24 if age_on(record.birth_date, decided_on) >= ADULT_AGE else 12
-    _close_episode(record, ("compulsory",), data["release_date"], "released",
+    close_episode(record, ("compulsory",), data["release_date"], "released",
                    data["certificate_no"])
     _start_post_rehab(context, data["release_date"], months)
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from casework.audit.models import AuditEntry
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, scoped
 from casework.errors import (
@@ -246,6 +247,33 @@ def fire_event(person: Person, actor, *, event: str, version: int, data: dict | 
         if holder is None:
             raise
         raise duplicate_person(holder, Scope.for_user(actor)) from None
+
+
+# The states in which the person's compulsory-rehab dossier still governs what happens.
+DOSSIER_STATES = ("compulsory_dossier", "compulsory_rehab")
+
+
+def dossier_facts(person: Person) -> dict | None:
+    """The grounds and legal basis of the person's current compulsory-rehab dossier (as its
+    event recorded them), with the day it was opened; None outside the dossier's states.
+
+    A minor's dossier is compiled under Law Art 34 and the page says so (WORKFLOWS.md §8).
+    """
+    if person.state not in DOSSIER_STATES or person.id is None:
+        return None
+    entry = db.session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.record_type == Person.__record_type__,
+               AuditEntry.record_id == person.id,
+               AuditEntry.to_state == "compulsory_dossier",
+               AuditEntry.from_state.is_not(None),
+               AuditEntry.from_state != AuditEntry.to_state)
+        .order_by(AuditEntry.seq.desc()).limit(1))
+    if entry is None:
+        return None
+    data = entry.data or {}
+    return {"grounds": data.get("grounds"), "legal_basis": data.get("legal_basis"),
+            "opened_at": entry.effective_at}
 
 
 def describe(person: Person, user) -> dict:

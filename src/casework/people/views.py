@@ -134,6 +134,7 @@ def _page_context(person):
         "events": available_events(person, current_user),
         "entries": redaction.history(person),
         "today": today_local(),
+        "dossier": services.dossier_facts(person),
     }
 
 
@@ -159,9 +160,12 @@ def event_form(person_id, event):
     option = _option(person, event)
     if option is None:
         abort(404)
-    context = {"person": redaction.shown(person), "option": option,
-               "fields": form_fields(option.fields),
-               "values": {}, "errors": {}, "message": None}
+    fields = form_fields(option.fields)
+    # A proposal (my work) may preselect a coded value, e.g. the grounds of a dossier.
+    values = {f.name: request.args[f.name] for f in fields
+              if f.type == "choice" and request.args.get(f.name) in dict(f.choices)}
+    context = {"person": redaction.shown(person), "option": option, "fields": fields,
+               "values": values, "errors": {}, "message": None}
     if htmx:
         return render_template("people/_event_form.html", **context)
     return render_template("people/event.html", **context)

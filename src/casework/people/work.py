@@ -9,60 +9,124 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from casework.audit.models import AuditEntry
 from casework.auth.scope import Scope, scoped
 from casework.extensions import db
-from casework.people.models import Person
+from casework.people.dossier import VOLUNTARY_STATES
+from casework.people.models import DrugTest, Person
 from casework.web import redaction
 from casework.web.work import WorkItem, work_source
+from casework.workflow.catalog import get_catalog
+from casework.workflow.deadlines import entering_clause
+
+# The police run rehab since 2025-03-01 (WORKFLOWS.md §8): its steps wait for them too.
+REHAB_ROLES = ("social_affairs", "police")
 
 
 @dataclass(frozen=True)
 class Waiting:
-    role: str
+    roles: tuple[str, ...]
     states: tuple[str, ...]
     title: object
     # Only when the deadline is this many days away or less (None: always).
     within_days: int | None = None
+    # Only when the current state was entered by one of these events (True) or by none of
+    # them (False): the state's deadline then has another case (WORKFLOWS.md §8).
+    entered_by: tuple[tuple[str, ...], bool] | None = None
 
+
+NOT_ADDICTED = ("record_assessment",)  # the only assessment that leads to managed_user
 
 WAITING: tuple[Waiting, ...] = (
-    Waiting("health", ("suspected",), _l("Record the drug test")),
-    Waiting("health", ("assessment",), _l("Record the addiction assessment")),
-    Waiting("commune_chair", ("positive",), _l("Sign the management decision")),
-    Waiting("commune_chair", ("managed_user",), _l("Management term ending"), 30),
-    Waiting("commune_chair", ("post_rehab",), _l("Post-rehab term ending"), 30),
-    Waiting("social_affairs", ("addict", "relapsed"), _l("Register a rehab measure")),
-    Waiting("social_affairs", ("rehab_community", "rehab_facility"), _l("Rehab term ending"),
-            30),
-    Waiting("social_affairs", ("compulsory_dossier",), _l("Record the court decision")),
-    Waiting("social_affairs", ("compulsory_rehab",), _l("Compulsory rehab ending"), 15),
+    Waiting(("health",), ("suspected",), _l("Record the drug test")),
+    Waiting(("health",), ("assessment",), _l("Record the addiction assessment")),
+    Waiting(("commune_chair",), ("positive",), _l("Sign the management decision")),
+    Waiting(("commune_chair",), ("managed_user",),
+            _l("Sign the new management decision (not addicted)"),
+            entered_by=(NOT_ADDICTED, True)),
+    Waiting(("commune_chair",), ("managed_user",), _l("Management term ending"), 30,
+            entered_by=(NOT_ADDICTED, False)),
+    Waiting(("commune_chair",), ("post_rehab",), _l("Post-rehab term ending"), 30),
+    Waiting(REHAB_ROLES, ("addict", "relapsed"), _l("Register a rehab measure")),
+    Waiting(REHAB_ROLES, VOLUNTARY_STATES, _l("Rehab term ending"), 30),
+    Waiting(REHAB_ROLES, ("compulsory_dossier",), _l("Record the court decision")),
+    Waiting(REHAB_ROLES, ("compulsory_rehab",), _l("Compulsory rehab ending"), 15),
 )
 
 
-def _item(person: Person, title, role: str, scope: Scope) -> WorkItem:
+def _item(person: Person, title, role: str, scope: Scope, *, url: str | None = None,
+          kind: str | None = None, dated: bool = True) -> WorkItem:
+    """An item about ``person``; ``dated``: it is due by the person's current deadline."""
     name = redaction.shown_value("persons", "full_name", person.full_name,
                                  redaction.may_see_personal(person.org_unit, scope), person.id)
     return WorkItem(title=str(title), subject=name or "",
-                    url=url_for("persons.show", person_id=person.id), due=person.due_date,
-                    role=role, kind=person.state)
+                    url=url or url_for("persons.show", person_id=person.id),
+                    due=person.due_date if dated else None, role=role,
+                    kind=kind or person.state)
+
+
+def _entering_event(state: str):
+    """SQL: the event that moved the person into ``state`` (its latest entering entry)."""
+    return (
+        sa.select(AuditEntry.event)
+        .where(AuditEntry.record_type == Person.__record_type__,
+               AuditEntry.record_id == Person.id,
+               entering_clause(get_catalog().get("person"), state))
+        .order_by(AuditEntry.seq.desc()).limit(1)
+        .scalar_subquery()
+    )
+
+
+def _waiting(waiting: Waiting, role: str, scope: Scope, today: date):
+    stmt = scoped(sa.select(Person), Person.org_unit_id, scope, (role,)).where(
+        Person.state.in_(waiting.states))
+    if waiting.within_days is not None:
+        stmt = stmt.where(Person.due_date <= today + timedelta(days=waiting.within_days))
+    if waiting.entered_by is not None:
+        events, entered = waiting.entered_by
+        event = _entering_event(waiting.states[0])
+        stmt = stmt.where(event.in_(events) if entered else event.not_in(events))
+    return db.session.scalars(stmt)
+
+
+def used_during_voluntary(scope: Scope):
+    """Persons in voluntary rehab with a positive test since they entered it: a ground for
+    a compulsory-rehab dossier (Law Art 32.2, 33.1.b; WORKFLOWS.md §8). The proposal stands
+    until a dossier is opened or the person leaves rehab; nothing is applied by itself."""
+    tested = (
+        sa.select(DrugTest.id)
+        .join(AuditEntry, AuditEntry.id == DrugTest.audit_entry_id)
+        .where(DrugTest.person_id == Person.id, DrugTest.result == "positive",
+               AuditEntry.from_state == Person.state,
+               AuditEntry.effective_at >= Person.state_entered_at)
+        .exists()
+    )
+    return db.session.scalars(
+        scoped(sa.select(Person), Person.org_unit_id, scope, ("police",))
+        .where(Person.state.in_(VOLUNTARY_STATES), tested))
 
 
 @work_source
 def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
     items: list[WorkItem] = []
     for waiting in WAITING:
-        if waiting.role not in scope.roles:
-            continue
-        stmt = scoped(sa.select(Person), Person.org_unit_id, scope, (waiting.role,)).where(
-            Person.state.in_(waiting.states))
-        if waiting.within_days is not None:
-            stmt = stmt.where(Person.due_date <= today + timedelta(days=waiting.within_days))
-        items += [_item(p, waiting.title, waiting.role, scope)
-                  for p in db.session.scalars(stmt)]
+        for role in waiting.roles:
+            if role in scope.roles:
+                items += [_item(p, waiting.title, role, scope)
+                          for p in _waiting(waiting, role, scope, today)]
     if "police" in scope.roles:
-        # The police see every overdue deadline of their area.
+        for person in used_during_voluntary(scope):
+            url = url_for("persons.event_form", person_id=person.id,
+                          event="open_compulsory_dossier", grounds="used_during_voluntary")
+            items.append(_item(person, _l("Drug use during voluntary rehab: propose a "
+                                          "compulsory-rehab dossier"), "police", scope,
+                               url=url, kind="used_during_voluntary", dated=False))
+        # The police see every overdue deadline of their area that is not already listed
+        # for them.
+        listed = {i.url for i in items if i.role == "police"}
         stmt = scoped(sa.select(Person), Person.org_unit_id, scope, ("police",)).where(
             Person.due_date < today)
-        items += [_item(p, _l("Overdue: %(what)s", what=p.due_label or p.state_label), "police",
-                        scope) for p in db.session.scalars(stmt)]
+        items += [item for item in (
+            _item(p, _l("Overdue: %(what)s", what=p.due_label or p.state_label), "police",
+                  scope) for p in db.session.scalars(stmt)) if item.url not in listed]
     return items

@@ -165,8 +165,8 @@ def _managed_share(unit, as_of, group: tuple[str, ...]) -> MetricValue:
 
 
 @metric("users_managed_pct", _l("Illegal drug users with a management record"), "percent",
-        _l("Users (positive or managed) who are managed, or still within the 6 working days "
-           "for the decision."))
+        _l("Users (positive or managed) who are managed, or still within the deadline for the "
+           "decision (9 working days, 16 in a remote commune)."))
 def users_managed_pct(unit, as_of, params, since):
     return _managed_share(unit, as_of, USER_STATES)
 
@@ -178,14 +178,13 @@ def addicts_managed_pct(unit, as_of, params, since):
     return _managed_share(unit, as_of, ADDICT_STATES)
 
 
-def _events_between(event: str, record_type: str, unit: OrgUnit, since: date | None,
-                    as_of: date) -> int:
+def _entries_between(unit: OrgUnit, since: date | None, as_of: date, *where) -> int:
+    """Audit entries of the subtree of ``unit`` dated in the period that match ``where``."""
     stmt = (
         sa.select(sa.func.count()).select_from(AuditEntry)
         .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
-        .where(AuditEntry.record_type == record_type, AuditEntry.event == event,
-               AuditEntry.effective_at < end_of(as_of),
-               subtree_clause(OrgUnit.path, unit.path))
+        .where(AuditEntry.effective_at < end_of(as_of),
+               subtree_clause(OrgUnit.path, unit.path), *where)
     )
     if since is not None:
         stmt = stmt.where(AuditEntry.effective_at >= datetime.combine(since, time.min,
@@ -193,9 +192,21 @@ def _events_between(event: str, record_type: str, unit: OrgUnit, since: date | N
     return db.session.scalar(stmt)
 
 
+def _events_between(event: str, record_type: str, unit: OrgUnit, since: date | None,
+                    as_of: date) -> int:
+    return _entries_between(unit, since, as_of, AuditEntry.record_type == record_type,
+                            AuditEntry.event == event)
+
+
 @metric("compulsory_dossiers_opened", _l("Compulsory-rehab dossiers opened"), "count", period=True)
 def compulsory_dossiers_opened(unit, as_of, params, since):
-    return MetricValue(_events_between("open_compulsory_dossier", "person", unit, since, as_of))
+    """Every move into `compulsory_dossier` in the period, whoever recorded it: a dossier
+    opened by the police, and voluntary rehab abandoned (WORKFLOWS.md §8, §10). An imported
+    record was not opened here and does not count."""
+    return MetricValue(_entries_between(
+        unit, since, as_of, AuditEntry.record_type == "person",
+        AuditEntry.to_state == "compulsory_dossier", AuditEntry.from_state.is_not(None),
+        AuditEntry.from_state != AuditEntry.to_state))
 
 
 def _activities(unit, as_of, since, activity_type: str) -> int:

@@ -253,16 +253,22 @@ class ShownEntry:
 
 
 def _coded_fields(entry: Any) -> set[str]:
-    """The data fields of the entry's event that hold codes, by its workflow definition."""
+    """The data fields of the entry's event that hold codes, by its workflow definition: its
+    coded fields and what its effects derive."""
     try:
         definition = get_catalog().get(entry.workflow, entry.workflow_version)
     except UnknownWorkflow:
         return set()
     coded = set()
+    effects = get_catalog().registry.effects
     for transition in definition.transitions_from(entry.from_state, entry.event):
         for spec in transition.data.fields:
             if spec.type in CODED_FIELD_TYPES or (spec.type == "list" and spec.choices):
                 coded.add(spec.name)
+        # What an effect derives (a term, a legal basis, a flag) is computed, never typed.
+        for name in transition.effects:
+            if name in effects:
+                coded.update(effects[name].derives)
     return coded
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 
+from casework.audit.models import AuditEntry
 from casework.workflow.definitions import Deadline, WorkflowDef
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -90,12 +91,101 @@ def compute_due(deadline: Deadline, entered_at: datetime, data: dict) -> date | 
     return add_months(start, amount)
 
 
-def due_date_for(definition: WorkflowDef, state: str, entered_at: datetime,
-                 data: dict) -> date | None:
+def deadline_for(definition: WorkflowDef, state: str, event: str | None,
+                 data: dict) -> Deadline | None:
+    """The deadline of ``state`` when ``event`` entered it with ``data`` (None: none)."""
     found = definition.states.get(state)
-    if found is None or found.deadline is None or entered_at is None:
+    if found is None:
         return None
-    return compute_due(found.deadline, entered_at, data)
+    return found.deadline_for(event, data)
+
+
+def due_date_for(definition: WorkflowDef, state: str, entered_at: datetime,
+                 data: dict, event: str | None = None) -> date | None:
+    """The due date of ``state`` entered at ``entered_at`` by ``event`` with ``data``.
+
+    ``event`` picks the deadline's case when a state's deadline depends on how it was
+    entered; without it, only the cases that depend on the data alone can apply.
+    """
+    deadline = deadline_for(definition, state, event, data)
+    if deadline is None or entered_at is None:
+        return None
+    return compute_due(deadline, entered_at, data)
+
+
+# --- how a state was entered ----------------------------------------------------------------
+
+
+def reentering_events(definition: WorkflowDef, state: str) -> tuple[str, ...]:
+    """Events that enter ``state`` again from itself (a transition back into the same state
+    that is not internal, like a new management decision): they restart its deadline."""
+    return tuple(sorted({t.event for t in definition.transitions
+                         if t.dest == state and state in t.sources}))
+
+
+def entering_clause(definition: WorkflowDef, state: str):
+    """SQL: the audit entries that moved a record into ``state`` (from elsewhere, when it was
+    created, or again from itself); internal events are not among them."""
+    clause = sa.or_(AuditEntry.from_state.is_(None), AuditEntry.from_state != AuditEntry.to_state)
+    events = reentering_events(definition, state)
+    if events:
+        clause = sa.or_(clause, AuditEntry.event.in_(events))
+    return sa.and_(AuditEntry.to_state == state, clause)
+
+
+def entering_entry(record, definition: WorkflowDef) -> AuditEntry | None:
+    """The audit entry of the event that moved ``record`` into its current state: from
+    another state, on creation, or again from the same state by a transition that is not
+    internal (a new management decision re-enters `managed_user`)."""
+    from casework.extensions import db
+
+    if getattr(record, "id", None) is None:
+        return None
+    return db.session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.record_type == record.__record_type__,
+               AuditEntry.record_id == record.id,
+               entering_clause(definition, record.state))
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+
+
+def current_deadline(record) -> Deadline | None:
+    """The case of its state's deadline that applies to ``record`` (None: no deadline).
+
+    A state's deadline may depend on how it was entered (WORKFLOWS.md §8: a "not addicted"
+    assessment gives 3 working days for a new decision, a decision 12 months); the entering
+    entry of the audit log says which.
+    """
+    from casework.workflow.catalog import get_catalog
+
+    definition = get_catalog().get(record.__workflow__, record.workflow_version)
+    state = definition.states.get(record.state)
+    if state is None or not state.deadlines:
+        return None
+    if len(state.deadlines) == 1:
+        return state.deadline
+    entry = entering_entry(record, definition)
+    if entry is None:
+        return state.deadline
+    return state.deadline_for(entry.event, dict(entry.data or {})) or state.deadline
+
+
+def _entering_events(record_type: str, ids: list[int], definition: WorkflowDef,
+                     state: str) -> dict[int, tuple[str, dict]]:
+    """(event, stored data) of the entry that moved each of ``ids`` into ``state``."""
+    from casework.extensions import db
+
+    found: dict[int, tuple[str, dict]] = {}
+    rows = db.session.execute(
+        sa.select(AuditEntry.record_id, AuditEntry.event, AuditEntry.data)
+        .where(AuditEntry.record_type == record_type, AuditEntry.record_id.in_(ids),
+               entering_clause(definition, state))
+        .order_by(AuditEntry.record_id, AuditEntry.seq.desc()))
+    for record_id, event, data in rows:
+        found.setdefault(record_id, (event, dict(data or {})))
+    return found
 
 
 # --- listing ----------------------------------------------------------------------------------
@@ -150,10 +240,24 @@ def list_due(record_models, catalog, *, overdue_only: bool = False, today: date 
             stmt = stmt.where(model.due_date < today)
         if unit_path is not None:
             stmt = stmt.where(subtree_clause(OrgUnit.path, unit_path))
-        for record_id, state, wf_version, due, unit_code in db.session.execute(stmt):
+        rows = db.session.execute(stmt).all()
+        # Where a state's deadline depends on how it was entered, ask the log which case it is.
+        entered: dict[int, tuple[str, dict]] = {}
+        groups: dict[tuple[int, str], list[int]] = {}
+        for record_id, state, wf_version, _due, _code in rows:
+            state_def = catalog.get(model.__workflow__, wf_version).states.get(state)
+            if state_def is not None and len(state_def.deadlines) > 1:
+                groups.setdefault((wf_version, state), []).append(record_id)
+        for (wf_version, state), ids in groups.items():
+            entered.update(_entering_events(model.__record_type__, ids,
+                                            catalog.get(model.__workflow__, wf_version), state))
+        for record_id, state, wf_version, due, unit_code in rows:
             definition = catalog.get(model.__workflow__, wf_version)
             state_def = definition.states.get(state)
-            deadline = state_def.deadline if state_def is not None else None
+            deadline = None
+            if state_def is not None:
+                event, data = entered.get(record_id, (None, {}))
+                deadline = state_def.deadline_for(event, data) or state_def.deadline
             items.append(DueItem(
                 record_type=model.__record_type__, record_id=record_id,
                 workflow=model.__workflow__, state=state,

@@ -17,6 +17,12 @@ A file states one version of one workflow::
           from: [decision_date]       # optional: date fields of the entering event's data
           warn_days: 15               # optional
           label: {vi: ..., en: ...}
+        # or a list of cases, the first that applies wins; every case but the last says when
+        # it applies, by the event that entered the state and/or values of that event's data
+        # (its derived data included), and may name its kind:
+        #   - {kind: remote, when: {remote_commune: true}, working_days: 16, label: ...}
+        #   - {kind: new_decision, entered_by: [record_assessment], working_days: 3, ...}
+        #   - {working_days: 9, label: ...}
     events:
       record_test: {vi: ..., en: ...}
     transitions:
@@ -93,6 +99,22 @@ class Deadline:
     from_fields: tuple[str, ...]  # date fields of the entering event; else the time of entering
     label: Label
     warn_days: int | None = None
+    # A state's deadline may depend on how the state was entered: the case applies when the
+    # entering event is one of ``entered_by`` (if given) and its data has every value of
+    # ``when`` (if given). ``kind`` names the case (default: the state's name).
+    kind: str | None = None
+    entered_by: tuple[str, ...] = ()
+    when: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.entered_by or self.when)
+
+    def applies(self, event: str | None, data: dict) -> bool:
+        """Whether this case applies to a state entered by ``event`` with ``data``."""
+        if self.entered_by and event not in self.entered_by:
+            return False
+        return all(data.get(name) == value for name, value in self.when)
 
 
 @dataclass(frozen=True)
@@ -100,8 +122,18 @@ class StateDef:
     name: str
     label: Label
     closed: bool = False
-    deadline: Deadline | None = None
+    # The cases of the state's deadline, the first that applies wins; the last is the default.
+    deadlines: tuple[Deadline, ...] = ()
     line: int | None = None
+
+    @property
+    def deadline(self) -> Deadline | None:
+        """The default deadline (the one that applies when no other case does)."""
+        return self.deadlines[-1] if self.deadlines else None
+
+    def deadline_for(self, event: str | None, data: dict) -> Deadline | None:
+        """The deadline of the state when entered by ``event`` with ``data``."""
+        return next((d for d in self.deadlines if d.applies(event, data)), None)
 
 
 @dataclass(frozen=True)
@@ -271,7 +303,8 @@ class _Reader:
     TOP_KEYS = {"name", "version", "effective_from", "title", "initial", "states", "events",
                 "transitions"}
     STATE_KEYS = {"vi", "en", "closed", "deadline"}
-    DEADLINE_KEYS = {"days", "working_days", "months", "from", "warn_days", "label"}
+    DEADLINE_KEYS = {"days", "working_days", "months", "from", "warn_days", "label", "kind",
+                     "entered_by", "when"}
     TRANSITION_KEYS = {"event", "source", "dest", "internal", "roles", "conditions", "unless",
                        "data", "reason_required", "effects"}
     FIELD_KEYS = {"type", "required", "choices", "min", "max"}
@@ -401,12 +434,39 @@ class _Reader:
                 self.problem(_line(spec, "closed", sline), f"closed of state {name!r} must be "
                                                             "true or false")
                 closed = False
-            deadline = None
+            deadlines: tuple[Deadline, ...] = ()
             if spec.get("deadline") is not None:
-                deadline = self.deadline(spec["deadline"], _line(spec, "deadline", sline), name)
+                deadlines = self.deadlines(spec["deadline"], _line(spec, "deadline", sline),
+                                           name)
             if label is not None:
-                out[name] = StateDef(name, label, closed, deadline, sline)
+                out[name] = StateDef(name, label, closed, deadlines, sline)
         return out
+
+    def deadlines(self, value: Any, line: int | None, state: str) -> tuple[Deadline, ...]:
+        """One deadline, or a list of cases whose last one is the default."""
+        what = f"the deadline of state {state!r}"
+        cases = value if isinstance(value, list) else [value]
+        if not cases:
+            self.problem(line, f"{what} must be a mapping or a non-empty list of them")
+            return ()
+        out = []
+        for index, case in enumerate(cases):
+            cline = _line(case, default=line)
+            deadline = self.deadline(case, cline, state)
+            if deadline is None:
+                continue
+            last = index == len(cases) - 1
+            if last and deadline.conditional:
+                self.problem(cline, f"{what}: the last case is the default; it takes no "
+                                    "entered_by or when")
+            elif not last and not deadline.conditional:
+                self.problem(cline, f"{what}: only the last case may apply always; give this "
+                                    "one entered_by or when")
+            out.append(deadline)
+        kinds = [d.kind or state for d in out]
+        for kind in {k for k in kinds if kinds.count(k) > 1}:
+            self.problem(line, f"{what}: the kind {kind!r} names two cases")
+        return tuple(out)
 
     def deadline(self, value: Any, line: int | None, state: str) -> Deadline | None:
         what = f"the deadline of state {state!r}"
@@ -430,9 +490,21 @@ class _Reader:
         if warn is not None:
             warn = self.int_value(warn, _line(value, "warn_days", line), f"{what}: warn_days", 1)
         label = self.label(value.get("label"), _line(value, "label", line), what)
+        kind = value.get("kind")
+        if kind is not None:
+            kind = self.name(kind, _line(value, "kind", line), f"{what}: kind")
+        entered_by = self.names_list(value.get("entered_by"), _line(value, "entered_by", line),
+                                     f"{what}: entered_by")
+        when = value.get("when") or {}
+        if not isinstance(when, dict) or not all(
+                isinstance(k, str) and isinstance(v, str | int | bool) for k, v in when.items()):
+            self.problem(_line(value, "when", line), f"{what}: when must map data fields to "
+                                                     "plain values, like {remote_commune: true}")
+            when = {}
         if amount is None or label is None:
             return None
-        return Deadline(unit, amount, from_fields, label, warn)
+        return Deadline(unit, amount, from_fields, label, warn, kind, entered_by,
+                        tuple(sorted(when.items())))
 
     def events(self, value: Any, line: int | None) -> dict[str, Label]:
         if not isinstance(value, dict) or not value:
@@ -720,22 +792,28 @@ def check_definition(definition: WorkflowDef, registry, roles: set[str]) -> list
                     problem(b.line, f"event {event!r} from state {source!r}: the transitions at "
                                     f"lines {a.line} and {b.line} must take the same data")
 
-    # Deadlines that read the entering event's data need that data to exist.
+    # Deadlines that read the entering event's data need that data to exist; a case that
+    # applies to some entering events only needs them to enter the state.
     for name, state in definition.states.items():
-        deadline = state.deadline
-        if deadline is None:
-            continue
-        entering = definition.entering(name) + [
+        entering_all = definition.entering(name) + [
             t for t in definition.creation_transitions if t.dest == name
-        ]
-        wanted = list(deadline.from_fields)
-        if isinstance(deadline.amount, str):
-            wanted.append(deadline.amount)
-        for field_name in wanted:
-            if not any(field_name in data_field_names(t.data, registry)
-                       or field_name in _derived_fields(t, registry) for t in entering):
-                problem(state.line, f"the deadline of state {name!r} reads field "
-                                    f"{field_name!r}, which no event entering it takes")
+        ] + [t for t in definition.transitions if t.dest == name and name in t.sources]
+        for deadline in state.deadlines:
+            entering = entering_all
+            if deadline.entered_by:
+                entering = [t for t in entering_all if t.event in deadline.entered_by]
+                for event in deadline.entered_by:
+                    if not any(t.event == event for t in entering_all):
+                        problem(state.line, f"the deadline of state {name!r} applies when "
+                                            f"{event!r} enters it, which it never does")
+            wanted = list(deadline.from_fields) + [field for field, _ in deadline.when]
+            if isinstance(deadline.amount, str):
+                wanted.append(deadline.amount)
+            for field_name in wanted:
+                if not any(field_name in data_field_names(t.data, registry)
+                           or field_name in _derived_fields(t, registry) for t in entering):
+                    problem(state.line, f"the deadline of state {name!r} reads field "
+                                        f"{field_name!r}, which no event entering it takes")
     return problems
 
 

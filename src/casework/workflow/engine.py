@@ -32,7 +32,7 @@ from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion
 from casework.extensions import db
 from casework.validation import datetime_problem, no_control_characters
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import LOCAL_TZ, due_date_for, local_date
+from casework.workflow.deadlines import LOCAL_TZ, due_date_for, entering_entry, local_date
 from casework.workflow.definitions import TransitionDef, WorkflowDef
 
 # The context of the transition whose effects are running, so that an effect that fires
@@ -77,18 +77,7 @@ class RuleContext:
         record = self.record
         if getattr(record, "id", None) is None:
             return None
-        return db.session.scalar(
-            sa.select(AuditEntry)
-            .where(
-                AuditEntry.record_type == record.__record_type__,
-                AuditEntry.record_id == record.id,
-                AuditEntry.to_state == record.state,
-                sa.or_(AuditEntry.from_state.is_(None),
-                       AuditEntry.from_state != AuditEntry.to_state),
-            )
-            .order_by(AuditEntry.seq.desc())
-            .limit(1)
-        )
+        return entering_entry(record, self.definition)
 
     @property
     def entering_data(self) -> dict:
@@ -317,10 +306,13 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     catalog.machine(definition).set_state(transition.dest, model=record)
     record.state_entered_at = effective_at
     record.last_event_at = effective_at
-    record.due_date = due_date_for(definition, record.state, effective_at, loaded)
     session = object_session(record) or db.session
     session.add(record)
     _run_effects(transition, record, loaded, context)
+    if context.derived:
+        loaded.update(context.derived)
+        dumped.update(_jsonable(context.derived))
+    record.due_date = due_date_for(definition, record.state, effective_at, loaded, event)
     session.flush()  # the INSERT gives the id and version 1
     entry = _log(record, definition, event, None, actor, role, unit, reason, dumped,
                  effective_at, prev_hash=None)
@@ -372,9 +364,10 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
         if context.derived:
             loaded.update(context.derived)
             dumped.update(_jsonable(context.derived))
-        if record.state != from_state:
+        if not transition.internal:  # entered (or entered again: a new decision)
             record.state_entered_at = effective_at
-            record.due_date = due_date_for(definition, record.state, effective_at, loaded)
+            record.due_date = due_date_for(definition, record.state, effective_at, loaded,
+                                           event)
         record.last_event_at = effective_at
         flag_modified(record, "last_event_at")  # an internal event still bumps the version
     # The entry gets the version the record's UPDATE writes (version_id_col adds one): UPDATE
@@ -686,7 +679,7 @@ def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
     entered_data = entering_data(definition, record.state, entering)
     record.workflow_version = definition.version
     record.due_date = due_date_for(definition, record.state, record.state_entered_at,
-                                   entered_data)
+                                   entered_data, entering.event if entering else None)
     now = utcnow()
     effective_at = max(now, record.last_event_at)
     record.last_event_at = effective_at
@@ -803,7 +796,7 @@ def import_records(items, actor) -> list[AuditEntry]:
         catalog.machine(definition).set_state(state, model=record)
         record.state_entered_at = effective_at
         record.last_event_at = effective_at
-        record.due_date = due_date_for(definition, state, effective_at, data)
+        record.due_date = due_date_for(definition, state, effective_at, data, IMPORTED)
         session.add(record)
     session.flush()  # the INSERTs give the ids and version 1
     return audit.append_first_entries([

@@ -69,7 +69,9 @@ class Registry:
     def effect(self, name: str, description: Any, *, derives: tuple[str, ...] = ()):
         """Decorator: register an effect function under ``name``.
 
-        ``derives`` names the data fields the effect adds through ``context.derived``.
+        ``derives`` names the data fields the effect adds through ``context.derived``. Their
+        values are computed (codes, numbers, dates, yes/no), never text a user typed: the
+        redaction policy shows them as codes.
         """
 
         def decorate(func: EffectFunc) -> EffectFunc:

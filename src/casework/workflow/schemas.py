@@ -27,10 +27,15 @@ class WorkflowListSchema(Schema):
 
 
 class DeadlineSchema(Schema):
+    kind = fields.String()
     unit = fields.String()
     amount = fields.Raw(metadata={"description": "a number, or the data field holding it"})
     start_fields = fields.List(fields.String(), data_key="from")
     warn_days = fields.Integer(allow_none=True)
+    entered_by = fields.List(fields.String(), metadata={
+        "description": "the case applies when one of these events entered the state"})
+    when = fields.Dict(metadata={
+        "description": "the case applies when the entering event's data has these values"})
     label = fields.String()
     labels = fields.Nested(LabelsSchema)
 
@@ -41,6 +46,8 @@ class StateSchema(Schema):
     labels = fields.Nested(LabelsSchema)
     closed = fields.Boolean()
     deadline = fields.Nested(DeadlineSchema, allow_none=True)
+    deadlines = fields.List(fields.Nested(DeadlineSchema), metadata={
+        "description": "the cases of the deadline, the first that applies wins"})
 
 
 class EventSchema(Schema):
@@ -134,6 +141,15 @@ class DiagramQuerySchema(WorkflowQuerySchema):
                            metadata={"description": "label with codes instead of names"})
 
 
+def _deadline(state: str, d) -> dict:
+    return {
+        "kind": d.kind or state, "unit": d.unit, "amount": d.amount,
+        "start_fields": list(d.from_fields), "warn_days": d.warn_days,
+        "entered_by": list(d.entered_by), "when": dict(d.when),
+        "label": str(d.label), "labels": d.label.as_dict(),
+    }
+
+
 def describe(definition: WorkflowDef, catalog) -> dict:
     """Everything a client needs to know about one workflow version, as plain data."""
     registry = catalog.registry
@@ -150,12 +166,9 @@ def describe(definition: WorkflowDef, catalog) -> dict:
             {
                 "code": s.name, "label": str(s.label), "labels": s.label.as_dict(),
                 "closed": s.closed,
-                "deadline": None if s.deadline is None else {
-                    "unit": s.deadline.unit, "amount": s.deadline.amount,
-                    "start_fields": list(s.deadline.from_fields),
-                    "warn_days": s.deadline.warn_days, "label": str(s.deadline.label),
-                    "labels": s.deadline.label.as_dict(),
-                },
+                "deadline": None if s.deadline is None else _deadline(s.name, s.deadline),
+                # Every case, the first that applies wins (the last one is "deadline").
+                "deadlines": [_deadline(s.name, d) for d in s.deadlines],
             }
             for s in definition.states.values()
         ],
