@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from casework.orgunits.models import KINDS
-from casework.validation import Page, Text
+from casework.validation import Page, Schema, Text
 
 
 class OrgUnitSchema(Schema):

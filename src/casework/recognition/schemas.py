@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from casework.validation import Date, Page, Text
+from casework.validation import Date, Page, Schema, Text
 from casework.workflow.registry import data_schema
 from casework.workflow.schemas import AvailableEventSchema
 
