@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -29,7 +28,6 @@ from casework.errors import NotPermitted, ValidationFailed
 from casework.extensions import db
 from casework.imports.columns import column_label
 from casework.orgunits.models import OrgUnit, subtree_clause
-from casework.people.identity import fold
 from casework.people.models import Person
 from casework.people.services import PersonQuery, filter_persons
 from casework.spreadsheets import append_row, csv_value
@@ -59,16 +57,6 @@ class Export:
     mimetype: str
     content: bytes
     rows: int
-
-
-def attachment(filename: str) -> str:
-    """The Content-Disposition of a download named ``filename``: an ASCII name every
-    browser keeps, and the UTF-8 one (RFC 6266) when they differ."""
-    plain = fold(filename).replace(" ", "-") if not filename.isascii() else filename
-    header = f'attachment; filename="{plain}"'
-    if plain != filename:
-        header += f"; filename*=UTF-8''{quote(filename)}"
-    return header
 
 
 def _write(columns: tuple[str, ...], rows: list[list], file_format: str, name: str,

@@ -41,6 +41,7 @@ from casework.imports.columns import column_label
 from casework.imports.models import ImportBatch
 from casework.imports.parsing import OLE_MAGIC, XLSX_MAGIC, Problem
 from casework.people.services import PersonQuery
+from casework.spreadsheets import attachment
 from casework.web.fields import register_labels
 from casework.web.logs import log_failure
 
@@ -236,7 +237,7 @@ def template(kind):
     csv.writer(out, lineterminator="\r\n").writerow(map(column_label, required + optional))
     content = ("\ufeff" + out.getvalue()).encode("utf-8")
     return Response(content, mimetype=exports.CSV_TYPE, headers={
-        "Content-Disposition": exports.attachment(f"{TEMPLATE_NAMES[kind]}.csv")})
+        "Content-Disposition": attachment(f"{TEMPLATE_NAMES[kind]}.csv")})
 
 
 # --- exports ----------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def template(kind):
 def _send(export: exports.Export) -> Response:
     db.session.commit()  # the export's log entry
     return Response(export.content, mimetype=export.mimetype, headers={
-        "Content-Disposition": exports.attachment(export.filename),
+        "Content-Disposition": attachment(export.filename),
         "Cache-Control": "no-store"})
 
 

@@ -12,6 +12,7 @@ from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.extensions import db
 from casework.plans import reports, services
 from casework.plans.schemas import PlanInSchema
+from casework.spreadsheets import attachment
 from casework.validation import Schema, Text
 
 blp = Blueprint("plans_api", __name__, url_prefix="/api/v1/plans",
@@ -147,4 +148,4 @@ def download(args, kind):
     db.session.commit()
     return Response(data, mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        headers={"Content-Disposition": f'attachment; filename="{reports.filename(report)}"'})
+        headers={"Content-Disposition": attachment(reports.filename(report))})

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
-from casework.web import redaction
+from casework.web import numbers, redaction
 from casework.web.fields import error_lines, field_label, field_value, messages_of
 from casework.web.nav import nav_for_current_user
 
@@ -35,6 +35,7 @@ def init_templating(app) -> None:
     app.jinja_env.globals["error_lines"] = error_lines
     app.jinja_env.filters["messages"] = messages_of
     redaction.init_app(app)
+    numbers.init_app(app)
 
     @app.after_request
     def vary_on_htmx(response):
