@@ -172,3 +172,16 @@ def test_every_schema_of_casework_translates_its_messages(app):
     ours = [c for c in _subclasses(marshmallow.Schema) if c.__module__.startswith("casework")]
     assert len(ours) > 30
     assert [c.__qualname__ for c in ours if not issubclass(c, Schema)] == []
+
+
+def test_messages_are_translated_outside_requests_too(app):
+    """The command line (imports, the demo) has no request: the app's default language."""
+    from marshmallow import ValidationError
+
+    from casework.people.schemas import PersonCreateSchema
+
+    with pytest.raises(ValidationError) as caught:
+        PersonCreateSchema().load({"full_name": "A" * 300, "no_such_field": 1})
+    messages = caught.value.messages
+    assert messages["birth_date"] == ["Chưa nhập trường bắt buộc này."]
+    assert messages["no_such_field"] == ["Không có trường này (không được chấp nhận)."]

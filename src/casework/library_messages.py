@@ -23,7 +23,7 @@ from functools import cache
 from string import Formatter
 from typing import Any
 
-from flask import has_request_context
+from flask import has_app_context
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
@@ -191,7 +191,7 @@ def _patterns() -> tuple[dict[str, str], tuple[tuple[re.Pattern, str], ...]]:
 def translate(message: Any) -> Any:
     """``message`` in the user's language if it is one of the libraries' messages;
     anything else (casework's own messages, already translated) is returned as it is."""
-    if not isinstance(message, str) or not has_request_context():
+    if not isinstance(message, str) or not has_app_context():
         return message
     plain, formatted = _patterns()
     template = plain.get(message)
