@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 pot=$(mktemp --suffix=.pot)
 trap 'rm -f "$pot"' EXIT
-$py -m babel.messages.frontend extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+$py -m babel.messages.frontend extract -F babel.cfg -k _l -k lazy_gettext -k N_plural:1,2 --no-location \
   --sort-output --project=casework -o "$pot" . >/dev/null
 if [ -f src/casework/translations/vi/LC_MESSAGES/messages.po ]; then
   $py -m babel.messages.frontend update -i "$pot" -d src/casework/translations -l vi \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from casework.auth.models import User
@@ -123,5 +125,99 @@ def test_init_and_demo_on_a_fresh_database(tmp_path):
         overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(
             Person.due_date < sa.func.current_date()))
         assert overdue >= 5
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _snapshot(db, models):
+    """Every row of ``models`` as plain values, to compare before and after."""
+    from sqlalchemy import inspect
+
+    found = {}
+    for model in models:
+        columns = [c.key for c in inspect(model).mapper.column_attrs]
+        found[model.__name__] = sorted(
+            (tuple(str(getattr(row, c)) for c in columns)
+             for row in db.session.scalars(sa.select(model))), key=str)
+    return found
+
+
+def test_demo_on_a_database_with_other_data_adds_only_its_own(tmp_path):
+    """Other units, persons and users (one of them named like a demo account) are left as
+    they are; the demo says what it adds, adds it under its own units, and reuses it."""
+    from casework.auth import services as auth_services
+    from casework.auth.models import RoleAssignment
+    from casework.extensions import db
+    from casework.orgunits.services import create_orgunit
+    from casework.people.models import Person
+    from casework.workflow import open_record
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'busy.db'}", tmp_path)
+    with app.app_context():
+        assert run(app, "init").exit_code == 0
+        city = create_orgunit("HN", "Thành phố Khác", "city", None)
+        ward = create_orgunit("HN-P1", "Phường Một", "ward", city)
+        groups = [create_orgunit(f"HN-P1-T{i:02d}", f"Tổ {i}", "residential_group", ward)
+                  for i in range(1, 31)]  # many: the old demo drew its groups from all
+        group = groups[0]
+        admin = auth_services.create_user("admin", "a long real password",
+                                          full_name="Quản trị thật")
+        auth_services.grant_role(admin, "admin", city)
+        police = auth_services.create_user("police", "another real password",
+                                           full_name="Công an thật")
+        auth_services.grant_role(police, "police", ward)
+        db.session.flush()
+        person = Person(full_name="Người Thật", name_folded="nguoi that",
+                        birth_date=date(1990, 1, 1), gender="male", org_unit=group)
+        open_record(person, police)
+        db.session.commit()
+        theirs = [OrgUnit, Person, User, RoleAssignment]
+        before = _snapshot(db, theirs)
+
+        result = run(app, "demo", "--no-serve")
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+        assert "32 units, 1 person and 2 users" in result.output  # what was there
+        assert "Adding:" in result.output and "Added:" in result.output
+        # The two taken names get demo accounts of their own, said so, with the password.
+        assert "  admin.demo " in result.output and "  police.demo " in result.output
+        db.session.expire_all()
+        after = _snapshot(db, theirs)
+        for model in ("OrgUnit", "Person", "User", "RoleAssignment"):
+            assert set(before[model]) <= set(after[model]), model  # nothing changed or gone
+        assert {a.org_unit.code for a in db.session.get(User, admin.id).assignments} == {"HN"}
+        # Demo data only in demo units.
+        demo_units = {u.id for u in db.session.scalars(sa.select(OrgUnit).where(
+            OrgUnit.code.like("LCH%") | OrgUnit.code.like("LCI%")))}
+        persons = db.session.scalars(sa.select(Person).where(Person.id != person.id)).all()
+        assert persons and all(p.org_unit_id in demo_units for p in persons)
+
+        loaded = _snapshot(db, [OrgUnit, Person, User, RoleAssignment])
+        again = run(app, "demo", "--no-serve")
+        assert again.exit_code == 0, again.output
+        assert "Adding: nothing new" in again.output and "Added: nothing." in again.output
+        db.session.expire_all()
+        assert _snapshot(db, [OrgUnit, Person, User, RoleAssignment]) == loaded  # reused
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_demo_says_why_it_cannot_load_without_a_traceback(tmp_path):
+    """Both names of a demo account taken by other accounts: one line, exit 1."""
+    from casework.auth import services as auth_services
+    from casework.extensions import db
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'taken.db'}", tmp_path)
+    with app.app_context():
+        assert run(app, "init").exit_code == 0
+        for name in ("inspector", "inspector.demo"):
+            auth_services.create_user(name, "a long real password", full_name="Người thật")
+        db.session.commit()
+        result = run(app, "demo", "--no-serve")
+        assert result.exit_code == 1 and result.exc_info[0] is SystemExit
+        assert "Traceback" not in result.output
+        assert result.output.strip().endswith(
+            "Error: the demo could not be loaded: the user names inspector and "
+            "inspector.demo are taken by other accounts")
         db.session.remove()
         db.engine.dispose()

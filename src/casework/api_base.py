@@ -17,12 +17,13 @@ from functools import wraps
 from typing import Any
 
 import flask_smorest
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, fields
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from casework.auth.scope import current_scope
 from casework.errors import NotPermitted
+from casework.validation import Schema
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUIRED: Any = object()

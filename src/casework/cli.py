@@ -54,16 +54,42 @@ def init_command():
 @click.option("--no-serve", is_flag=True, help="Prepare the database and data, then stop.")
 @with_appcontext
 def demo_command(host, port, no_serve):
-    """Create (or reuse) the database, load demo data, print the accounts and serve."""
-    from casework.database import upgrade_schema
-    from casework.demo.loader import DEMO_PASSWORD, load_demo
+    """Create (or reuse) the database, load demo data, print the accounts and serve.
 
-    upgrade_schema()
-    accounts = load_demo()
+    On a database that holds other data the demo adds only its own units (Lai Châu, LCH…,
+    and Bắc Cường, LCI…), their records and its own accounts, and says what it adds."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from casework.database import upgrade_schema
+    from casework.demo.loader import (
+        DEMO_PASSWORD,
+        DemoLoadError,
+        load_demo,
+        renamed_accounts,
+        survey,
+    )
+    from casework.extensions import db
 
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     click.echo(f"Database: {url.render_as_string(hide_password=True)}")
+    try:
+        upgrade_schema()
+        before = survey()
+        if before.other():
+            click.echo(f"The database already holds {before.other()} that are not demo data: "
+                       "the demo leaves them as they are and adds its own under its units "
+                       "(LCH…, LCI…).")
+        for name, username in renamed_accounts():
+            click.echo(f"The user name {name} belongs to another account: the demo's is "
+                       f"{username}.")
+        click.echo(f"Adding: {before.adding()}.")
+        accounts = load_demo()
+        click.echo(f"Added: {survey().added_since(before)}.")
+    except (CaseworkError, DemoLoadError, SQLAlchemyError) as exc:
+        db.session.rollback()
+        message = exc.message if isinstance(exc, CaseworkError) else exc
+        _fail(f"the demo could not be loaded: {message}")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, unit in accounts:
         click.echo(f"  {username:<12} {role:<20} {unit}")

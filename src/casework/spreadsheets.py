@@ -11,13 +11,15 @@ these helpers:
 - CSV has no cell types: such text gets a leading apostrophe.
 
 Use :func:`append_row` instead of ``sheet.append`` (normal and write-only worksheets alike),
-and :func:`csv_value` for each CSV value.
+and :func:`csv_value` for each CSV value. :func:`attachment` names a file for its download.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from openpyxl.cell import Cell, WriteOnlyCell
 
@@ -44,3 +46,16 @@ def append_row(sheet, values: Iterable[Any]) -> None:
 def csv_value(value: Any) -> Any:
     """``value`` for a CSV file: text that looks like a formula gets a leading apostrophe."""
     return "'" + value if looks_like_formula(value) else value
+
+
+def attachment(filename: str) -> str:
+    """The Content-Disposition of a download named ``filename``: a plain ASCII name every
+    browser keeps (Vietnamese without its diacritics), and the exact one in UTF-8 (RFC 6266)
+    when they differ."""
+    text = filename.replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text)
+                    if c.isascii() and c.isprintable() and c not in '"\\')
+    header = f'attachment; filename="{plain}"'
+    if plain != filename:
+        header += f"; filename*=UTF-8''{quote(filename)}"
+    return header

@@ -7,6 +7,7 @@
 - Dates between 1900-01-01 and 2100-12-31.
 - Integers that fit PostgreSQL's ``integer`` (ids up to 2**31 - 1), and page numbers whose
   OFFSET stays far inside it.
+- Every schema derives from :class:`Schema`: its messages are in the user's language.
 
 README.md, "Security" > "Bad input", lists them for the people who run the app.
 """
@@ -18,8 +19,11 @@ import sys
 import unicodedata
 from datetime import date, datetime
 
+import marshmallow
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
+
+from casework.library_messages import translate_messages
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
@@ -53,6 +57,14 @@ def character_problem(value: str, formatting: bool = True) -> str | None:
         return _("Remove the invisible formatting characters (such as a zero-width space "
                  "or a direction mark) from this text.")
     return None
+
+
+class Schema(marshmallow.Schema):
+    """The base of every casework schema: the messages of a failed load are in the user's
+    language, marshmallow's own ("Missing data for required field.") included."""
+
+    def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs) -> None:
+        error.messages = translate_messages(error.messages)
 
 
 def no_control_characters(value: str) -> None:

@@ -80,8 +80,19 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     sign_in(page, "inspector")
     open_from_inbox(page, request_url)
     form = page.locator("details[data-event=evaluate] form")
+    # The 8 verdicts start unchosen; sent so, each criterion asks for its choice.
+    assert form.locator("input[type=radio]").count() == 16
+    assert form.locator("input[type=radio]:checked").count() == 0
     form.locator("input[name=inspection_date]").fill(today)
     form.locator("input[name=minutes_no]").fill("BB-KT-99")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert state_of(page) == "submitted"
+    form = page.locator("details[data-event=evaluate] form")
+    for i in range(1, 9):
+        assert form.locator(f"tr[data-code=C{i}] .field-error").inner_text() == (
+            "Chọn “Đạt” hoặc “Chưa đạt”.")
+        form.locator(f"input[name=met_C{i}][value=met]").check()
     minutes = tmp_path / "bien-ban-kiem-tra.pdf"
     minutes.write_bytes(PDF)
     form.locator("input[name=files]").set_input_files(str(minutes))

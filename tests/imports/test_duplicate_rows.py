@@ -81,7 +81,7 @@ def test_a_closed_record_in_scope_needs_confirm_new_and_outside_says_nothing(
     row = person_row("B1", national_id=NATIONAL_ID, full_name="Tên Khác")
     report = import_persons(csv_bytes([row], COLUMNS), officer, scope_of(officer))
     assert [(r, c) for r, c, _m in problems(report)] == [(2, "national_id")]
-    assert "confirm_new" in problems(report)[0][2]
+    assert "“Checked: a new person”" in problems(report)[0][2]  # the column, by its label
     other = make_user("other", ("police", "W2"))
     elsewhere = import_persons(csv_bytes([{**row, "area_code": "G21"}], COLUMNS), other,
                                scope_of(other))

@@ -76,7 +76,7 @@ def test_the_report_lists_each_problem_with_its_row(db, tree, page_en):
             person_row("A3", "managed_user", decision_no="")]
     response = upload(police, csv_bytes(rows))
     page = html(police.get(response.headers["Location"]))
-    assert "ZZZ" in page and "decision_no" in page
+    assert "ZZZ" in page and "Decision number" in page  # the column's label, not its code
     assert "<td>3</td>" in page and "<td>4</td>" in page
     assert f'/imports/{db.session.scalar(sa.select(ImportBatch.id))}/run' not in page
     batch = db.session.scalar(sa.select(ImportBatch))
@@ -131,7 +131,8 @@ def test_the_templates_and_the_navigation(db, tree, page_en):
     police = page_en("police", "W1")
     template = police.get("/imports/templates/persons.csv")
     assert template.status_code == 200
-    assert template.data.decode("utf-8-sig").startswith("external_id,full_name,birth_date")
+    assert template.data.decode("utf-8-sig").startswith("External ID,Full name,Birth date")
+    assert 'filename="mau-nhap-danh-sach-nguoi.csv"' in template.headers["Content-Disposition"]
     assert police.get("/imports/templates/other.csv").status_code == 404
     assert 'href="/imports/"' in html(police.get("/"))
 
@@ -156,3 +157,25 @@ def test_a_change_since_the_check_imports_nothing(db, tree, page_en, make_user, 
     db.session.expire_all()
     assert count(db, Person) == 1
     assert db.session.get(ImportBatch, batch_id).status == "rejected"
+
+
+def test_the_template_is_headed_in_vietnamese_and_reads_back(db, tree, page_as):
+    police = page_as("health", "W1")
+    template = police.get("/imports/templates/tests.csv")
+    assert 'filename="mau-nhap-ket-qua-xet-nghiem.csv"' in template.headers[
+        "Content-Disposition"]
+    header = template.data.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Mã ngoài,Mã ngoài của người được xét nghiệm,Ngày xét nghiệm,")
+    assert "_" not in header  # no column code
+    page = police.get("/imports/").get_data(as_text=True)
+    assert "person_external_id" not in page and "Mã ngoài của người được xét nghiệm" in page
+    # Its columns are all known to the import: only the missing rows are a problem.
+    from flask_babel import force_locale
+
+    from casework.imports.services import ImportReport, read
+
+    report = ImportReport("tests")
+    with force_locale("vi"):
+        assert read(template.data, "tests", report) is None
+    assert [p.message for p in report.problems] == [
+        "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề."]

@@ -130,7 +130,7 @@ def _only(report):
 def test_wrong_columns(db, tree, officer, scope_of):
     content = b"id,name,birthday\n1,An,17/05/1990\n"
     found = _only(import_persons(content, officer, scope_of(officer)))
-    assert found[0][0] == 1 and "Missing columns: external_id, full_name" in found[0][2]
+    assert found[0][0] == 1 and "Missing columns: External ID, Full name" in found[0][2]
     assert "Unknown columns: id, name, birthday" in found[1][2]
     assert count(Person) == 0
 
@@ -254,3 +254,30 @@ def test_an_imported_positive_person_gets_the_remote_communes_deadline(db, tree,
     by_id = {p.external_id: p for p in db.session.scalars(sa.select(Person))}
     assert by_id["R1"].due_date == add_working_days(since, 16)
     assert by_id["R2"].due_date == add_working_days(since, 9)
+
+
+@pytest.mark.parametrize("header", [
+    ["Mã ngoài", "Họ và tên", "Ngày sinh", "Giới tính", "Mã địa bàn", "Trạng thái",
+     "Ở trạng thái này từ ngày"],  # the Vietnamese labels, as the template and lists have
+    ["ma ngoai", "HO VA TEN", "ngay sinh", "gioi tinh", "ma dia ban", "trang thai",
+     "o trang thai nay tu ngay"],  # typed without diacritics, in any case
+    ["External ID", "Full name", "Birth date", "Gender", "Area code", "State",
+     "In this state since"],  # the English labels
+], ids=["vietnamese", "folded", "english"])
+def test_columns_headed_by_their_labels(db, tree, officer, scope_of, header):
+    content = ("\n".join([",".join(header),
+                          "L1,Lò Văn Nhãn,17/05/1990,Nam,G11,Nghi sử dụng ma túy,"
+                          + ddmmyyyy(ago(3))]) + "\n").encode("utf-8")
+    report = import_persons(content, officer, scope_of(officer))
+    assert report.problems == [] and report.imported == 1
+
+
+def test_a_header_is_named_by_its_label_in_the_problems(db, tree, officer, scope_of, app):
+    from flask_babel import force_locale
+
+    content = "Mã ngoài,Họ và tên,Họ và tên\nL1,A,B\n".encode()
+    with force_locale("vi"):
+        found = [(p.row, p.message) for p in import_persons(
+            content, officer, scope_of(officer)).problems]
+    assert (1, "Cột Họ và tên xuất hiện hai lần.") in found
+    assert any(m.startswith("Thiếu cột: Ngày sinh, Giới tính") for _r, m in found)

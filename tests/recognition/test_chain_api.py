@@ -291,3 +291,20 @@ def test_naming_a_file_that_is_not_attached_is_refused(chain, ready_area):
     data = {**STEP_DATA["submit"], "attachments": ["a" * 64]}
     refused = _fire(chain["police"], body, "submit", data=data, expect=422)
     assert refused["rule"] == "attachments_on_request"
+
+
+@pytest.mark.parametrize("verdict", [{"note": "chưa xem"}, {"met": None}],
+                         ids=["left out", "null"])
+def test_every_verdict_must_be_chosen_through_the_api_too(db, chain, ready_area, verdict):
+    ready_area("G11")
+    body = _fire(chain["police"], _open(chain["police"]), "submit")
+    verdicts = {**all_met(), "C5": verdict}
+    refused = chain["inspector"].post(
+        f"/api/v1/recognition-requests/{body['id']}/transitions",
+        json={"event": "evaluate", "version": body["version"],
+              "data": {**STEP_DATA["evaluate"], "verdicts": verdicts}},
+        headers={"Accept-Language": "vi"})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {
+        "verdicts": {"C5": {"value": {"met": ["Chọn “Đạt” hoặc “Chưa đạt”."]}}}}
+    assert _unchanged(db, body["id"])[0] == "submitted"

@@ -19,7 +19,16 @@ def html(response) -> str:
 
 
 def _all_met_form(extra=None):
+    """The police's self-assessment: the 8 criteria ticked."""
     data = {f"met_C{i}": "on" for i in range(1, 9)}
+    data.update(extra or {})
+    return data
+
+
+def _verdicts_form(extra=None, **choices):
+    """The inspectors' verdicts: each criterion chosen, met unless ``C3="not_met"``…"""
+    data = {f"met_C{i}": choices.get(f"C{i}", "met") for i in range(1, 9)}
+    data = {k: v for k, v in data.items() if v is not None}
     data.update(extra or {})
     return data
 
@@ -48,7 +57,7 @@ def test_the_chain_through_the_pages(page_as, db, ready_area, tree):
     assert f'data-request="{request_id}"' in inbox
     evaluated = inspector.post(
         f"/recognition/{request_id}/events/evaluate",
-        data=_all_met_form({"version": "2", "inspection_date": day_ago(0).isoformat(),
+        data=_verdicts_form({"version": "2", "inspection_date": day_ago(0).isoformat(),
                             "minutes_no": "BB-05", "files": (io.BytesIO(PDF), "bien-ban.pdf")}),
         content_type="multipart/form-data")
     assert evaluated.status_code == 302, html(evaluated)
@@ -110,3 +119,66 @@ def test_viewers_have_no_request_pages(page_as, ready_area):
     police = page_as("police", "W1")
     request_id = _request_id(police.post("/recognition/new", data={"area_code": "G11"}))
     assert page_as("viewer", "C").get(f"/recognition/{request_id}").status_code == 404
+
+
+def _submitted(page_as, ready_area) -> int:
+    ready_area("G11")
+    police = page_as("police", "W1")
+    request_id = _request_id(police.post("/recognition/new", data={"area_code": "G11"}))
+    assert police.post(f"/recognition/{request_id}/events/submit",
+                       data=_all_met_form({"version": "1"})).status_code == 302
+    return request_id
+
+
+def _row(page: str, code: str) -> str:
+    return re.search(rf'<tr data-code="{code}"[^>]*>.*?</tr>', page, re.S).group(0)
+
+
+def test_the_inspectors_verdicts_start_unticked(page_as, ready_area):
+    request_id = _submitted(page_as, ready_area)
+    page = html(page_as("inspector", "C").get(f"/recognition/{request_id}"))
+    form = re.search(r'<details class="event-box" data-event="evaluate".*?</details>', page,
+                     re.S).group(0)
+    # Two choices per criterion, met and not met, and none of the 16 chosen beforehand.
+    assert form.count('type="radio" name="met_C') == 16
+    assert "checked" not in form and 'type="checkbox"' not in form
+    for i in range(1, 9):
+        row = _row(form, f"C{i}")
+        assert 'value="met"' in row and 'value="not_met"' in row
+
+
+def test_a_verdict_left_out_is_asked_for_under_its_criterion(page_as, ready_area, db):
+    request_id = _submitted(page_as, ready_area)
+    inspector = page_as("inspector", "C")
+    response = inspector.post(
+        f"/recognition/{request_id}/events/evaluate",
+        data=_verdicts_form({"version": "2", "inspection_date": day_ago(0).isoformat(),
+                             "minutes_no": "BB-05"}, C3=None, C7=None))
+    assert response.status_code == 422
+    page = html(response)
+    for code in ("C3", "C7"):
+        row = _row(page, code)
+        assert 'class="has-error"' in row and "Chọn “Đạt” hoặc “Chưa đạt”." in row
+        assert "checked" not in row  # still nothing chosen for it
+    assert "Chọn “Đạt”" not in _row(page, "C4") and 'value="met" checked' in _row(page, "C4")
+    assert "Missing data" not in page and "Chưa nhập trường bắt buộc" not in page
+    db.session.expire_all()
+    assert db.session.get(RecognitionRequest, request_id).state == "submitted"
+
+
+def test_a_verdict_not_met_is_refused_once_and_without_the_rules_code(page_as, ready_area, db):
+    request_id = _submitted(page_as, ready_area)
+    response = page_as("inspector", "C").post(
+        f"/recognition/{request_id}/events/evaluate",
+        data=_verdicts_form({"version": "2", "inspection_date": day_ago(0).isoformat(),
+                             "minutes_no": "BB-05"}, C3="not_met"))
+    assert response.status_code == 422
+    page = html(response)
+    alert = re.search(r'<div class="alert alert-error" role="alert">(.*?)</div>', page,
+                      re.S).group(1)
+    assert "C3" in alert and alert.count("C3") == 1  # said once: no repeat under a code
+    assert "verdicts_all_met" not in page and "verdicts all met" not in page
+    assert "<br>" not in alert
+    assert 'value="not_met" checked' in _row(page, "C3")
+    db.session.expire_all()
+    assert db.session.get(RecognitionRequest, request_id).state == "submitted"

@@ -134,7 +134,8 @@ def test_an_area_that_left_less_complex_cannot_be_recognised(db, walk, user):
     with pytest.raises(CaseworkError) as caught:
         engine.fire(request, "approve", user("city_authority", "C"),
                     data=_fill(STEPS["approve"][1], clock), effective_at=clock + timedelta(days=1))
-    assert caught.value.code == "rule_failed" and "area_awaits_recognition" in caught.value.errors
+    assert caught.value.code == "rule_failed"
+    assert caught.value.extra["rule"] == "area_awaits_recognition"
     assert (request.state, request.version, _entries(db, request)) == before
 
 

@@ -14,7 +14,7 @@ def level_complex(record, data, context):
 
 
 @rule("via_recognition_approval",
-      _l("only as the effect of an approved recognition request"), uses_data=False)
+      _l("the city approves a recognition request for the area"), uses_data=False)
 def via_recognition_approval(record, data, context):
     """An area becomes drug-free only when the city approves a recognition request."""
     parent = context.parent

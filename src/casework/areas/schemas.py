@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, ValidationError, fields, validate, validates_schema
 
 from casework.areas.models import ACTIVITY_TYPES, ALL_FACT_KINDS
-from casework.validation import Date, Integer, Page, Text
+from casework.validation import Date, Integer, Page, Schema, Text
 from casework.workflow.schemas import AvailableEventSchema
 
 

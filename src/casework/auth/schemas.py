@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from casework.validation import Text
+from casework.validation import Schema, Text
 
 
 class TokenRequestSchema(Schema):

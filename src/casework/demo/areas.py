@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from casework.areas import services as areas
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import Area, Hotspot
-from casework.auth import services as auth_services
 from casework.auth.scope import Scope
-from casework.demo.persons import SEED_USER
+from casework.demo.accounts import SEED_USER, demo_user
+from casework.demo.persons import demo_units_clause
 from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
@@ -66,8 +66,8 @@ def _unit(code: str) -> OrgUnit:
     return db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code))
 
 
-def _user(username: str):
-    return auth_services.get_user(username)
+def _user(name: str):
+    return demo_user(name)
 
 
 def _subtree(code: str) -> list[OrgUnit]:
@@ -87,8 +87,11 @@ def _as_date(value) -> date:
 
 
 def load_demo_areas() -> int:
-    """Load the areas, facts and requests once; returns how many area records were opened."""
-    if db.session.scalar(sa.select(Area.id).limit(1)) is not None:
+    """Load the areas, facts and requests once; returns how many area records were opened.
+    Area records of other units (the database may hold others) do not count."""
+    if _unit("LCH-TP") is not None and db.session.scalar(
+            sa.select(Area.id).join(OrgUnit, OrgUnit.id == Area.org_unit_id)
+            .where(demo_units_clause()).limit(1)) is not None:
         return 0
     if _unit("LCH-TP") is None or _user(SEED_USER) is None:
         return 0

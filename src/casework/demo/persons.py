@@ -9,19 +9,19 @@ events, so that histories, deadlines and overdue cases look like a real ward's.
 from __future__ import annotations
 
 import random
-import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from casework.auth import services as auth_services
+from casework.demo.accounts import SEED_USER, ensure_account
 from casework.extensions import db
-from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.people.identity import fold
 from casework.people.models import Person
 from casework.workflow import fire, open_record
 
-SEED_USER = "du-lieu-mau"
+DEMO_ROOTS = ("LCH-TP", "LCI-BC")
 CASE_ROLES = ("police", "health", "social_affairs", "commune_chair")
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Lò", "Lường", "Tòng",
           "Giàng", "Sùng", "Vàng", "Lý", "Đỗ")
@@ -116,17 +116,22 @@ PLAN: list[tuple[str, int, int]] = [
 
 
 def _seed_user():
-    user = auth_services.get_user(SEED_USER)
-    if user is None:
-        # A random password nobody knows (and the account is disabled).
-        user = auth_services.create_user(SEED_USER, secrets.token_urlsafe(32),
-                                         full_name="Nạp dữ liệu mẫu (demo)")
-        user.active = False  # it records the demo history; nobody signs in with it
-    for code in ("LCH-TP", "LCI-BC"):
-        unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code))
+    user = ensure_account(SEED_USER, active=False)  # it records the demo history
+    for unit in demo_roots():
         for role in CASE_ROLES:
             auth_services.grant_role(user, role, unit)
     return user
+
+
+def demo_roots() -> list[OrgUnit]:
+    """The demo's two cities' units: everything the demo writes lies under them."""
+    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code.in_(DEMO_ROOTS))
+                                   .order_by(OrgUnit.code)))
+
+
+def demo_units_clause():
+    """A condition on ``OrgUnit``: the unit lies under one of the demo's cities."""
+    return sa.or_(*(subtree_clause(OrgUnit.path, root.path) for root in demo_roots()))
 
 
 def _name(rng: random.Random) -> tuple[str, str]:
@@ -144,8 +149,10 @@ def load_demo_persons(seed: int = 2024) -> int:
         return 0
     rng = random.Random(seed)
     actor = _seed_user()
+    # Only the demo's own groups and villages: the database may hold other units.
     groups = db.session.scalars(
-        sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS)).order_by(OrgUnit.code)
+        sa.select(OrgUnit).where(OrgUnit.kind.in_(LEAF_KINDS), demo_units_clause())
+        .order_by(OrgUnit.code)
     ).all()
     # The demo officers work in Đoàn Kết: give them a good share of the cases.
     home = [g for g in groups if g.code.startswith("LCH-DK-")]

@@ -2,8 +2,10 @@
 
 Each export is logged (``audit.exports.record_export``): who, what, over which area, with
 which filters and how many rows. Person lists are for the roles that may read persons, never
-for ``viewer``. The columns of the person list are those of the persons import, so an
-exported file can be read by another installation's import.
+for ``viewer``. Columns are headed by their labels and coded values written as people read
+them (a state's name, "Nam", "Có"), in the user's language; the person list's import columns
+are read back by the persons import, which knows the labels (``imports.columns``). File names
+are Vietnamese words without diacritics.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from casework.areas.models import UNASSESSED, Area
 from casework.audit.exports import record_export
@@ -22,6 +26,7 @@ from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, scoped
 from casework.errors import NotPermitted, ValidationFailed
 from casework.extensions import db
+from casework.imports.columns import column_label
 from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.people.models import Person
 from casework.people.services import PersonQuery, filter_persons
@@ -36,9 +41,12 @@ CSV_TYPE = "text/csv; charset=utf-8"
 
 PERSON_COLUMNS = ("external_id", "full_name", "birth_date", "gender", "national_id",
                   "residence_type", "address", "area_code", "area_name", "state",
-                  "state_label", "state_since", "due_date", "overdue")
-AREA_COLUMNS = ("code", "name", "kind", "kind_label", "parent_code", "state", "state_label",
-                "criteria_met", "all_criteria_met")
+                  "state_since", "due_date", "overdue")
+AREA_COLUMNS = ("code", "name", "kind", "parent_code", "state", "criteria_met",
+                "all_criteria_met")
+GENDER_LABELS = {"male": _l("Male"), "female": _l("Female"), "other": _l("Other")}
+RESIDENCE_LABELS = {"permanent": _l("Permanent residence"),
+                    "temporary": _l("Temporary residence")}
 
 
 @dataclass
@@ -51,35 +59,55 @@ class Export:
     rows: int
 
 
-def _write(columns: tuple[str, ...], rows: list[list], file_format: str, name: str) -> Export:
+def _write(columns: tuple[str, ...], rows: list[list], file_format: str, name: str,
+           title: str) -> Export:
+    """The file: columns headed by their labels, dates as dd/mm/yyyy, yes/no in words."""
     stamp = today_local().strftime("%Y%m%d")
+    header = [column_label(c) for c in columns]
     if file_format == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(columns)
+        writer.writerow(header)
         for row in rows:
             writer.writerow(_csv_cell(v) for v in row)
         # With a byte-order mark, Excel opens the Vietnamese text as UTF-8.
         content = ("\ufeff" + out.getvalue()).encode("utf-8")
         return Export(f"{name}-{stamp}.csv", CSV_TYPE, content, len(rows))
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(name)
-    append_row(sheet, columns)
+    sheet = workbook.create_sheet(title[:31])
+    append_row(sheet, header)
     for row in rows:
-        append_row(sheet, row)
+        cells = []
+        for value in row:
+            if isinstance(value, date):
+                value = WriteOnlyCell(sheet, value=value)
+                value.number_format = "DD/MM/YYYY"
+            elif isinstance(value, bool):
+                value = _yes_no(value)
+            cells.append(value)
+        append_row(sheet, cells)
     out = io.BytesIO()
     workbook.save(out)
     return Export(f"{name}-{stamp}.xlsx", XLSX_TYPE, out.getvalue(), len(rows))
 
 
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
 def _csv_cell(value):
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _yes_no(value)
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return "" if value is None else csv_value(value)  # never a formula in a spreadsheet
+
+
+def _label(labels: dict, code: str | None) -> str | None:
+    return str(labels[code]) if code in labels else code
 
 
 # --- persons ----------------------------------------------------------------------------------
@@ -97,9 +125,10 @@ def export_persons(actor, scope: Scope, query: PersonQuery, file_format: str) ->
     for person in db.session.scalars(stmt):
         state = definition.states.get(person.state)
         rows.append([
-            person.external_id, person.full_name, person.birth_date, person.gender,
-            person.national_id, person.residence_type, person.address, person.org_unit.code,
-            person.org_unit.name, person.state,
+            person.external_id, person.full_name, person.birth_date,
+            _label(GENDER_LABELS, person.gender), person.national_id,
+            _label(RESIDENCE_LABELS, person.residence_type), person.address,
+            person.org_unit.code, person.org_unit.name,
             str(state.label) if state else person.state,
             local_date(person.state_entered_at), person.due_date,
             person.due_date is not None and person.due_date < today,
@@ -107,7 +136,7 @@ def export_persons(actor, scope: Scope, query: PersonQuery, file_format: str) ->
     area = None
     if query.area_code:
         area = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == query.area_code))
-    export = _write(PERSON_COLUMNS, rows, file_format, "persons")
+    export = _write(PERSON_COLUMNS, rows, file_format, "danh-sach-nguoi", _("Persons"))
     record_export(actor, "persons", org_unit=area, row_count=export.rows,
                   file_format=file_format,
                   filters={"state": query.state, "area_code": query.area_code, "q": query.q,
@@ -154,19 +183,17 @@ def export_areas(actor, scope: Scope, root_code: str | None, file_format: str) -
         state = states.get(unit.id, UNASSESSED)
         result = results.get(unit.id)
         rows.append([
-            unit.code, unit.name, unit.kind, unit.kind_label, parents.get(unit.id), state,
+            unit.code, unit.name, unit.kind_label, parents.get(unit.id),
             engine.state_label(area_def, state),
             result.met_count if result else None, result.all_met if result else None,
         ])
-    export = _write(AREA_COLUMNS, rows, file_format, "areas")
+    export = _write(AREA_COLUMNS, rows, file_format, "danh-sach-dia-ban", _("Areas"))
     record_export(actor, "areas", org_unit=root, row_count=export.rows,
                   file_format=file_format, filters={"root": root_code})
     return export
 
 
 def _unknown(code: str) -> str:
-    from flask_babel import gettext as _
-
     return _("Unknown area code %(code)s.", code=code)
 
 

@@ -147,8 +147,9 @@ def _sheet(rows: Iterable[tuple[int, Iterable[Any]]]) -> Sheet:
 
 
 def check_columns(sheet: Sheet, required: tuple[str, ...],
-                  optional: tuple[str, ...]) -> list[Problem]:
-    """Problems with the header: missing, unknown, repeated or unnamed columns."""
+                  optional: tuple[str, ...], label=str) -> list[Problem]:
+    """Problems with the header: missing, unknown, repeated or unnamed columns, each named
+    by ``label(code)``."""
     problems = []
     row = sheet.header_row
     seen: set[str] = set()
@@ -157,17 +158,17 @@ def check_columns(sheet: Sheet, required: tuple[str, ...],
             problems.append(Problem(row, None, _("A column has no name.")))
         elif name in seen:
             problems.append(Problem(row, name, _("The column %(name)s appears twice.",
-                                                 name=name)))
+                                                 name=label(name))))
         seen.add(name)
     missing = [c for c in required if c not in seen]
     if missing:
         problems.append(Problem(row, None, _("Missing columns: %(columns)s.",
-                                             columns=", ".join(missing))))
+                                             columns=", ".join(map(label, missing)))))
     unknown = [c for c in sheet.columns if c and c not in required and c not in optional]
     if unknown:
         problems.append(Problem(row, None, _(
             "Unknown columns: %(columns)s. The columns are: %(allowed)s.",
-            columns=", ".join(unknown), allowed=", ".join(required + optional))))
+            columns=", ".join(unknown), allowed=", ".join(map(label, required + optional)))))
     for number, values in sheet.rows:
         if "__extra__" in values:
             problems.append(Problem(number, None, _("The row has more cells than the header.")))

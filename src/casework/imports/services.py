@@ -22,6 +22,7 @@ from marshmallow import ValidationError
 from casework.auth.scope import Scope
 from casework.errors import CaseworkError
 from casework.extensions import db
+from casework.imports.columns import column_label, name_columns_by_code
 from casework.imports.parsing import (
     CellError,
     Problem,
@@ -150,7 +151,8 @@ def read(content: bytes, kind: str, report: ImportReport) -> Sheet | None:
         report.add(1, None, exc)
         return None
     required, optional = COLUMNS[kind]
-    report.problems.extend(check_columns(sheet, required, optional))
+    name_columns_by_code(sheet)  # headed by the columns' labels, or by their codes
+    report.problems.extend(check_columns(sheet, required, optional, label=column_label))
     report.rows = len(sheet.rows)
     if not report.ok:
         return None
@@ -482,12 +484,14 @@ def _check_duplicates(parsed: list[tuple[PersonRow, bool]], index: _PersonIndex,
         if number and number in index.national_ids:
             report.add(row.number, "national_id", _(
                 "A person with this national ID already has a record in your area. If this "
-                "is another record of theirs, write yes in the column confirm_new."))
+                "is another record of theirs, write yes in the column “%(column)s”.",
+                column=column_label("confirm_new")))
         key = (fold(row.identity["full_name"]), row.identity["birth_date"])
         if key in index.names:
             report.add(row.number, "full_name", _(
                 "A person with this name and birth date already has a record. If this is "
-                "another person, write yes in the column confirm_new."))
+                "another person, write yes in the column “%(column)s”.",
+                column=column_label("confirm_new")))
     report.sort()
 
 

@@ -10,7 +10,9 @@ everything rolled back (all or nothing).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import logging
 from pathlib import PurePath
 
@@ -35,9 +37,11 @@ from casework.db import utcnow
 from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.imports import exports, services
+from casework.imports.columns import column_label
 from casework.imports.models import ImportBatch
 from casework.imports.parsing import OLE_MAGIC, XLSX_MAGIC, Problem
 from casework.people.services import PersonQuery
+from casework.spreadsheets import attachment
 from casework.web.fields import register_labels
 from casework.web.logs import log_failure
 
@@ -53,10 +57,13 @@ CONTENT_TYPES = {
     "application/vnd.ms-excel", "application/octet-stream", "application/zip",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The empty templates' file names: what they are, in Vietnamese (ASCII for every browser).
+TEMPLATE_NAMES = {"persons": "mau-nhap-danh-sach-nguoi", "tests": "mau-nhap-ket-qua-xet-nghiem"}
 # Who may import each kind: opening person records, recording drug tests.
 IMPORT_ROLES = {"persons": services.OPEN_ROLES, "tests": ("health",)}
 
 register_labels({"external_id": _l("External ID")})
+bp.add_app_template_filter(column_label, "column_label")
 
 
 def _user():
@@ -226,9 +233,11 @@ def template(kind):
     if kind not in services.COLUMNS:
         abort(404)
     required, optional = services.COLUMNS[kind]
-    content = ("\ufeff" + ",".join(required + optional) + "\r\n").encode("utf-8")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(map(column_label, required + optional))
+    content = ("\ufeff" + out.getvalue()).encode("utf-8")
     return Response(content, mimetype=exports.CSV_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{kind}-template.csv"'})
+        "Content-Disposition": attachment(f"{TEMPLATE_NAMES[kind]}.csv")})
 
 
 # --- exports ----------------------------------------------------------------------------------
@@ -237,7 +246,7 @@ def template(kind):
 def _send(export: exports.Export) -> Response:
     db.session.commit()  # the export's log entry
     return Response(export.content, mimetype=export.mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        "Content-Disposition": attachment(export.filename),
         "Cache-Control": "no-store"})
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from casework.orgunits.models import KINDS
-from casework.validation import Page, Text
+from casework.validation import Page, Schema, Text
 
 
 class OrgUnitSchema(Schema):

@@ -10,11 +10,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from casework.people.identity import national_id_problem
 from casework.people.models import GENDERS, RESIDENCE_TYPES
-from casework.validation import MIN_DATE, AwareDateTime, Date, Page, Text
+from casework.validation import MIN_DATE, AwareDateTime, Date, Page, Schema, Text
 from casework.workflow.deadlines import LOCAL_TZ, today_local
 from casework.workflow.schemas import AvailableEventSchema
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask_login import current_user
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from casework.api_base import Blueprint
 from casework.audit.exports import record_export
@@ -12,7 +12,8 @@ from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.extensions import db
 from casework.plans import reports, services
 from casework.plans.schemas import PlanInSchema
-from casework.validation import Text
+from casework.spreadsheets import attachment
+from casework.validation import Schema, Text
 
 blp = Blueprint("plans_api", __name__, url_prefix="/api/v1/plans",
                 description="Plans, phases and targets (kế hoạch, chỉ tiêu)")
@@ -147,4 +148,4 @@ def download(args, kind):
     db.session.commit()
     return Response(data, mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        headers={"Content-Disposition": f'attachment; filename="{reports.filename(report)}"'})
+        headers={"Content-Disposition": attachment(reports.filename(report))})

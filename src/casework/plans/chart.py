@@ -6,6 +6,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
+from casework.web.numbers import number
+
 WIDTH, HEIGHT, PAD = 640, 220, 36
 
 
@@ -51,16 +53,16 @@ def line_chart(points: list[tuple[date, float]], target: float | None, title: st
         parts.append(f'<line x1="{PAD}" y1="{y(target):.1f}" x2="{WIDTH - PAD}" '
                      f'y2="{y(target):.1f}" class="target"/>')
         parts.append(f'<text x="{WIDTH - PAD}" y="{y(target) - 4:.1f}" text-anchor="end" '
-                     f'class="label">{target:g}</text>')
+                     f'class="label">{number(target)}</text>')
     parts.append(f'<path d="{path}" class="line"/>')
     for i, (day, v) in enumerate(points):
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" class="dot">'
-                     f"<title>{day.strftime('%d/%m/%Y')}: {v:g}</title></circle>")
+                     f"<title>{day.strftime('%d/%m/%Y')}: {number(v)}</title></circle>")
     for i in (0, len(points) - 1):
         day = points[i][0]
         parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD + 16}" text-anchor="middle" '
                      f'class="label">{day.strftime("%m/%Y")}</text>')
     parts.append(f'<text x="{PAD - 6}" y="{y(top):.1f}" text-anchor="end" class="label">'
-                 f"{top:g}</text>")
+                 f"{number(top)}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -28,6 +28,7 @@ from casework.plans.models import REPORT_KINDS, Plan
 from casework.spreadsheets import append_row
 from casework.validation import MAX_DATE, MIN_DATE
 from casework.web import redaction
+from casework.web.numbers import EXCEL_FORMATS, unit_label
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
 
@@ -233,7 +234,10 @@ def workbook(report: Report) -> bytes:
     for plan, row in report.targets:
         t = row.target
         append_row(ws, [plan.title, t.label, services.metric_label(t.metric), t.value,
-                        row.value, row.gap, t.unit, t.due, status_label(row.status)])
+                        row.value, row.gap, unit_label(t.unit), t.due,
+                        status_label(row.status)])
+        for column in (4, 5, 6):  # numbers stay numbers, shown in the reader's marks
+            ws.cell(ws.max_row, column).number_format = EXCEL_FORMATS.get(t.unit, "General")
         ws.cell(ws.max_row, 8).number_format = "DD/MM/YYYY"
     _widths(ws, [34, 50, 30, 10, 10, 8, 8, 12, 14])
 
@@ -242,5 +246,11 @@ def workbook(report: Report) -> bytes:
     return out.getvalue()
 
 
+# The kinds of report as their file names say them: Vietnamese words without diacritics.
+FILE_WORDS = {"six_month": "6-thang", "annual": "nam", "phase": "giai-doan"}
+
+
 def filename(report: Report) -> str:
-    return f"bao-cao-{report.kind}-{report.period.replace(':', '-')}-{report.unit.code}.xlsx"
+    """e.g. bao-cao-6-thang-2025-H1-LCH-TP.xlsx (never the kind's code, six_month)."""
+    return (f"bao-cao-{FILE_WORDS[report.kind]}-{report.period.replace(':', '-')}"
+            f"-{report.unit.code}.xlsx")

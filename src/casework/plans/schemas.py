@@ -6,11 +6,11 @@ import re
 from datetime import date
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from casework.plans.metrics import METRICS
 from casework.plans.models import TARGET_UNITS
-from casework.validation import MAX_INT, Date, Integer, Text
+from casework.validation import MAX_INT, Date, Integer, Schema, Text
 
 # A plan longer than this is a typing mistake (the programme's plans run one to five years).
 MAX_PLAN_YEARS = 20

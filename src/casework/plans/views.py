@@ -13,7 +13,7 @@ from casework.extensions import db
 from casework.plans import services
 from casework.plans.chart import line_chart, month_ends
 from casework.plans.metrics import METRICS, compute
-from casework.web.fields import register_labels
+from casework.web.fields import error_lines, register_labels
 from casework.workflow.deadlines import today_local
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -147,8 +147,8 @@ def _add(plan_id: int, what: str):
     except (ValidationError, ValidationFailed) as exc:
         db.session.rollback()
         messages = exc.messages if isinstance(exc, ValidationError) else exc.errors
-        for field, problems in messages.items():
-            flash(f"{field}: {' '.join(map(str, problems))}", "error")
+        for line in error_lines(messages):  # by the fields' labels, never their codes
+            flash(line, "error")
     else:
         db.session.commit()
         flash(_("Saved."), "info")

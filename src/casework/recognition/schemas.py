@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from casework.validation import Date, Page, Text
+from casework.validation import Date, Page, Schema, Text
 from casework.workflow.registry import data_schema
 from casework.workflow.schemas import AvailableEventSchema
 
@@ -13,8 +14,15 @@ CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
 
 
 class CriterionJudgementSchema(Schema):
-    met = fields.Boolean(required=True)
+    met = fields.Boolean(load_default=None, allow_none=True,
+                         metadata={"description": "required: true (met) or false (not met)"})
     note = Text(max_length=2000, allow_none=True)
+
+    @validates_schema
+    def _met_is_chosen(self, data, **kwargs):
+        """Each criterion is judged explicitly, met or not met: nothing is assumed."""
+        if data.get("met") is None:
+            raise ValidationError(_("Choose met or not met."), "met")
 
 
 def _all_criteria(value: dict) -> None:

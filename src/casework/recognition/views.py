@@ -93,7 +93,7 @@ def _page(request_id: int, form_error: dict | None = None, status: int = 200):
         state_label=engine.state_label(found),
         area_state_label=engine.state_label(found.area), events=events,
         event_fields={o.name: form_fields(o.fields) for o in events if o.fields},
-        judged=JUDGED, computed=computed, criteria_codes=CRITERIA,
+        judged=JUDGED, chosen=CHOSEN, computed=computed, criteria_codes=CRITERIA,
         criterion_label=criterion_label, chain=CHAIN, entries=redaction.history(found, scope),
         awaiting=services.AWAITING_ROLE.get(found.state), actors=actors,
         step_labels=STEP_LABELS, form_error=form_error or {},
@@ -109,10 +109,24 @@ def show(request_id):
     return _page(request_id)
 
 
-def _judgements(form) -> dict:
-    return {code: {"met": form.get(f"met_{code}") == "on",
-                   "note": (form.get(f"note_{code}") or "").strip() or None}
-            for code in CRITERIA}
+# Events whose every criterion is an explicit choice (met / not met), nothing preselected:
+# the inspection team's verdicts. The police's self-assessment is a ticked list.
+CHOSEN = ("evaluate",)
+CHOICES = {"met": True, "not_met": False}
+
+
+def _judgements(form, event: str) -> dict:
+    judged = {}
+    for code in CRITERIA:
+        entry = {"note": (form.get(f"note_{code}") or "").strip() or None}
+        if event in CHOSEN:
+            choice = form.get(f"met_{code}")
+            if choice in CHOICES:  # no choice: the schema asks for one
+                entry["met"] = CHOICES[choice]
+        else:
+            entry["met"] = form.get(f"met_{code}") == "on"
+        judged[code] = entry
+    return judged
 
 
 @bp.route("/<int:request_id>/events/<event>", methods=["POST"])
@@ -130,7 +144,7 @@ def fire_event(request_id, event):
         version = -1
     data = data_from_form(specs, request.form)
     if event in JUDGED:
-        data[JUDGED[event]] = _judgements(request.form)
+        data[JUDGED[event]] = _judgements(request.form, event)
         if event == "evaluate":
             for name in ("inspection_date", "minutes_no"):
                 if request.form.get(name):

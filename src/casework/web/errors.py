@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from casework.errors import HTTP_STATUS_CODES, CaseworkError
+from casework.library_messages import translate_messages
 from casework.web.logs import log_failure, request_id
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def handle_http_error(error: HTTPException):
                     flat.update(fields)
                 else:
                     flat[location] = fields
-            body["errors"] = flat
+            body["errors"] = translate_messages(flat)  # what webargs adds itself, too
             if "json" in messages and not isinstance(messages["json"], dict):
                 body["message"] = _("The request body is not valid JSON.")
         elif status == 400 and request.is_json:

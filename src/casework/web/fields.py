@@ -41,3 +41,52 @@ def field_value(value) -> str:
         except ValueError:
             return value
     return "" if value is None else str(value)
+
+
+def messages_of(value) -> list[str]:
+    """The messages of one field (a list, or nested dicts and lists of them), each once."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            stack[:0] = list(item.values())
+        elif isinstance(item, list | tuple):
+            stack[:0] = list(item)
+        elif item is not None and str(item) not in found:
+            found.append(str(item))
+    return found
+
+
+def error_lines(errors: dict | None, message=None, shown=(), labels: dict | None = None,
+                ) -> list[str]:
+    """The messages of ``errors`` that no field of the form shows under itself, one line
+    each: named by the label the user sees (never by a code: a name without a label gives
+    the message alone), nested messages flattened, each said once, and none repeating
+    ``message`` (the form's general alert)."""
+    lines: list[str] = []
+    said = {str(message)} if message is not None else set()
+
+    def label_of(name: str) -> str | None:
+        label = (labels or {}).get(name, FIELD_LABELS.get(name))
+        return str(label) if label is not None else None
+
+    def walk(value, label: str | None) -> None:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                inner = label_of(str(key)) or (str(key) if label and str(key).isupper()
+                                                else None)
+                walk(child, " › ".join(filter(None, (label, inner))) or None)
+        elif isinstance(value, list | tuple):
+            for child in value:
+                walk(child, label)
+        elif value is not None:
+            text = str(value)
+            line = f"{label}: {text}" if label else text
+            if text not in said and line not in lines:
+                lines.append(line)
+
+    for name, value in (errors or {}).items():
+        if name not in shown:
+            walk(value, label_of(str(name)))
+    return lines

@@ -7,8 +7,8 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
-from casework.web import redaction
-from casework.web.fields import field_label, field_value
+from casework.web import numbers, redaction
+from casework.web.fields import error_lines, field_label, field_value, messages_of
 from casework.web.nav import nav_for_current_user
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -32,7 +32,10 @@ def init_templating(app) -> None:
         lambda v: format_datetime(v, "HH:mm dd/MM/yyyy") if v else "")
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["field_value"] = field_value
+    app.jinja_env.globals["error_lines"] = error_lines
+    app.jinja_env.filters["messages"] = messages_of
     redaction.init_app(app)
+    numbers.init_app(app)
 
     @app.after_request
     def vary_on_htmx(response):

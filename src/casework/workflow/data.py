@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from casework.validation import MAX_INT, MIN_INT, Date, Integer, Text, no_control_characters
+from casework.validation import MAX_INT, MIN_INT, Date, Integer, Schema, Text, no_control_characters
 from casework.workflow.definitions import DataSpec, FieldSpec
 
 __all__ = ["EmptySchema", "build_schema", "no_control_characters"]

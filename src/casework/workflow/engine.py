@@ -193,8 +193,9 @@ def _rule_outcome(name: str, record, data: dict, context: RuleContext) -> tuple[
     result = info.func(record, data, context)
     if result is True:
         return True, None
-    if result is False or result is None:
-        return False, info.description
+    if result is False or result is None:  # a sentence around the rule's description
+        return False, _("This action is possible only when %(condition)s.",
+                         condition=info.description)
     return False, result  # the rule's own message
 
 
@@ -222,7 +223,8 @@ def _evaluate(transition: TransitionDef, record, data: dict, context: RuleContex
         passed, _message = _rule_outcome(name, record, data, context)
         if passed:
             description = registry.rules[name].description
-            failures.append((name, _("Not allowed: %(rule)s.", rule=description)))
+            failures.append((name, _("This action does not apply when %(condition)s.",
+                                     condition=description)))
             return False, failures
     return True, failures
 
@@ -242,7 +244,8 @@ def _select(candidates: list[TransitionDef], record, data: dict,
         else:
             condition_failures.append((name, message))
     name, message = (condition_failures or unless_failures)[0]
-    raise RuleFailed(str(message), errors={name: [str(message)]}, rule=name)
+    # The message says which rule and why, once; the rule's code is for programs only.
+    raise RuleFailed(str(message), rule=name)
 
 
 def _check_access(definition: WorkflowDef, record, event: str, actor, candidates,

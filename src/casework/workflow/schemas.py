@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from casework.validation import MAX_INT, AwareDateTime, Integer, Text
+from casework.validation import MAX_INT, AwareDateTime, Integer, Schema, Text
 from casework.workflow.deadlines import LOCAL_TZ
 from casework.workflow.definitions import ANY_OPEN, WorkflowDef
 
