@@ -139,7 +139,8 @@ def record_fact(unit: OrgUnit, actor, payload: dict, scope: Scope,
 
     Returns the new :class:`AreaFact` or :class:`Hotspot`. The caller must hold a fact role
     (police or inspector) over the unit. ``effective_at`` dates a hotspot's first event
-    (default: now), so that its later events may be entered with their own past dates.
+    (default: its found date, the event's principal date), so that its later events may be
+    entered with their own past dates.
     """
     scope.require_write(unit.path, FACT_ROLES)
     values = validate_fact(unit, payload)
