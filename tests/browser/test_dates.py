@@ -66,7 +66,14 @@ def test_a_test_before_the_opening_is_refused_under_its_date_then_a_valid_one_sa
     # One date for the fact, with an optional time; no second "when it happened".
     assert form.locator("input.date-input").count() == 1
     assert form.locator("input[name=effective_at]").count() == 0
+    # The browser checks the shape before sending (its pattern): 2026/03/05 is not a date.
+    form.locator("input[name=test_date]").fill(today.strftime("%Y/%m/%d"))
+    expect(form.locator("input[name=test_date]:invalid")).to_have_count(1)
+    form.locator("input[name=effective_time]").fill("7h30")
+    expect(form.locator("input[name=effective_time]:invalid")).to_have_count(1)
+    form.locator("input[name=effective_time]").fill("")
     form.locator("input[name=test_date]").fill(dmy(early))
+    expect(form.locator("input[name=test_date]:invalid")).to_have_count(0)
     page.select_option("select[name=sample]", "urine")
     page.fill("input[name=substances]", "heroin")
     page.select_option("select[name=result]", "positive")
