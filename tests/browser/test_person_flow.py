@@ -4,11 +4,11 @@ management decision from "my work"; the timeline shows both."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
 from casework.demo.loader import DEMO_PASSWORD
+from casework.workflow.deadlines import today_local
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
@@ -30,7 +30,7 @@ def sign_out(page):
 
 
 def test_test_then_decision_from_my_work(page, tmp_path):
-    today = date.today().isoformat()
+    today = today_local().isoformat()
     sign_in(page, "health")
     page.goto("/persons/new")
     page.fill("input[name=full_name]", NAME)

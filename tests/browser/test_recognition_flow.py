@@ -4,11 +4,10 @@ group becomes drug-free."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from casework.demo.loader import DEMO_PASSWORD
+from casework.workflow.deadlines import today_local
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +36,7 @@ def record_tally(page, total: int, signed: int) -> None:
     form = page.locator("details[data-kind=household_tally] form")
     form.locator("input[name=households_total]").fill(str(total))
     form.locator("input[name=households_signed]").fill(str(signed))
-    form.locator("input[name=as_of]").fill(date.today().isoformat())
+    form.locator("input[name=as_of]").fill(today_local().isoformat())
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
@@ -49,7 +48,7 @@ def open_from_inbox(page, request_url: str) -> None:
 
 
 def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
-    today = date.today().isoformat()
+    today = today_local().isoformat()
     sign_in(page, "police")
     page.goto("/my-work")
     page.click("td a[href^='/recognition/']")  # the ward's draft request

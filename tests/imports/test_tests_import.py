@@ -83,7 +83,11 @@ def test_a_test_before_the_imported_state_is_refused(db, tree, officer, scope_of
     report = import_tests(csv_bytes([drug_test_row("T1", "A1", 20)], COLUMNS), officer,
                           scope_of(officer))
     assert [p.row for p in report.problems] == [2]
-    assert "before the previous event" in report.problems[0].message
+    # The imported record opened in its state 5 days ago: the test (20 days ago) is before it,
+    # and the row says so once (WORKFLOWS.md §8).
+    message = report.problems[0].message
+    assert "before the record was opened" in message and ddmmyyyy(ago(5)) in message
+    assert message.count(ddmmyyyy(ago(20))) == 1
 
 
 def test_only_health_staff_record_tests(db, tree, make_user, scope_of):

@@ -93,8 +93,12 @@ def test_no_event_is_dated_before_the_birth_date(team, open_case, db):
         "data": {"test_date": "1990-05-16", "sample": "urine", "substances": ["heroin"],
                  "result": "positive", "facility": "Trạm Y tế"}})
     assert response.status_code == 422
-    (message,) = response.get_json()["errors"]["effective_at"]
-    assert "16/05/1990" not in message and "17/05/1990" in message
+    # The test date is refused under its own label, with the birth date it collides with;
+    # effective_at, on the same day, does not say it again (WORKFLOWS.md §8).
+    errors = response.get_json()["errors"]
+    assert list(errors) == ["test_date"]
+    (message,) = errors["test_date"]
+    assert message == "Ngày xét nghiệm (16/05/1990) không được trước ngày sinh (17/05/1990)."
     assert count(db, AuditEntry) == entries
     person = team["health"].get(f"/api/v1/persons/{case.id}").get_json()
     assert person["version"] == case.body["version"] and person["state"] == case.state

@@ -125,8 +125,10 @@ def test_event_form_is_built_from_the_fields_with_the_version(page_as, case):
                              headers={"HX-Request": "true"}))
     assert f'name="version" value="{case.body["version"]}"' in fragment
     for name in ("test_date", "sample", "substances", "result", "facility",
-                 "guardian_consent", "effective_at", "reason"):
-        assert f'name="{name}"' in fragment
+                 "guardian_consent", "effective_time", "reason"):
+        assert fragment.count(f'name="{name}"') == 1, name
+    # One date for the fact (the test date, with an optional time): no second "when".
+    assert 'name="effective_at"' not in fragment and 'name="effective_date"' not in fragment
     assert "Nước tiểu" in fragment and "Dương tính" in fragment
     assert page.get(f"/persons/{case.id}/events/decide_management").status_code == 404
 

@@ -107,8 +107,9 @@ def test_rehab_completed_at_five_months_is_refused_at_six_accepted(open_case):
                         days_ago=700, expect=422)
     assert refused["code"] == "rule_failed" and "6" in refused["message"]
     six = add_months(start, 6)
+    # Completed on its completion date (its effective_at by default), not before it.
     case.fire("social_affairs", "complete_rehab",
-              {"completion_date": six.isoformat(), "certificate_no": "G"}, days_ago=690)
+              {"completion_date": six.isoformat(), "certificate_no": "G"})
     assert case.state == "post_rehab"
 
 

@@ -22,6 +22,7 @@ from casework.orgunits.services import create_orgunit
 from casework.recognition import services as recognition
 from casework.recognition.models import RecognitionRequest
 from casework.workflow import engine
+from casework.workflow.deadlines import local_date
 from tests.areas.conftest import all_met
 from tests.conftest import PASSWORD, TEST_DB_URL, get_token, is_postgres, make_test_app
 
@@ -79,16 +80,19 @@ def _endorsed_request(app) -> tuple[int, int]:
         ])
         areas.fire_area_event(group, "classify", users["police"], version=0,
                               data={"level": "less_complex",
-                                    "assessment_date": start.date().isoformat()},
+                                    "assessment_date": local_date(start).isoformat()},
                               effective_at=start)
         request = recognition.open_request(group, users["police"],
                                            effective_at=start + timedelta(days=1))
-        today = datetime.now(UTC).date().isoformat()
+        # Each step on its own date: an event is not effective before its own date (§8).
+        def day(n):
+            return local_date(start + timedelta(days=n)).isoformat()
+
         for event, who, data, days in (
             ("submit", "police", {"self_assessment": all_met()}, 2),
-            ("evaluate", "inspector", {"inspection_date": today, "minutes_no": "BB-1",
+            ("evaluate", "inspector", {"inspection_date": day(3), "minutes_no": "BB-1",
                                        "verdicts": all_met()}, 3),
-            ("endorse", "steering", {"meeting_date": today}, 4),
+            ("endorse", "steering", {"meeting_date": day(4)}, 4),
         ):
             engine.fire(request, event, users[who], data=data,
                         effective_at=start + timedelta(days=days))

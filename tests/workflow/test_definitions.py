@@ -195,3 +195,56 @@ def test_parse_keeps_line_numbers_of_transitions():
     definition, problems = parse_text(MINIMAL, "widget.yaml")
     assert problems == []
     assert [t.line for t in definition.transitions] == [13, 17]
+
+
+# --- principal dates (WORKFLOWS.md §8) --------------------------------------------------------
+
+DATED = MINIMAL.replace("    dest: b\n    roles: [police]\n",
+                        "    dest: b\n    roles: [police]\n"
+                        "    data: {done_on: date, note: {type: text, required: false}}\n")
+
+
+@pytest.mark.parametrize(("go", "expected"), [
+    ("{vi: Đi, en: Go, date: done_on}", None),
+    ("{vi: Đi, en: Go, date: note}", "event 'go': its date 'note' is not a date field of its "
+                                     "data (date fields: done_on)"),
+    ("{vi: Đi, en: Go, date: nowhere}", "event 'go': its date 'nowhere' is not a date field"),
+    ("{vi: Đi, en: Go}", "event 'go' takes the date field(s) done_on but names none as its "
+                         "date"),
+    ("{vi: Đi, en: Go, date: Done On}", "the date of event 'go' must be a lower-case name"),
+])
+def test_an_event_names_a_date_field_of_its_data_as_its_date(tmp_path, app, go, expected):
+    text = DATED.replace("{vi: Đi, en: Go}", go)
+    problems = _problems(tmp_path, text)
+    if expected is None:
+        assert problems == []
+        definition, _found = parse_text(text, "widget.yaml")
+        assert definition.event_dates == {"go": "done_on"}
+        assert str(definition.events["go"]) == "Đi"  # the date is not part of the labels
+    else:
+        assert any(expected in p for p in problems), problems
+
+
+def test_an_event_without_a_date_field_names_none(tmp_path, app):
+    problems = _problems(tmp_path, MINIMAL.replace("{vi: Mở, en: Open}",
+                                                   "{vi: Mở, en: Open, date: opened_on}"))
+    assert any("event 'open': its date 'opened_on' is not a date field of its data (it has "
+               "no date field)" in p for p in problems), problems
+
+
+def test_the_real_definitions_name_their_principal_dates(app):
+    catalog = load_catalog(resource_dir("workflows"))
+    assert catalog.get("person").event_dates == {
+        "record_test": "test_date", "decide_management": "decision_date",
+        "check_residence": "check_date", "record_assessment": "assessment_date",
+        "register_voluntary_rehab": "start_date", "start_methadone": "start_date",
+        "complete_rehab": "completion_date", "stop_methadone": "stop_date",
+        "record_court_decision": "decision_date", "release": "release_date",
+        "exit": "exit_date"}
+    assert catalog.get("area").event_dates == {
+        "classify": "assessment_date", "recognize": "decision_date",
+        "confirm_maintained": "review_date"}
+    assert catalog.get("recognition").event_dates == {
+        "evaluate": "inspection_date", "endorse": "meeting_date", "approve": "decision_date"}
+    assert catalog.get("hotspot").event_dates == {
+        "open": "found_date", "eliminate": "eliminated_date", "reemerge": "found_date"}

@@ -119,6 +119,11 @@ def test_api_describes_one_workflow(api):
     submit = api.get("/api/v1/workflows/recognition").get_json()
     assert next(t for t in submit["transitions"] if t["event"] == "submit")["data"] == {
         "schema": "recognition_self_assessment"}
+    # Each event names its principal date, the field its effective_at defaults to.
+    events = {e["code"]: e for e in body["events"]}
+    assert events["decide_management"]["date"] == "decision_date"
+    assert events["request_assessment"]["date"] is None
+    assert {e["code"]: e["date"] for e in submit["events"]}["evaluate"] == "inspection_date"
 
 
 def test_api_diagram_is_mermaid_text(api):

@@ -28,8 +28,8 @@ states:
 events:
   open: {vi: "Ghi nhận điểm, tụ điểm", en: Record a hotspot}
   watch: {vi: Đưa vào theo dõi, en: Put under surveillance}
-  eliminate: {vi: Triệt xóa, en: Eliminate}
-  reemerge: {vi: Phát hiện hoạt động trở lại, en: Report re-emergence}
+  eliminate: {vi: Triệt xóa, en: Eliminate, date: eliminated_date}
+  reemerge: {vi: Phát hiện hoạt động trở lại, en: Report re-emergence, date: found_date}
 transitions:
   - {event: open, source: new, dest: detected, roles: [police, inspector]}
   - {event: watch, source: detected, dest: watched, roles: [police]}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from casework.areas.models import ACTIVITY_TYPE_LABELS, FACT_KINDS
+from casework.errors import ValidationFailed
 from casework.orgunits.models import LEAF_KINDS
+from casework.web.dates import iso_dates
 from casework.web.fields import field_label, register_labels
 
 FIELD_LABELS = {
@@ -104,7 +106,8 @@ def fact_fields(kind: str) -> tuple[FactField, ...]:
 
 
 def fact_payload(kind: str, form) -> dict:
-    """Form values of one fact kind as the service expects them (strings, as in JSON)."""
+    """Form values of one fact kind as the service expects them (strings, as in JSON; dates
+    typed dd/mm/yyyy become ISO). ValidationFailed for a date typed otherwise."""
     payload: dict = {"kind": kind}
     for f in fact_fields(kind):
         raw = form.get(f.name, "")
@@ -115,4 +118,7 @@ def fact_payload(kind: str, form) -> dict:
             continue
         if raw != "":
             payload[f.name] = raw
+    errors = iso_dates(payload, [f.name for f in fact_fields(kind) if f.type == "date"])
+    if errors:
+        raise ValidationFailed(errors=errors)
     return payload

@@ -27,7 +27,7 @@ from casework.db import utcnow
 from casework.errors import InvalidEvent, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
-from casework.workflow import engine
+from casework.workflow import dates, engine
 from casework.workflow.deadlines import LOCAL_TZ, local_date
 
 # Who may record facts and fire hotspot events (WORKFLOWS.md §4: police or inspectors).
@@ -91,7 +91,9 @@ def fire_area_event(unit: OrgUnit, event: str, actor, data: dict | None = None,
             raise InvalidEvent(_("“%(event)s” is not possible while the record is “%(state)s”.",
                                  event=engine.event_label(definition, event),
                                  state=engine.state_label(definition, definition.initial)))
-        area = ensure_area(unit, actor, effective_at=effective_at)
+        # Opened on the day of its first event, so that this event is not before the opening.
+        area = ensure_area(unit, actor, effective_at=dates.event_moment(
+            definition, event, data, effective_at))
         version = None
     engine.fire(area, event, actor, data=data, reason=reason, effective_at=effective_at,
                 version=version)
@@ -137,7 +139,8 @@ def record_fact(unit: OrgUnit, actor, payload: dict, scope: Scope,
 
     Returns the new :class:`AreaFact` or :class:`Hotspot`. The caller must hold a fact role
     (police or inspector) over the unit. ``effective_at`` dates a hotspot's first event
-    (default: now), so that its later events may be entered with their own past dates.
+    (default: its found date, the event's principal date), so that its later events may be
+    entered with their own past dates.
     """
     scope.require_write(unit.path, FACT_ROLES)
     values = validate_fact(unit, payload)

@@ -19,13 +19,14 @@ from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
 from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
-from casework.errors import CaseworkError, NotFound
+from casework.errors import CaseworkError, NotFound, ValidationFailed
 from casework.extensions import db
 from casework.orgunits import services as orgunit_services
 from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
-from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.people.forms import event_input, form_fields
 from casework.validation import date_problem
 from casework.web import redaction
+from casework.web.dates import BadInput, parse_day
 from casework.workflow import engine
 
 bp = Blueprint("areas", __name__)
@@ -39,14 +40,12 @@ def _user():
 
 
 def _as_of() -> date | None:
-    value = request.args.get("as_of")
-    if not value:
-        return None
+    """The day the criteria are shown for (dd/mm/yyyy or ISO); None (today) when not a day."""
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
+        day = parse_day(request.args.get("as_of"))
+    except BadInput:
         return None
-    return day if date_problem(day) is None else None
+    return day if day is not None and date_problem(day) is None else None
 
 
 # --- the tree ---------------------------------------------------------------------------------
@@ -174,11 +173,11 @@ def fire_event(code, event):
     except ValueError:
         version = -1
     try:
-        services.fire_area_event(unit, event, _user(), data=data_from_form(specs, request.form),
+        data, effective_at = event_input(specs, request.form,
+                                         option.date_field if option is not None else None)
+        services.fire_area_event(unit, event, _user(), data=data,
                                  reason=request.form.get("reason") or None,
-                                 effective_at=effective_at_from_form(
-                                     request.form.get("effective_at")),
-                                 version=version)
+                                 effective_at=effective_at, version=version)
     except CaseworkError as exc:
         return _area_page(code, _refused(exc, f"event-{event}"), exc.status)
     db.session.commit()
@@ -247,10 +246,10 @@ def close_fact(code, fact_id):
     scope, found = _scoped_fact(code, fact_id)
     name = "resolved_date" if found.is_incident else "ended_on"
     try:
-        day = date.fromisoformat(request.form.get(name, ""))
-    except ValueError:
-        day = None
-    try:
+        try:
+            day = parse_day(request.form.get(name))
+        except BadInput as exc:
+            raise ValidationFailed(errors={name: [str(exc.message)]}) from None
         services.close_fact(found, _user(), {name: day}, scope)
     except CaseworkError as exc:
         return fact(code, fact_id, _refused(exc, "close"), exc.status)
@@ -291,12 +290,11 @@ def hotspot_event(hotspot_id, event):
     except ValueError:
         version = -1
     try:
-        services.fire_hotspot_event(hotspot, event, _user(),
-                                    data=data_from_form(specs, request.form),
+        data, effective_at = event_input(specs, request.form,
+                                         option.date_field if option is not None else None)
+        services.fire_hotspot_event(hotspot, event, _user(), data=data,
                                     reason=request.form.get("reason") or None,
-                                    effective_at=effective_at_from_form(
-                                        request.form.get("effective_at")),
-                                    version=version)
+                                    effective_at=effective_at, version=version)
     except CaseworkError as exc:
         return _hotspot_page(hotspot_id, _refused(exc, f"event-{event}"), exc.status)
     db.session.commit()

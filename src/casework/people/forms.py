@@ -7,11 +7,20 @@ whatever the form sends is validated exactly as the API is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from casework.people.dossier import GROUNDS_LABELS, LEGAL_BASIS_LABELS
+from casework.errors import ValidationFailed
+from casework.web.dates import (
+    TIME_WITHOUT_DATE,
+    BadInput,
+    iso_day,
+    moment_of,
+    parse_day,
+    parse_time,
+)
 from casework.web.fields import field_label, register_labels
 
 FIELD_LABELS = {
@@ -50,6 +59,8 @@ FIELD_LABELS = {
     "post_rehab_months": _l("Post-rehab term (months)"),
     "remote_commune": _l("Remote or mountainous commune"),
     "legal_basis": _l("Legal basis"),
+    "effective_date": _l("Date it happened (default: today)"),
+    "effective_time": _l("Time (hh:mm, optional)"),
 }
 
 CHOICE_LABELS = {
@@ -100,8 +111,22 @@ def form_fields(specs) -> list[FormField]:
     return result
 
 
-def data_from_form(specs, form) -> dict:
-    """Turn submitted form values into the event's JSON data; the schema judges them."""
+# The inputs that date an event on its form (besides its principal date, one of its fields).
+DATE_FIELD = "effective_date"  # the day, for an event whose data has no date
+TIME_FIELD = "effective_time"  # the time of day, optional
+
+
+def event_input(specs, form, date_field: str | None = None) -> tuple[dict, object]:
+    """The event's JSON data and its ``effective_at`` from a submitted event form.
+
+    Dates are typed dd/mm/yyyy and handed on as ISO (``casework.web.dates``). The event is
+    dated by its principal date (``date_field``), or, for an event without one, by the
+    optional ``effective_date``; an optional ``effective_time`` gives the hour. Without a time
+    the engine reads a date without a time (and without a date, now). The data's values are
+    judged by the event's schema; a date or time written otherwise is refused here, under its
+    own field (ValidationFailed).
+    """
+    errors: dict[str, list] = {}
     data: dict = {}
     for spec in specs:
         raw = form.get(spec.name, "")
@@ -121,16 +146,29 @@ def data_from_form(specs, form) -> dict:
         elif spec.type == "list":
             data[spec.name] = [part.strip() for part in raw.replace("\n", ",").split(",")
                                if part.strip()]
+        elif spec.type == "date":
+            try:
+                data[spec.name] = iso_day(raw)
+            except BadInput as exc:
+                errors[spec.name] = [str(exc.message)]
         else:
             data[spec.name] = raw
-    return data
-
-
-def effective_at_from_form(value: str | None) -> datetime | None:
-    """An optional datetime-local input: a wall-clock time in Vietnam, or None for now."""
-    if not value:
-        return None
     try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return value  # the engine answers "Give a date and time."
+        at = parse_time(form.get(TIME_FIELD))
+    except BadInput as exc:
+        errors[TIME_FIELD] = [str(exc.message)]
+        at = None
+    day = None
+    if date_field is not None:
+        if at is not None and isinstance(data.get(date_field), str):
+            day = date.fromisoformat(data[date_field])
+    else:
+        try:
+            day = parse_day(form.get(DATE_FIELD))
+        except BadInput as exc:
+            errors[DATE_FIELD] = [str(exc.message)]
+        if day is None and at is not None and DATE_FIELD not in errors:
+            errors[DATE_FIELD] = [str(TIME_WITHOUT_DATE)]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return data, moment_of(day, at)

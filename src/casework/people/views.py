@@ -18,10 +18,11 @@ from casework.errors import CaseworkError, DuplicatePerson, DuplicateSuspected, 
 from casework.extensions import db, htmx
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import services, work  # noqa: F401  (work registers its source)
-from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.people.forms import event_input, form_fields
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
 from casework.web import redaction
+from casework.web.dates import iso_dates, iso_moment
 from casework.workflow import available_events
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
@@ -104,11 +105,16 @@ def new():
     if request.method == "POST":
         raw = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
         raw["confirm_new"] = form.get("confirm_new") == "on"
+        # Dates typed dd/mm/yyyy; "came to notice on" is a day with an optional time.
+        typed = {**iso_dates(raw, ("birth_date", "resident_since")),
+                 **iso_moment(raw, "effective_at", "effective_date", "effective_time")}
         try:
             values = PersonCreateSchema().load(raw)
+            if typed:
+                raise ValidationError(typed)
             person = services.create_person(values, current_user, scope)
         except ValidationError as exc:
-            errors, status = exc.messages, 422
+            errors, status = {**exc.messages, **typed}, 422
         except DuplicatePerson as exc:
             errors, status = exc.errors, exc.status
             taken = {"message": str(exc.message), "record_id": exc.extra.get("record_id")}
@@ -183,11 +189,11 @@ def fire_event(person_id, event):
     except ValueError:
         version = -1
     try:
+        data, effective_at = event_input(specs, request.form,
+                                         option.date_field if option is not None else None)
         services.fire_event(
-            person, current_user, event=event, version=version,
-            data=data_from_form(specs, request.form),
-            reason=request.form.get("reason") or None,
-            effective_at=effective_at_from_form(request.form.get("effective_at")),
+            person, current_user, event=event, version=version, data=data,
+            reason=request.form.get("reason") or None, effective_at=effective_at,
         )
     except CaseworkError as exc:
         db.session.rollback()

@@ -13,6 +13,7 @@ from casework.extensions import db
 from casework.plans import services
 from casework.plans.chart import line_chart, month_ends
 from casework.plans.metrics import METRICS, compute
+from casework.web.dates import iso_dates
 from casework.web.fields import error_lines, register_labels
 from casework.workflow.deadlines import today_local
 
@@ -78,8 +79,14 @@ def show(plan_id):
     )
 
 
-def _form_data(form, fields: tuple[str, ...]) -> dict:
-    return {k: form.get(k).strip() for k in fields if (form.get(k) or "").strip()}
+# The date fields of the plan forms, typed dd/mm/yyyy (casework.web.dates).
+DATE_FIELDS = ("issued_on", "start_date", "end_date", "report_due", "deadline", "counted_from")
+
+
+def _form_data(form, fields: tuple[str, ...]) -> tuple[dict, dict]:
+    """The filled-in fields of a form, dates as ISO; and the errors of dates typed wrong."""
+    data = {k: form.get(k).strip() for k in fields if (form.get(k) or "").strip()}
+    return data, iso_dates(data, [k for k in DATE_FIELDS if k in fields])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -99,11 +106,14 @@ def new():
     if request.method == "POST":
         fields = ("code", "title", "number", "issued_on", "org_unit", "start_date", "end_date",
                   "six_month_report_due", "annual_report_due", "summary")
+        data, typed = _form_data(request.form, fields)
         try:
-            data = PlanInSchema().load(_form_data(request.form, fields))
+            data = PlanInSchema().load(data)
+            if typed:
+                raise ValidationError(typed)
             plan = services.create_plan(data, scope, current_user)
         except ValidationError as exc:
-            errors, status = exc.messages, 422
+            errors, status = {**exc.messages, **typed}, 422
         except CaseworkError as exc:
             db.session.rollback()
             errors, status = exc.errors or {"org_unit": [str(exc.message)]}, exc.status
@@ -142,12 +152,16 @@ def _add(plan_id: int, what: str):
         fields = ("label", "metric", "org_unit", "value", "unit", "out_of", "stated", "phase",
                   "deadline", "counted_from")
         schema, verb = TargetInSchema(), services.add_target
+    data, typed = _form_data(request.form, fields)
     try:
-        verb(plan, schema.load(_form_data(request.form, fields)), scope, current_user)
+        data = schema.load(data)
+        if typed:
+            raise ValidationError(typed)
+        verb(plan, data, scope, current_user)
     except (ValidationError, ValidationFailed) as exc:
         db.session.rollback()
         messages = exc.messages if isinstance(exc, ValidationError) else exc.errors
-        for line in error_lines(messages):  # by the fields' labels, never their codes
+        for line in error_lines({**messages, **typed}):  # by the fields' labels, never codes
             flash(line, "error")
     else:
         db.session.commit()

@@ -11,12 +11,13 @@ from casework.audit.services import history_of
 from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db
-from casework.people.forms import data_from_form, effective_at_from_form, form_fields
+from casework.people.forms import event_input, form_fields
 from casework.recognition import services
 from casework.recognition.api import list_requests, scoped_request, send_attachment
 from casework.recognition.rules import STEP_LABELS, STEP_OF_ROLE
 from casework.web import redaction
 from casework.workflow import engine
+from casework.workflow.definitions import FieldSpec
 
 bp = Blueprint("recognition", __name__, url_prefix="/recognition")
 
@@ -24,6 +25,16 @@ bp = Blueprint("recognition", __name__, url_prefix="/recognition")
 CHAIN = ("draft", "submitted", "evaluated", "endorsed", "approved")
 # Events whose data holds the 8 criteria, judged in a table of checkboxes.
 JUDGED = {"submit": "self_assessment", "evaluate": "verdicts"}
+# The other fields of the events whose data is a registered schema, as their forms take them.
+SCHEMA_FIELDS = {"evaluate": (FieldSpec("inspection_date", "date"),
+                              FieldSpec("minutes_no", "string"))}
+
+
+def _specs(option) -> tuple:
+    """The form fields of an event (besides the criteria table and the files)."""
+    if option is None:
+        return ()
+    return option.fields or SCHEMA_FIELDS.get(option.name, ())
 
 
 def _user():
@@ -92,7 +103,7 @@ def _page(request_id: int, form_error: dict | None = None, status: int = 200):
         "recognition/show.html", req=redaction.shown(found, scope=scope),
         state_label=engine.state_label(found),
         area_state_label=engine.state_label(found.area), events=events,
-        event_fields={o.name: form_fields(o.fields) for o in events if o.fields},
+        event_fields={o.name: form_fields(_specs(o)) for o in events},
         judged=JUDGED, chosen=CHOSEN, computed=computed, criteria_codes=CRITERIA,
         criterion_label=criterion_label, chain=CHAIN, entries=redaction.history(found, scope),
         awaiting=services.AWAITING_ROLE.get(found.state), actors=actors,
@@ -137,19 +148,16 @@ def fire_event(request_id, event):
     found = scoped_request(request_id, scope)
     user = _user()
     option = next((o for o in engine.available_events(found, user) if o.name == event), None)
-    specs = option.fields if option is not None else ()
+    specs = _specs(option)
     try:
         version = int(request.form.get("version", ""))
     except ValueError:
         version = -1
-    data = data_from_form(specs, request.form)
-    if event in JUDGED:
-        data[JUDGED[event]] = _judgements(request.form, event)
-        if event == "evaluate":
-            for name in ("inspection_date", "minutes_no"):
-                if request.form.get(name):
-                    data[name] = request.form[name].strip()
     try:
+        data, effective_at = event_input(specs, request.form,
+                                         option.date_field if option is not None else None)
+        if event in JUDGED:
+            data[JUDGED[event]] = _judgements(request.form, event)
         checksums = []
         for upload in request.files.getlist("files"):
             if upload and upload.filename:
@@ -163,9 +171,7 @@ def fire_event(request_id, event):
             data["attachments"] = checksums
         services.fire_request_event(found, event, user, data=data,
                                     reason=request.form.get("reason") or None,
-                                    effective_at=effective_at_from_form(
-                                        request.form.get("effective_at")),
-                                    version=version)
+                                    effective_at=effective_at, version=version)
     except CaseworkError as exc:
         db.session.rollback()
         return _page(request_id, {"key": f"event-{event}", "message": str(exc.message),

@@ -11,18 +11,13 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-FIELD_LABELS: dict[str, object] = {}
-CHOICE_LABELS: dict[str, object] = {}
-
-
-def register_labels(fields: dict | None = None, choices: dict | None = None) -> None:
-    FIELD_LABELS.update(fields or {})
-    CHOICE_LABELS.update(choices or {})
-
-
-def field_label(name: str) -> str:
-    label = FIELD_LABELS.get(name)
-    return str(label) if label is not None else name.replace("_", " ")
+# The registry lives with the workflow engine, whose messages name fields too.
+from casework.workflow.labels import (  # noqa: F401
+    CHOICE_LABELS,
+    FIELD_LABELS,
+    field_label,
+    register_labels,
+)
 
 
 def field_value(value) -> str:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
-from casework.web import numbers, redaction
+from casework.web import dates, numbers, redaction
 from casework.web.fields import error_lines, field_label, field_value, messages_of
 from casework.web.nav import nav_for_current_user
+from casework.workflow.dates import has_time
+from casework.workflow.deadlines import LOCAL_TZ
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -26,10 +30,20 @@ def init_templating(app) -> None:
         }
 
     app.jinja_env.filters["role_label"] = role_label
-    # Day/month/year, as dates are written in Vietnam (and readable in English).
-    app.jinja_env.filters["date"] = lambda v: format_date(v, "dd/MM/yyyy") if v else ""
+    # Day/month/year, as dates are written in Vietnam (and readable in English): a date, or
+    # an ISO date as JSON holds it.
+    app.jinja_env.filters["date"] = lambda v: format_date(v, "dd/MM/yyyy") if isinstance(
+        v, date) else dates.shown_day(v)
+    # The value of a date input: dd/mm/yyyy from a date or an ISO date, else as typed.
+    app.jinja_env.filters["form_date"] = dates.shown_day
+    app.jinja_env.globals["date_pattern"] = dates.DATE_PATTERN
+    app.jinja_env.globals["time_pattern"] = dates.TIME_PATTERN
     app.jinja_env.filters["datetime"] = (
         lambda v: format_datetime(v, "HH:mm dd/MM/yyyy") if v else "")
+    # When an event happened: its day, and its hour when it has one (WORKFLOWS.md §8).
+    app.jinja_env.filters["event_time"] = lambda v: (
+        format_datetime(v, "HH:mm dd/MM/yyyy") if has_time(v) else format_date(
+            v.astimezone(LOCAL_TZ), "dd/MM/yyyy")) if v else ""
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["error_lines"] = error_lines

@@ -24,7 +24,7 @@ A file states one version of one workflow::
         #   - {kind: new_decision, entered_by: [record_assessment], working_days: 3, ...}
         #   - {working_days: 9, label: ...}
     events:
-      record_test: {vi: ..., en: ...}
+      record_test: {vi: ..., en: ..., date: test_date}   # date: the event's principal date
     transitions:
       - event: record_test
         source: suspected             # a state, a list of states, "any open", or "new"
@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from marshmallow import fields as ma_fields
 
 from casework.workflow.labels import Label
 
@@ -211,6 +212,9 @@ class WorkflowDef:
     events: dict[str, Label]
     transitions: list[TransitionDef]
     path: str = ""
+    # Each event's principal date: the date field of its data that says when it happened
+    # (WORKFLOWS.md §8). Its ``effective_at`` defaults to it.
+    event_dates: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -398,7 +402,7 @@ class _Reader:
         title = (self.label(doc.get("title"), _line(doc, "title"), "title")
                  if "title" in doc else None)
         states = self.states(doc.get("states"), _line(doc, "states"))
-        events = self.events(doc.get("events"), _line(doc, "events"))
+        events, event_dates = self.events(doc.get("events"), _line(doc, "events"))
         initial = doc.get("initial")
         if "initial" in doc and initial not in states:
             self.problem(_line(doc, "initial"),
@@ -408,7 +412,7 @@ class _Reader:
             return None
         return WorkflowDef(name=name, version=version, effective_from=effective_from, title=title,
                            initial=initial, states=states, events=events,
-                           transitions=transitions, path=self.path)
+                           transitions=transitions, path=self.path, event_dates=event_dates)
 
     def states(self, value: Any, line: int | None) -> dict[str, StateDef]:
         if not isinstance(value, dict) or not value:
@@ -506,12 +510,14 @@ class _Reader:
         return Deadline(unit, amount, from_fields, label, warn, kind, entered_by,
                         tuple(sorted(when.items())))
 
-    def events(self, value: Any, line: int | None) -> dict[str, Label]:
+    def events(self, value: Any, line: int | None) -> tuple[dict[str, Label], dict[str, str]]:
+        """The events' labels, and the principal date each names (``date: test_date``)."""
         if not isinstance(value, dict) or not value:
             if value is not None:
                 self.problem(line, "events must be a mapping of event name to its labels")
-            return {}
+            return {}, {}
         out = {}
+        dates = {}
         for raw_name, spec in value.items():
             eline = _line(value, raw_name, line)
             name = self.name(raw_name, eline, "an event name")
@@ -520,10 +526,15 @@ class _Reader:
             if name in RESERVED_EVENTS:
                 self.problem(eline, f"event name {name!r} is reserved by the engine")
                 continue
+            if isinstance(spec, dict) and "date" in spec:
+                principal = self.name(spec["date"], eline, f"the date of event {name!r}")
+                if principal is not None:
+                    dates[name] = principal
+                spec = {k: v for k, v in spec.items() if k != "date"}
             label = self.label(spec, eline, f"event {name!r}")
             if label is not None:
                 out[name] = label
-        return out
+        return out, dates
 
     def transitions(self, value: Any, line: int | None, states: dict) -> list[TransitionDef]:
         if not isinstance(value, list) or not value:
@@ -742,6 +753,22 @@ def check_definition(definition: WorkflowDef, registry, roles: set[str]) -> list
         if event not in used:
             problem(None, f"event {event!r} is declared but no transition uses it")
 
+    # Principal dates (WORKFLOWS.md §8): a date field of every transition of the event; an
+    # event whose data holds dates names one.
+    for event in definition.events:
+        principal = definition.event_dates.get(event)
+        for t in (t for t in definition.transitions if t.event == event):
+            dated = data_date_fields(t.data, registry)
+            if principal is not None and principal not in dated:
+                problem(t.line, f"event {event!r}: its date {principal!r} is not a date field "
+                                f"of its data" + (f" (date fields: {', '.join(dated)})"
+                                                  if dated else " (it has no date field)"))
+            elif principal is None and dated:
+                problem(t.line, f"event {event!r} takes the date field(s) {', '.join(dated)} "
+                                "but names none as its date: add `date: <field>` beside its "
+                                "labels under `events`")
+                break
+
     # Creation.
     creators = definition.creation_transitions
     if not creators:
@@ -825,6 +852,17 @@ def _derived_fields(transition: TransitionDef, registry) -> set[str]:
         if info is not None:
             names.update(info.derives)
     return names
+
+
+def data_date_fields(spec: DataSpec, registry) -> list[str]:
+    """The names of the date fields of an event's data, in their order."""
+    if spec.schema_name:
+        schema_cls = registry.schemas.get(spec.schema_name)
+        if schema_cls is None:
+            return []
+        return [name for name, f in schema_cls().fields.items()
+                if isinstance(f, ma_fields.Date)]
+    return [f.name for f in spec.fields if f.type == "date"]
 
 
 def data_field_names(spec: DataSpec, registry) -> set[str]:

@@ -30,7 +30,8 @@ from casework.auth.scope import Scope
 from casework.db import utcnow
 from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion, ValidationFailed
 from casework.extensions import db
-from casework.validation import datetime_problem, no_control_characters
+from casework.validation import no_control_characters
+from casework.workflow import dates
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, due_date_for, entering_entry, local_date
 from casework.workflow.definitions import TransitionDef, WorkflowDef
@@ -74,10 +75,7 @@ class RuleContext:
     @cached_property
     def entering_entry(self) -> AuditEntry | None:
         """The audit entry of the event that moved the record into its current state."""
-        record = self.record
-        if getattr(record, "id", None) is None:
-            return None
-        return entering_entry(record, self.definition)
+        return entering_entry(self.record, self.definition)
 
     @property
     def entering_data(self) -> dict:
@@ -107,6 +105,7 @@ class EventOption:
     label: Any
     reason_required: bool  # always required, whatever branch the data leads to
     transitions: tuple[TransitionDef, ...]
+    date_field: str | None = None  # the event's principal date (its form's one date)
 
     @property
     def fields(self):
@@ -142,37 +141,6 @@ def event_label(definition: WorkflowDef, event: str) -> str:
 
 def _scope_of(actor) -> Scope:
     return Scope.for_user(actor)
-
-
-def _normalise_effective_at(value: datetime | None, not_before: datetime | None,
-                            record=None) -> datetime:
-    """When the event happened: now by default; never in the future, outside 1900-2100,
-    before the previous event, nor before the record's earliest possible day."""
-    now = utcnow()
-    if value is None:
-        value = now
-    elif isinstance(value, datetime):
-        if value.tzinfo is None:  # a wall-clock time in Vietnam
-            value = value.replace(tzinfo=LOCAL_TZ)
-    else:
-        raise ValidationFailed(errors={"effective_at": [_("Give a date and time.")]})
-    problem = datetime_problem(value)  # first: comparing years 1 or 9999 across zones overflows
-    if problem:
-        raise ValidationFailed(errors={"effective_at": [problem]})
-    earliest = record.earliest_event() if record is not None else None
-    if earliest is not None and local_date(value) < earliest[0]:
-        day, what = earliest
-        raise ValidationFailed(errors={"effective_at": [
-            _("The date may not be before %(what)s (%(date)s).", what=what,
-              date=day.strftime("%d/%m/%Y"))]})
-    if value > now:
-        raise ValidationFailed(errors={"effective_at": [_("The date may not be in the future.")]})
-    if not_before is not None and value < not_before:
-        shown = not_before.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
-        raise ValidationFailed(errors={"effective_at": [
-            _("The date may not be before the previous event (%(date)s).", date=shown)
-        ]})
-    return value
 
 
 def _load_data(transition: TransitionDef, data: dict | None) -> tuple[dict, dict]:
@@ -283,20 +251,28 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     """
     if getattr(record, "state", None) is not None:
         raise InvalidEvent(_("This record is already open."))
-    effective_at = _normalise_effective_at(effective_at, None, record)
+    given = dates.given_moment(effective_at)
     catalog = get_catalog()
-    definition = catalog.in_force(record.__workflow__,
-                                  effective_at.astimezone(LOCAL_TZ).date())
-    creators = definition.creation_transitions
-    if event is None:
-        event = creators[0].event
-    candidates = [t for t in creators if t.event == event]
-    unit = record.workflow_org_unit()
-    roles, role = _check_access(definition, record, event, actor, candidates, unit)
-    if not candidates:
-        raise InvalidEvent(_("The action “%(event)s” does not open a record.",
-                             event=event_label(definition, event)))
-    loaded, dumped = _load_data(candidates[0], data)
+    # The version in force on the day the record was opened: the day given, else the event's
+    # principal date once the data is read, else today.
+    day = local_date(given or utcnow())
+    for _attempt in range(2):
+        definition = catalog.in_force(record.__workflow__, day)
+        creators = definition.creation_transitions
+        if event is None:
+            event = creators[0].event
+        candidates = [t for t in creators if t.event == event]
+        unit = record.workflow_org_unit()
+        roles, role = _check_access(definition, record, event, actor, candidates, unit)
+        if not candidates:
+            raise InvalidEvent(_("The action “%(event)s” does not open a record.",
+                                 event=event_label(definition, event)))
+        loaded, dumped = _load_data(candidates[0], data)
+        effective_at = dates.judge(record, definition, event, candidates[0], loaded, given,
+                                   opening=True)
+        if catalog.in_force(record.__workflow__, local_date(effective_at)) is definition:
+            break
+        day = local_date(effective_at)
     reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=None, reason=reason,
@@ -346,7 +322,7 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
                              event=event_label(definition, event),
                              state=state_label(definition, from_state)))
     loaded, dumped = _load_data(candidates[0], data)
-    effective_at = _normalise_effective_at(effective_at, record.last_event_at, record)
+    effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
     reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=from_state,
@@ -371,7 +347,7 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
             record.state_entered_at = effective_at
             record.due_date = due_date_for(definition, record.state, effective_at, loaded,
                                            event)
-        record.last_event_at = effective_at
+        record.last_event_at = dates.latest(record.last_event_at, effective_at)
         flag_modified(record, "last_event_at")  # an internal event still bumps the version
     # The entry gets the version the record's UPDATE writes (version_id_col adds one): UPDATE
     # ... WHERE version = <the version read>. A concurrent event loses on either write: its
@@ -663,7 +639,7 @@ def available_events(record, user) -> list[EventOption]:
             options.append(EventOption(
                 name=event, label=definition.events[event],
                 reason_required=all(t.reason_required for t in passing),
-                transitions=passing,
+                transitions=passing, date_field=definition.event_dates.get(event),
             ))
     return options
 
@@ -777,9 +753,9 @@ def import_records(items, actor) -> list[AuditEntry]:
     for record, state, data, effective_at, reason in items:
         if getattr(record, "state", None) is not None:
             raise InvalidEvent(_("This record is already open."))
-        effective_at = _normalise_effective_at(effective_at, None, record)
-        definition = catalog.in_force(record.__workflow__,
-                                      effective_at.astimezone(LOCAL_TZ).date())
+        effective_at = dates.judge(record, None, IMPORTED, None, {},
+                                   dates.given_moment(effective_at), opening=True)
+        definition = catalog.in_force(record.__workflow__, local_date(effective_at))
         creators = definition.creation_transitions
         unit = record.workflow_org_unit()
         _roles, role = _check_access(definition, record, creators[0].event, actor, creators,

@@ -1,10 +1,13 @@
-"""Bilingual labels written in the definitions (Vietnamese first, English second)."""
+"""Bilingual labels written in the definitions (Vietnamese first, English second), and the
+labels of the data fields of events, which features register (people/forms.py, ...) so that
+pages and the engine's messages name a field as the user sees it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import has_app_context
+from flask_babel import lazy_gettext as _l
 
 DEFAULT_LANGUAGE = "vi"
 
@@ -33,3 +36,21 @@ class Label:
 
     def as_dict(self) -> dict[str, str]:
         return {"vi": self.vi, "en": self.en}
+
+
+# The labels of data fields and of coded values: features register theirs.
+FIELD_LABELS: dict[str, object] = {
+    "effective_at": _l("When it happened"),
+}
+CHOICE_LABELS: dict[str, object] = {}
+
+
+def register_labels(fields: dict | None = None, choices: dict | None = None) -> None:
+    FIELD_LABELS.update(fields or {})
+    CHOICE_LABELS.update(choices or {})
+
+
+def field_label(name: str) -> str:
+    """The label of a data field in the user's language (the code, spaced, when it has none)."""
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name.replace("_", " ")

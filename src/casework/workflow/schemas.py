@@ -54,6 +54,9 @@ class EventSchema(Schema):
     code = fields.String()
     label = fields.String()
     labels = fields.Nested(LabelsSchema)
+    date = fields.String(allow_none=True, metadata={
+        "description": "the event's principal date: the data field its effective_at "
+                       "defaults to"})
 
 
 class TransitionSchema(Schema):
@@ -107,7 +110,10 @@ class TransitionRequestSchema(Schema):
     reason = Text(load_default=None, allow_none=True, max_length=4000)
     effective_at = AwareDateTime(
         load_default=None, allow_none=True, default_timezone=LOCAL_TZ,
-        metadata={"description": "when it happened; without a zone: Vietnam time"})
+        metadata={"description": "when it happened: a date (without a time) or a date and "
+                                 "time (without a zone: Vietnam time); default: the event's "
+                                 "principal date (`date` of the event in the workflow), "
+                                 "else now"})
     data = fields.Dict(load_default=dict)
 
 
@@ -173,7 +179,8 @@ def describe(definition: WorkflowDef, catalog) -> dict:
             for s in definition.states.values()
         ],
         "events": [
-            {"code": code, "label": str(label), "labels": label.as_dict()}
+            {"code": code, "label": str(label), "labels": label.as_dict(),
+             "date": definition.event_dates.get(code)}
             for code, label in definition.events.items()
         ],
         "transitions": [
