@@ -36,8 +36,9 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # This file is named like the `transitions` package the engine imports: take its folder off
 # the import path, and put the repository's src/ on it.
@@ -75,7 +76,7 @@ states:
   flagged: {vi: Cần xử lý, en: Flagged}
 events:
   open: {vi: Mở, en: Open}
-  check: {vi: Kiểm tra, en: Check}
+  check: {vi: Kiểm tra, en: Check, date: check_date}
   release: {vi: Trả lại, en: Release}
 transitions:
   - {event: open, source: new, dest: waiting, roles: [police, health]}
@@ -163,10 +164,14 @@ plain_log = _log_table("bench_plain_log")
 orm_log = _log_table("bench_orm_log")  # the log rows of "ORM session, no engine"
 
 
+TODAY = datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
 def _step(i: int, state: str) -> tuple[str, dict]:
     """The event and data that move a record on from ``state``."""
     if state == "waiting":
-        return "check", {"check_date": (date(2025, 1, 1) + timedelta(days=i % 300)).isoformat(),
+        # Dated today: a check is not before the record's previous event (a release, now).
+        return "check", {"check_date": TODAY.isoformat(),
                          "sample": "urine", "amount": i % 40, "facility": "Trạm Y tế",
                          "flag": i % 3 == 0}
     return "release", {"note": "ok"} if i % 2 else {}
