@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from casework import create_app
 from casework.db import NAMING_CONVENTION
 from casework.orgunits.models import OrgUnit
 from casework.workflow import WorkflowRecordMixin
+from casework.workflow.deadlines import today_local
 from casework.workflow.registry import rule
 
 RECORDS = 50  # records per contender; each transition takes the next one, round the list
@@ -57,7 +58,7 @@ states:
   flagged: {vi: Cần xử lý, en: Flagged}
 events:
   open: {vi: Mở, en: Open}
-  check: {vi: Kiểm tra, en: Check}
+  check: {vi: Kiểm tra, en: Check, date: check_date}
   release: {vi: Trả lại, en: Release}
 transitions:
   - {event: open, source: new, dest: waiting, roles: [police, health]}
@@ -129,7 +130,8 @@ def step(i: int, state: str) -> tuple[str, dict]:
     """The event and data (as a form or the API sends them) that move a record on from
     ``state`` in the ``i``-th transition."""
     if state == "waiting":
-        return "check", {"check_date": (date(2025, 1, 1) + timedelta(days=i % 300)).isoformat(),
+        # Dated today: a check is not before the record's previous event (a release, now).
+        return "check", {"check_date": today_local().isoformat(),
                          "sample": "urine", "amount": i % 40, "facility": "Trạm Y tế",
                          "flag": i % 3 == 0}
     return "release", {"note": "ok"} if i % 2 else {}

@@ -145,7 +145,7 @@ def submitted(db, ready_area, user):
 
 
 def _all_met_form(extra):
-    form = {f"met_C{i}": "on" for i in range(1, 9)}
+    form = {f"met_C{i}": "met" for i in range(1, 9)}  # each verdict chosen explicitly
     form.update(extra)
     return form
 

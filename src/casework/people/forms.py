@@ -11,8 +11,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from casework.people.dossier import GROUNDS_LABELS, LEGAL_BASIS_LABELS
 from casework.errors import ValidationFailed
+from casework.people.dossier import GROUNDS_LABELS, LEGAL_BASIS_LABELS
 from casework.web.dates import (
     TIME_WITHOUT_DATE,
     BadInput,
