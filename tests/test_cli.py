@@ -221,3 +221,30 @@ def test_demo_says_why_it_cannot_load_without_a_traceback(tmp_path):
             "inspector.demo are taken by other accounts")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_demo_serves_without_holding_the_database(tmp_path, monkeypatch):
+    """Once loaded, the demo leaves no transaction open: the server's requests can write.
+
+    SQLite keeps a lock for as long as a transaction reads; the demo's own summary used to
+    leave one open in the command's session, and every sign-in then failed ("database is
+    locked")."""
+    import sqlite3
+
+    import werkzeug.serving
+
+    path = tmp_path / "served.db"
+    app = make_test_app(f"sqlite:///{path}", tmp_path)
+    written = []
+
+    def serve(host, port, application, **options):  # instead of the real server
+        with sqlite3.connect(path, timeout=0.2) as other:  # another connection, as a request
+            other.execute("UPDATE users SET full_name = full_name")
+        written.append(True)
+
+    monkeypatch.setattr(werkzeug.serving, "run_simple", serve)
+    with app.app_context():
+        assert run(app, "init").exit_code == 0
+        result = run(app, "demo", "--port", "5999")
+    assert result.exit_code == 0, result.output
+    assert written == [True]

@@ -95,6 +95,9 @@ def demo_command(host, port, no_serve):
         click.echo(f"  {username:<12} {role:<20} {unit}")
     if no_serve:
         return
+    # End the command's own transaction: on SQLite an open read keeps a lock that would
+    # refuse every request's commit ("database is locked").
+    db.session.remove()
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
     # Flask's app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
     from werkzeug.serving import run_simple
