@@ -3,7 +3,8 @@
 - Each request has an id, sent back as ``X-Request-Id`` and shown on the error page, so an
   officer can quote it and the IT person can find the log line.
 - A failure is logged as its class (and the classes of what caused it), where it happened,
-  the request id and the traceback's frames (file, line, function), but never the exception's
+  the request id, a database error's code (SQLSTATE, SQLite's error name) and the
+  traceback's frames (file, line, function), but never the exception's
   message: a database error's message holds the row it failed on (PostgreSQL's "Failing row
   contains (...)", "Key (national_id)=(...)"). SQLAlchemy's bound parameters are hidden as
   well (``hide_parameters`` in config.py).
@@ -46,9 +47,17 @@ def _class_name(error: BaseException) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _code(error: BaseException) -> str:
+    """The database's own code for a driver error (PostgreSQL's SQLSTATE, SQLite's error
+    name): a code, never data, and what tells "database is locked" from a broken constraint."""
+    code = getattr(error, "sqlstate", None) or getattr(error, "sqlite_errorname", None)
+    return f" [{code}]" if isinstance(code, str) and code.isascii() and len(code) <= 40 else ""
+
+
 def describe(error: BaseException) -> str:
-    """The classes of ``error`` and of its causes: no message, so no row values."""
-    names = [_class_name(e) for e in _chain(error)]
+    """The classes of ``error`` and of its causes, with a driver error's code: no message, so
+    no row values."""
+    names = [_class_name(e) + _code(e) for e in _chain(error)]
     return names[0] + "".join(f" (caused by {name})" for name in names[1:])
 
 
