@@ -41,6 +41,7 @@ sys.path.insert(0, str(_HERE.parent / "src"))
 import sqlalchemy as sa  # noqa: E402
 
 from casework import create_app  # noqa: E402
+from casework.workflow.deadlines import today_local  # noqa: E402
 
 GROUPS = 20
 COLUMNS = ("external_id", "full_name", "birth_date", "gender", "national_id", "area_code",
@@ -69,7 +70,7 @@ def _d(day: date) -> str:
 
 
 def make_rows(run: int, n: int) -> list[dict]:
-    today = date.today()
+    today = today_local()
     rows = []
     for i in range(n):
         birth = date(1970 + i % 30, 1 + i % 12, 1 + i % 28)

@@ -15,6 +15,9 @@ from casework.extensions import db as _db
 from casework.orgunits.services import create_orgunit
 
 TEST_DB_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+# Run the whole suite at another instant (tests/clock.py), e.g. 2026-12-31T17:30:00Z, when
+# Vietnam is already in the next day and the next year.
+TEST_CLOCK = os.environ.get("CASEWORK_TEST_CLOCK")
 PASSWORD = "correct horse battery"
 
 # Cheap hashing for tests; production uses argon2's defaults.
@@ -22,7 +25,26 @@ FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 def pytest_report_header(config):
-    return f"casework database: {'PostgreSQL' if is_postgres() else 'SQLite'}"
+    clock = f"; clock from {TEST_CLOCK}" if TEST_CLOCK else ""
+    return f"casework database: {'PostgreSQL' if is_postgres() else 'SQLite'}{clock}"
+
+
+_CLOCK: list = []  # the travel started for CASEWORK_TEST_CLOCK, stopped at the end
+
+
+def pytest_configure(config):
+    """With CASEWORK_TEST_CLOCK set, the whole run (session fixtures included) starts at that
+    instant and the clock runs on from it."""
+    if TEST_CLOCK:
+        from tests.clock import frozen_at
+
+        _CLOCK.append(frozen_at(TEST_CLOCK, tick=True))
+        _CLOCK[0].start()
+
+
+def pytest_unconfigure(config):
+    while _CLOCK:
+        _CLOCK.pop().stop()
 
 
 def is_postgres() -> bool:

@@ -10,6 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from casework.auth.scope import Scope
+from tests.clock import vn_today
 
 PERSON_COLUMNS = ("external_id", "full_name", "birth_date", "gender", "area_code", "state",
                   "state_since", "decision_no", "decision_date", "start_date",
@@ -21,7 +22,7 @@ def ddmmyyyy(day: date) -> str:
 
 
 def ago(days: int) -> date:
-    return date.today() - timedelta(days=days)
+    return vn_today() - timedelta(days=days)
 
 
 def person_row(external_id: str, state: str = "suspected", **values) -> dict:

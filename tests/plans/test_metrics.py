@@ -9,6 +9,7 @@ import pytest
 from casework.plans.metrics import MetricValue, compute
 from casework.plans.models import Phase, Plan, Target
 from casework.plans.services import progress, target_status
+from tests.clock import vn_today
 from tests.people.conftest import assessment, day, drug_test
 
 
@@ -21,28 +22,28 @@ def test_users_managed_share_now_and_as_of_a_past_date(open_case, tree):
     b.fire("health", "record_test", drug_test(40), days_ago=40)
     b.fire("commune_chair", "decide_management",
            {"decision_no": "1/QĐ", "decision_date": day(35)}, days_ago=35)
-    now = compute("users_managed_pct", tree["C"], date.today())
+    now = compute("users_managed_pct", tree["C"], vn_today())
     assert (now.numerator, now.denominator, now.value) == (1, 2, 50.0)
     # 39 days ago both were positive and still within the deadline: both count as managed.
-    then = compute("users_managed_pct", tree["C"], date.today() - timedelta(days=39))
+    then = compute("users_managed_pct", tree["C"], vn_today() - timedelta(days=39))
     assert (then.numerator, then.denominator, then.value) == (2, 2, 100.0)
     # 45 days ago nobody had tested positive yet: nobody to manage, nothing missing.
-    assert compute("users_managed_pct", tree["C"], date.today() - timedelta(days=45)).value \
+    assert compute("users_managed_pct", tree["C"], vn_today() - timedelta(days=45)).value \
         == 100.0
     # Another city sees none of them.
-    assert compute("users_managed_pct", tree["D"], date.today()).denominator == 0
+    assert compute("users_managed_pct", tree["D"], vn_today()).denominator == 0
 
 
 def test_addicts_managed_share(open_case, tree):
     case = open_case(days_ago=100)
     case.fire("police", "request_assessment", {"grounds": "x"}, days_ago=90)
     case.fire("health", "record_assessment", assessment(89), days_ago=89)
-    assert compute("addicts_managed_pct", tree["W1"], date.today()).value == 0.0
+    assert compute("addicts_managed_pct", tree["W1"], vn_today()).value == 0.0
     case.fire("social_affairs", "register_voluntary_rehab",
               {"setting": "community", "decision_no": "3/QĐ", "start_date": day(20),
                "planned_months": 6}, days_ago=20)
-    assert compute("addicts_managed_pct", tree["W1"], date.today()).value == 100.0
-    assert compute("addicts_managed_pct", tree["W1"], date.today() - timedelta(days=30)) \
+    assert compute("addicts_managed_pct", tree["W1"], vn_today()).value == 100.0
+    assert compute("addicts_managed_pct", tree["W1"], vn_today() - timedelta(days=30)) \
         .value == 0.0
 
 
@@ -52,7 +53,7 @@ def test_compulsory_dossiers_counted_in_the_period(open_case, tree):
     case.fire("health", "record_assessment", assessment(189), days_ago=189)
     case.fire("police", "open_compulsory_dossier",
               {"violation_record_no": "BB", "grounds": "not_registered"}, days_ago=100)
-    today = date.today()
+    today = vn_today()
     assert compute("compulsory_dossiers_opened", tree["C"], today).value == 1
     assert compute("compulsory_dossiers_opened", tree["C"], today,
                    since=today - timedelta(days=50)).value == 0

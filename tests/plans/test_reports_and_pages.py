@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,12 +11,13 @@ from openpyxl import load_workbook
 
 from casework.audit.exports import ExportEntry
 from casework.plans.models import Phase, Plan, ReportSubmission, Target
+from tests.clock import vn_today
 from tests.people.conftest import drug_test
 
 
 @pytest.fixture
 def plan(db, tree):
-    today = date.today()
+    today = vn_today()
     plan = Plan(code="KH-THU", title="Kế hoạch thử nghiệm", org_unit=tree["C"],
                 start_date=today - timedelta(days=200), end_date=today + timedelta(days=100),
                 six_month_report_due="06-10", annual_report_due="12-10")
@@ -62,7 +63,7 @@ def _workbook(response):
 
 def test_annual_report_workbook(api_as, plan, overdue_person, db):
     api = api_as(("police", "C"))
-    year = date.today().year
+    year = vn_today().year
     wb = _workbook(api.get(f"/api/v1/reports/annual?org_unit=C&period={year}"))
     assert wb.sheetnames == ["Tổng hợp", "Tiêu chí", "Hồ sơ quá hạn", "Chỉ tiêu"]
     summary = wb["Tổng hợp"]
@@ -85,7 +86,7 @@ def test_annual_report_workbook(api_as, plan, overdue_person, db):
 
 def test_six_month_report_counts_as_of_10_june(api_as, plan, overdue_person):
     """The person came to notice after 10 June of last year: counted in this year's."""
-    year = date.today().year
+    year = vn_today().year
     api = api_as(("police", "C"))
     last = _workbook(api.get(f"/api/v1/reports/six_month?org_unit=C&period={year - 1}-H1"))
     assert last["Tổng hợp"]["A1"].value == f"Báo cáo 6 tháng {year - 1}"
@@ -94,7 +95,7 @@ def test_six_month_report_counts_as_of_10_june(api_as, plan, overdue_person):
 
 
 def test_viewers_get_figures_without_names(api_as, plan, overdue_person):
-    year = date.today().year
+    year = vn_today().year
     wb = _workbook(api_as(("viewer", "C")).get(
         f"/api/v1/reports/annual?org_unit=C&period={year}"))
     late = wb["Hồ sơ quá hạn"]
@@ -151,7 +152,7 @@ def test_report_workbooks_never_write_text_as_a_formula(api_as, plan, overdue_pe
     plan.title = "+SUM(1,2)"
     db.session.commit()
     wb = _workbook(api_as(("police", "C")).get(
-        f"/api/v1/reports/annual?org_unit=C&period={date.today().year}"))
+        f"/api/v1/reports/annual?org_unit=C&period={vn_today().year}"))
     name = wb["Hồ sơ quá hạn"]["A2"]
     assert name.value == FORMULA_NAME and name.data_type == "s" and name.quotePrefix
     title = wb["Chỉ tiêu"]["A2"]

@@ -24,6 +24,7 @@ from casework.recognition.models import RecognitionRequest
 from casework.workflow import engine
 from casework.workflow.deadlines import local_date
 from tests.areas.conftest import all_met
+from tests.clock import vn_today
 from tests.conftest import PASSWORD, TEST_DB_URL, get_token, is_postgres, make_test_app
 
 pytestmark = pytest.mark.postgres
@@ -116,7 +117,7 @@ def test_two_approvers_at_once_exactly_one_wins(own_schema_app, monkeypatch):
         return real_fire(*args, **kwargs)
 
     monkeypatch.setattr(recognition, "fire_request_event", fire_after_both_loaded)
-    today = datetime.now(UTC).date().isoformat()
+    today = vn_today().isoformat()
     answers: dict[int, object] = {}
 
     def approve(index: int) -> None:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from casework.spreadsheets import attachment
 from casework.web.numbers import figure, number, percent
+from tests.clock import vn_today
 
 # (function, value, Vietnamese, English)
 CASES = [
@@ -52,7 +53,7 @@ def test_the_dashboard_writes_percentages_with_the_users_decimal_mark(page_as, a
 def plan(db, tree):
     from casework.plans.models import Phase, Plan, Target
 
-    today = date.today()
+    today = vn_today()
     plan = Plan(code="KH-SO", title="Kế hoạch số liệu", org_unit=tree["C"],
                 start_date=date(today.year, 1, 1), end_date=date(today.year, 12, 31),
                 six_month_report_due="06-10", annual_report_due="12-10")
@@ -82,7 +83,7 @@ def test_the_plan_page_writes_percentages_with_the_users_decimal_mark(page_as, p
 
 def test_the_workbook_says_units_in_words_keeps_numbers_and_is_named_in_vietnamese(
         api_as, plan):
-    year = date.today().year
+    year = vn_today().year
     response = api_as(("police", "C")).get(f"/api/v1/reports/six_month?org_unit=C"
                                            f"&period={year}-H1")
     assert response.headers["Content-Disposition"] == (
@@ -103,7 +104,7 @@ def test_the_workbook_says_units_in_words_keeps_numbers_and_is_named_in_vietname
     ("phase", "KH-SO:1", "bao-cao-giai-doan-KH-SO-1-C.xlsx"),
 ])
 def test_report_files_are_named_in_vietnamese_words(api_as, plan, kind, period, name):
-    year = date.today().year
+    year = vn_today().year
     response = api_as(("police", "C")).get(
         f"/api/v1/reports/{kind}?org_unit=C&period={period.format(year=year)}")
     assert response.headers["Content-Disposition"] == (

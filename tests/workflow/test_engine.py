@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from casework.audit.models import AuditEntry
 from casework.errors import CaseworkError, NotPermitted
 from casework.workflow import engine, fire
+from tests.clock import vn_today
 from tests.workflow.conftest import days_ago
 from tests.workflow.paths import DATA, fill
 
@@ -22,7 +23,7 @@ def english(app):
         yield
 
 
-MINOR = {"birth_date": date.today() - timedelta(days=365 * 20)}  # a minor at the event dates
+MINOR = {"birth_date": vn_today() - timedelta(days=365 * 20)}  # a minor at the event dates
 
 # (workflow, state, event, role, data key or data, reason, record columns) → outcome: the
 # state reached, or the error code.
