@@ -22,9 +22,9 @@ from casework.areas.models import (
     Hotspot,
 )
 from casework.areas.schemas import FACT_DATE_FIELDS, FACT_SCHEMAS
-from casework.auth.scope import Scope
+from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
-from casework.errors import InvalidEvent, StaleVersion, ValidationFailed
+from casework.errors import InvalidEvent, NotFound, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.workflow import dates, engine
@@ -69,6 +69,22 @@ def ensure_areas(units: list[OrgUnit], actor, effective_at: datetime | None = No
 def area_state(unit: OrgUnit) -> str:
     area = area_of(unit)
     return area.state if area is not None else UNASSESSED
+
+
+def area_events(unit: OrgUnit, area: Area | None, user) -> list:
+    """What ``user`` may do to the area now; for a unit without a record, from the start."""
+    if area is None:
+        area = Area(org_unit=unit, state=UNASSESSED,
+                    workflow_version=engine.get_catalog().get("area").version)
+    return engine.available_events(area, user)
+
+
+def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
+    hotspot = db.session.scalar(scoped(sa.select(Hotspot).where(Hotspot.id == hotspot_id),
+                                       Hotspot.org_unit_id, scope))
+    if hotspot is None:
+        raise NotFound()
+    return hotspot
 
 
 def fire_area_event(unit: OrgUnit, event: str, actor, data: dict | None = None,

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.areas.criteria import CRITERIA
 from casework.audit.models import AuditEntry
 from casework.extensions import db
-from casework.recognition.schemas import CRITERIA
 from casework.workflow.registry import effect, rule
 
 # The step of the chain each role acts at; one person may act at only one step of a request.
