@@ -114,7 +114,7 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
     events = area_events(unit, area, user)
     by_name = {o.name: o for o in events}
     breached = []
-    if area is not None and area.state in ("drug_free", "maintained"):
+    if area is not None and area.state in services.recognized_states():
         breached = criteria.codes_with("not_met")
     children = sorted((u for u in _children(unit)), key=lambda u: u.name)
     child_states = services.states_of(children)
@@ -122,10 +122,10 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
         scoped(sa.select(OrgUnit).where(OrgUnit.id.in_(unit.ancestor_ids[:-1])), OrgUnit.id,
                scope).order_by(OrgUnit.depth)).all()
     open_request = services.open_requests_of([unit]).get(unit.id)
-    facts = services.facts_of(unit)
+    facts, facts_total = services.recent_facts(unit, FACTS_SHOWN)
     may_record = scope.covers(unit.path, services.FACT_ROLES)
-    may_request = (area is not None and area.state == "less_complex" and open_request is None
-                   and scope.covers(unit.path, ("police",)))
+    may_request = (area is not None and area.state == services.request_state()
+                   and open_request is None and scope.covers(unit.path, ("police",)))
     may_flag_remote = unit.kind in COMMUNE_KINDS and scope.covers(unit.path, ADMIN_ROLES)
     context = {
         "unit": unit, "area": area, "ancestors": ancestors,
@@ -137,7 +137,7 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
         "breached": breached, "criteria": criteria, "personal": personal,
         "as_of": as_of, "children": children, "child_states": child_states,
         "child_results": results, "open_request": open_request, "may_request": may_request,
-        "facts": redaction.shown_all(facts[:FACTS_SHOWN], scope), "facts_total": len(facts),
+        "facts": redaction.shown_all(facts, scope), "facts_total": facts_total,
         "fact_kinds": fact_kinds_for(unit) if may_record else [],
         "fact_fields": fact_fields, "fact_kind_labels": FACT_KIND_LABELS,
         "entries": redaction.history(area, scope),

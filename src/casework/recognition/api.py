@@ -52,7 +52,7 @@ def describe_request(r: RecognitionRequest, user) -> dict:
         "id": r.id, "area_code": r.org_unit.code, "area_name": r.org_unit.name,
         "area_state": r.area.state, "state": r.state, "state_label": engine.state_label(r),
         "version": r.version, "workflow_version": r.workflow_version,
-        "awaiting_role": services.AWAITING_ROLE.get(r.state),
+        "awaiting_role": services.awaiting_role(r),
         "available_events": options_json(engine.available_events(r, user)),
         "created_by": r.created_by.username if r.created_by else None,
         "created_at": r.created_at, "self_assessment": text("self_assessment"),

@@ -27,13 +27,6 @@ from casework.workflow import engine
 
 # Roles that take part in the chain: they may read a request and attach files to it.
 CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority"})
-# The role whose action a request in each state awaits.
-AWAITING_ROLE = {
-    "draft": "police",
-    "submitted": "inspector",
-    "evaluated": "steering_committee",
-    "endorsed": "city_authority",
-}
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -67,7 +60,7 @@ def open_request(unit: OrgUnit, actor, effective_at: datetime | None = None
     """
     Scope.for_user(actor).require_write(unit.path, ("police",))
     area = areas.area_of(unit)
-    if area is None or area.state != "less_complex":
+    if area is None or area.state != areas.request_state():
         state = (engine.state_label(area) if area is not None
                  else engine.state_label(engine.get_catalog().get("area"), "unassessed"))
         message = _("Only a less complex area can ask for recognition; this area is "
@@ -104,6 +97,21 @@ def fire_request_event(request: RecognitionRequest, event: str, actor, data: dic
                        effective_at=effective_at, version=version)
 
 
+def awaiting_roles() -> dict[str, str]:
+    """The role whose action a request in each open state awaits (recognition.yaml, meta)."""
+    return engine.get_catalog().get("recognition").meta["awaiting"]
+
+
+def awaiting_role(request: RecognitionRequest) -> str | None:
+    """The role the request waits for now; None once it is closed."""
+    return engine.definition_of(request).meta["awaiting"].get(request.state)
+
+
+def chain(request: RecognitionRequest) -> tuple[str, ...]:
+    """The steps of the request's chain, in order (recognition.yaml, meta)."""
+    return engine.definition_of(request).meta["chain"]
+
+
 def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
     """The requests among ``candidates`` on which ``user`` can act now."""
     return [r for r in candidates if engine.available_events(r, user)]
@@ -114,7 +122,7 @@ def awaiting_clause(scope: Scope):
     from casework.orgunits.models import OrgUnit as Unit
 
     parts = []
-    for state, role in AWAITING_ROLE.items():
+    for state, role in awaiting_roles().items():
         if role in scope.roles:
             visible = sa.select(Unit.id).where(scope.unit_clause(Unit.path, [role]))
             parts.append(sa.and_(RecognitionRequest.state == state,

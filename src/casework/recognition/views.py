@@ -29,8 +29,6 @@ from casework.workflow.definitions import FieldSpec
 
 bp = Blueprint("recognition", __name__, url_prefix="/recognition")
 
-# The steps of the chain, in order, as the request page draws them.
-CHAIN = ("draft", "submitted", "evaluated", "endorsed", "approved")
 # Events that move the request forward: files chosen on their form are filed with them.
 FILED = ("submit", "evaluate", "endorse", "approve")
 # Events whose data holds the 8 criteria, judged in a table of checkboxes.
@@ -115,8 +113,9 @@ def _page(request_id: int, form_error: dict | None = None, status: int = 200):
         event_fields={o.name: form_fields(s for s in _specs(o) if s.name != "attachments")
                       for o in events},
         judged=JUDGED, chosen=CHOSEN, filed=FILED, computed=computed, criteria_codes=CRITERIA,
-        criterion_label=criterion_label, chain=CHAIN, entries=redaction.history(found, scope),
-        awaiting=services.AWAITING_ROLE.get(found.state), actors=actors,
+        criterion_label=criterion_label, chain=services.chain(found),
+        entries=redaction.history(found, scope),
+        awaiting=services.awaiting_role(found), actors=actors,
         step_labels=STEP_LABELS, form_error=form_error or {},
         shown_keys=[f"event-{o.name}" for o in events] + ["upload"],
         max_mb=services.max_attachment_bytes() // (1024 * 1024),
