@@ -256,12 +256,6 @@ def close_fact(body, code, fact_id):
 # --- hotspots ---------------------------------------------------------------------------------
 
 
-def describe_hotspot(hotspot: Hotspot, user) -> dict:
-    out = describe_fact(hotspot)
-    out["available_events"] = options_json(engine.available_events(hotspot, user))
-    return out
-
-
 @blp.route("/hotspots/<int:hotspot_id>")
 @blp.response(200, FactSchema)
 def get_hotspot(hotspot_id):

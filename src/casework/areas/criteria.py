@@ -165,9 +165,6 @@ class AreaCriteria:
     def met_count(self) -> int:
         return sum(c.met for c in self.criteria)
 
-    def status_of(self, code: str) -> str:
-        return self.by_code[code].status
-
     @property
     def by_code(self) -> dict[str, CriterionResult]:
         return {c.code: c for c in self.criteria}
