@@ -67,10 +67,6 @@ class Scope:
     def covers(self, path: str, roles: Iterable[str] | None = None) -> bool:
         return any(path.startswith(g.path) for g in self._grants(roles))
 
-    def require_read(self, path: str, roles: Iterable[str] | None = None) -> None:
-        if not self.covers(path, roles):
-            raise NotFound()
-
     def require_write(self, path: str, roles: Iterable[str]) -> None:
         """403 unless one of ``roles`` is held over ``path``."""
         if not self.covers(path, roles):

@@ -76,13 +76,6 @@ def create_orgunit(code: str, name: str, kind: str, parent: OrgUnit | None) -> O
     return unit
 
 
-def rename_orgunit(unit: OrgUnit, name: str) -> OrgUnit:
-    _check_fields(unit.code, name)
-    unit.name = name
-    db.session.flush()
-    return unit
-
-
 def _attributes(unit: OrgUnit) -> dict:
     return {"name": unit.name, "remote": unit.remote}
 
