@@ -11,16 +11,11 @@ from flask import current_app
 from transitions import Machine
 
 from casework.audit.services import register_record_models
+from casework.workflow.checker import check_definition, check_versions
 from casework.workflow.data import build_schema
-from casework.workflow.definitions import (
-    DefinitionError,
-    Problem,
-    WorkflowDef,
-    check_definition,
-    check_versions,
-    parse_file,
-)
+from casework.workflow.definitions import DefinitionError, Problem, WorkflowDef
 from casework.workflow.machine import build_machine
+from casework.workflow.reader import parse_file
 from casework.workflow.registry import Registry
 from casework.workflow.registry import registry as default_registry
 
