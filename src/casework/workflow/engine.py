@@ -85,9 +85,9 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
     # One UPDATE per event: a query inside a rule or an effect must not flush the half-moved
     # record (each flush would bump the version again).
     with session.no_autoflush:
-        _move(definition, record, event, candidates, loaded, context, role)  # rules, effects
-        _stamp(definition, record, context, loaded)  # times and due date
-    entry = _add_entry(session, record, context, unit, dumped, loaded)
+        _move(definition, record, event, candidates, loaded, context, role)
+        _stamp(definition, record, context, loaded)
+    entry = _add_entry(session, record, context, unit, dumped)
     _flush(session, record, entry, context)
     return entry
 
@@ -128,7 +128,7 @@ def _stamp(definition: WorkflowDef, record, context: RuleContext, loaded: dict) 
 
 
 def _add_entry(session, record, context: RuleContext, unit, dumped: dict,
-               loaded: dict | None = None, seq: int | None = None) -> AuditEntry:
+               seq: int | None = None) -> AuditEntry:
     """The event's audit entry, chained to the record's newest one, added to the session.
     Its ``seq`` is the version the record's UPDATE writes (version_id_col adds one)."""
     data = {**dumped, **checks.jsonable(context.derived)} if context.derived else dumped
