@@ -65,7 +65,7 @@ def test_each_problem_of_the_cases_is_named(tmp_path, app, change, expected):
 
 
 def test_the_first_case_that_applies_wins(tmp_path, app):
-    from casework.workflow.definitions import parse_text
+    from casework.workflow.reader import parse_text
 
     definition, problems = parse_text(_with_cases(), "widget.yaml")
     assert problems == []

@@ -9,7 +9,8 @@ import pytest
 from casework.auth.roles import ROLES
 from casework.resources import resource_dir
 from casework.workflow.catalog import definition_files, load_catalog, load_definitions
-from casework.workflow.definitions import DefinitionError, parse_text
+from casework.workflow.definitions import DefinitionError
+from casework.workflow.reader import parse_text
 from casework.workflow.registry import registry
 from tests.conftest import make_test_app
 

@@ -12,7 +12,7 @@ import pytest
 from flask_babel import force_locale
 
 from casework.errors import RuleFailed
-from casework.workflow import engine
+from casework.workflow import checks, engine
 from tests.workflow.paths import DATA, fill
 
 
@@ -55,7 +55,8 @@ def test_an_unless_rule_that_holds_says_the_action_does_not_apply(reach, actor, 
                                  effective_at=driver.clock, from_state=area.state)
     data = fill({**DATA["classify_complex"]}, driver.clock)
     with force_locale(language):
-        refused = _refusal(lambda: engine._select([branch], area, data, context))
+        refused = _refusal(lambda: checks.select(engine.get_catalog().registry, [branch], area,
+                                                  data, context))
     assert refused["message"] == expected
     assert refused["rule"] == "level_complex" and refused["errors"] == {}
 

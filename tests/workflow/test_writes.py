@@ -1,8 +1,5 @@
-"""How fire() writes: the entry, and one UPDATE of the record with its version check.
-
-The engine writes a moved record itself when only its own columns changed (on PostgreSQL in
-the same statement as the entry); these tests pin down that this is exactly what a flush
-would have done, and that anything else still goes through the flush.
+"""How fire() writes: through the session's unit of work, one INSERT of the entry and one
+UPDATE of the record with its version check (``version_id_col``), and nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from casework.audit import services as audit
 from casework.audit.models import AuditEntry
 from casework.errors import StaleVersion
 from casework.workflow import engine
-from tests.conftest import is_postgres
 from tests.workflow.conftest import days_ago
 
 
@@ -54,12 +50,11 @@ def test_an_event_writes_its_entry_and_the_record_once_and_leaves_it_clean(
     with writes(db) as seen:
         entry = engine.fire(hotspot, "watch", police, version=version)
         db.session.flush()  # nothing is left for a flush to write
-    if is_postgres():  # one statement: WITH moved AS (UPDATE ...) INSERT INTO audit_entries
-        assert len(seen) == 1 and seen[0].startswith("WITH")
-        assert "UPDATE test_hotspot_records" in seen[0] and "INSERT INTO audit_entries" in seen[0]
-    else:
-        assert [s.split()[0:3] for s in seen] == [["INSERT", "INTO", "audit_entries"],
-                                                  ["UPDATE", "test_hotspot_records", "SET"]]
+    # One flush: the entry's INSERT and the record's UPDATE ... WHERE version = <read>.
+    assert sorted(s.split()[0] for s in seen) == ["INSERT", "UPDATE"]
+    assert any(s.startswith("INSERT INTO audit_entries") for s in seen)
+    update = next(s for s in seen if s.startswith("UPDATE test_hotspot_records"))
+    assert "version" in update.split("WHERE", 1)[1]
     # The record: moved, one version on, clean as after a flush.
     assert hotspot.state == "watched" and hotspot.version == version + 1 == entry.seq
     assert not db.session.dirty and not sa.inspect(hotspot).modified
@@ -83,11 +78,14 @@ def test_a_row_moved_on_by_another_writer_makes_the_event_stale(open_record, act
     # Another transaction moved the row on after this one read it.
     db.session.execute(table.update().where(table.c.id == hotspot.id)
                        .values(version=table.c.version + 1))
+    savepoint = db.session.begin_nested()
     with pytest.raises(StaleVersion):
         engine.fire(hotspot, "watch", police)
-    if is_postgres():  # the entry is written only with the UPDATE, so not at all
-        with db.session.no_autoflush:  # the refused record is still half-moved in the session
-            assert [e.seq for e in _entries(db, hotspot)] == [1]
+    savepoint.rollback()  # as the request does: nothing of the refused event is kept
+    assert [e.seq for e in _entries(db, hotspot)] == [1]
+    row = db.session.execute(sa.select(table.c.state, table.c.version)
+                             .where(table.c.id == hotspot.id)).one()
+    assert tuple(row) == ("detected", 2)
 
 
 def test_an_event_that_changes_more_than_the_engine_columns_is_written_by_a_flush(reach, db):

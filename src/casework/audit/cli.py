@@ -12,9 +12,9 @@ def audit_group():
 
 
 def _record_models():
-    from casework.workflow.catalog import get_catalog
+    from casework.audit.services import record_models
 
-    return get_catalog().registry.record_types.values()
+    return record_models()
 
 
 @audit_group.command("verify")

@@ -14,12 +14,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
+from flask import current_app
 
 from casework.audit.models import AuditEntry
 from casework.db import utcnow
 from casework.extensions import db
+
+RECORD_MODELS_KEY = "casework.audit.record_models"
+
+
+def register_record_models(app, models: Iterable[type]) -> None:
+    """Name the models whose ``version`` counts their entries (the workflow records), so that
+    ``verify`` finds a chain cut at its end. The workflow engine registers its record types:
+    the log knows no workflow. ``models`` may be a live view (types registered later count)."""
+    app.extensions[RECORD_MODELS_KEY] = models
+
+
+def record_models() -> Iterable[type]:
+    """The models registered with :func:`register_record_models` in the current app."""
+    return current_app.extensions.get(RECORD_MODELS_KEY, ())
 
 # Bumped only if the canonical form ever changes; it is part of every hash.
 CANONICAL_FORM = 1
@@ -63,20 +76,14 @@ _HASH_OF_ENTRY = sa.select(_entries.c.hash).where(
     _entries.c.record_id == sa.bindparam("record_id"),
     _entries.c.seq == sa.bindparam("seq"),
 )
-
-
-_INSERT_ENTRY = _entries.insert()
-# Every column but the id, each always given (None when unset): one INSERT statement, compiled
-# once and prepared once by the driver.
-_COLUMNS = tuple(c.key for c in _entries.columns if c.key != "id")
-_COLUMN_SET = frozenset(_COLUMNS)
+_COLUMNS = frozenset(c.key for c in _entries.columns) - {"id", "recorded_at", "prev_hash",
+                                                         "hash"}
 
 
 def previous_hash(record_type: str, record_id: int, seq: int) -> str | None:
     """The hash of entry ``seq - 1`` of a record (None before the first entry)."""
     if seq == 1:
         return None
-    # Straight on the connection: no ORM round of autoflush and entity loading.
     found = db.session.connection().execute(
         _HASH_OF_ENTRY, {"record_type": record_type, "record_id": record_id, "seq": seq - 1}
     ).scalar()
@@ -88,74 +95,47 @@ def previous_hash(record_type: str, record_id: int, seq: int) -> str | None:
     return found
 
 
-def append_entry(*, prev_hash: str | None = None, **values) -> AuditEntry:
-    """Add the next entry of a record's chain (``seq`` must be the record's new version).
+def new_entry(*, prev_hash: str | None = None, **values) -> AuditEntry:
+    """The next entry of a record's chain, built and hashed: THE one place that does it.
 
-    ``prev_hash`` may be passed when the caller already knows it; otherwise it is read.
+    ``values`` are the entry's columns (``seq`` is the record's new version). ``prev_hash`` is
+    the hash of the record's previous entry; when None for a ``seq`` after 1 it is read from
+    the log. The hash covers exactly the values stored, in the canonical form that ``verify``
+    recomputes from the row. The caller adds the entry to the session (every path does:
+    open, fire, migrate, import, and the changes of records without a workflow).
     """
-    return insert_entry(prepare_entry(prev_hash=prev_hash, **values))
-
-
-def prepare_entry(*, prev_hash: str | None = None, **values) -> dict[str, Any]:
-    """The row of a record's next entry, chained and hashed, ready to insert: ``append_entry``
-    without the INSERT, for a caller that writes the entry together with the record."""
-    unknown = values.keys() - _COLUMN_SET
+    unknown = values.keys() - _COLUMNS
     if unknown:
         raise TypeError(f"not columns of the audit log: {', '.join(sorted(unknown))}")
-    row = dict.fromkeys(_COLUMNS)
+    row = dict.fromkeys(HASHED_FIELDS)
     row.update(values)
+    # Stored as JSON gives it back: sorted keys, only JSON types.
     row["data"] = json.loads(json.dumps(row["data"] or {}, sort_keys=True, ensure_ascii=False))
     row["recorded_at"] = utcnow()
-    row["prev_hash"] = (prev_hash if prev_hash is not None or row["seq"] == 1
-                        else previous_hash(row["record_type"], row["record_id"], row["seq"]))
-    # The hash of exactly the values written, in the form `verify` recomputes from the row.
-    row["hash"] = hashlib.sha256(_canonical(row)).hexdigest()
-    return row
+    if prev_hash is None:
+        prev_hash = previous_hash(row["record_type"], row["record_id"], row["seq"])
+    row["prev_hash"] = prev_hash
+    return AuditEntry(**row, hash=hashlib.sha256(_canonical(row)).hexdigest())
 
 
-def insert_entry(row: dict[str, Any]) -> AuditEntry:
-    """Write a prepared entry: a Core INSERT, cheaper than a unit-of-work flush."""
-    result = db.session.connection().execute(_INSERT_ENTRY, row)
-    return attach_entry(row, result.inserted_primary_key[0])
-
-
-def attach_entry(row: dict[str, Any], entry_id: int) -> AuditEntry:
-    """The entry just written as ``row`` with ``entry_id``, attached to the session as the
-    persistent row it is, so that other rows may refer to it."""
-    entry = AuditEntry()
-    # Filled in as a query fills a loaded row (no attribute events: nothing here is a change),
-    # then made persistent with its identity and no history.
-    instance_dict(entry).update(row, id=entry_id)
-    make_transient_to_detached(entry)
+def append_entry(*, prev_hash: str | None = None, **values) -> AuditEntry:
+    """Add the next entry of a record's chain to the session and flush it."""
+    entry = new_entry(prev_hash=prev_hash, **values)
     db.session.add(entry)
+    db.session.flush()
     return entry
 
 
-def insert_entry_from(source) -> sa.Insert:
-    """INSERT of one prepared entry per row of ``source`` (a CTE, such as an UPDATE ...
-    RETURNING): none when ``source`` has no row. Its parameters are the entry's columns, each
-    named ``e_<column>``; it returns the new id."""
-    values = sa.select(*(sa.bindparam(f"e_{key}", type_=_entries.c[key].type)
-                         for key in _COLUMNS)).select_from(source)
-    return _entries.insert().from_select(list(_COLUMNS), values).returning(_entries.c.id)
-
-
-_INSERT_ENTRIES = _entries.insert().returning(_entries.c.id, sort_by_parameter_order=True)
-
-
 def append_first_entries(values: list[dict]) -> list[AuditEntry]:
-    """The first entries (``seq`` 1) of new records' chains, in one batched INSERT.
-
-    Each entry is built and hashed exactly as by :func:`append_entry`; only the round trips
-    differ (for bulk imports).
-    """
+    """The first entries (``seq`` 1) of new records' chains, each built by :func:`new_entry`,
+    added together and written by one flush (for bulk imports)."""
     if any(v["seq"] != 1 for v in values):
         raise ValueError("append_first_entries only starts new chains (seq 1)")
-    rows = [prepare_entry(**v) for v in values]
-    if not rows:
-        return []
-    ids = db.session.connection().execute(_INSERT_ENTRIES, rows).scalars().all()
-    return [attach_entry(row, entry_id) for row, entry_id in zip(rows, ids, strict=True)]
+    entries = [new_entry(**v) for v in values]
+    if entries:
+        db.session.add_all(entries)
+        db.session.flush()
+    return entries
 
 
 def history(record_type: str, record_id: int) -> list[AuditEntry]:

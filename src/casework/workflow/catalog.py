@@ -1,8 +1,5 @@
-"""The loaded workflow definitions and one shared ``transitions`` machine per version.
-
-Built once at start-up (``register_workflows``) and kept on the app. Machines are built with
-``model=None``: records are never added to a machine (that would reset their state and cost
-memory per row); the engine passes the record to ``machine.events[name].trigger``.
+"""The loaded workflow definitions and one shared ``transitions`` machine per version
+(``workflow.machine``), built once at start-up (``register_workflows``) and kept on the app.
 """
 
 from __future__ import annotations
@@ -13,16 +10,12 @@ from pathlib import Path
 from flask import current_app
 from transitions import Machine
 
+from casework.audit.services import register_record_models
+from casework.workflow.checker import check_definition, check_versions
 from casework.workflow.data import build_schema
-from casework.workflow.definitions import (
-    DefinitionError,
-    Problem,
-    TransitionDef,
-    WorkflowDef,
-    check_definition,
-    check_versions,
-    parse_file,
-)
+from casework.workflow.definitions import DefinitionError, Problem, WorkflowDef
+from casework.workflow.machine import build_machine
+from casework.workflow.reader import parse_file
 from casework.workflow.registry import Registry
 from casework.workflow.registry import registry as default_registry
 
@@ -31,45 +24,6 @@ EXTENSION_KEY = "casework.workflows"
 
 class UnknownWorkflow(LookupError):
     pass
-
-
-def _chosen(transition: TransitionDef):
-    """The machine condition of one transition: the engine has already chosen it."""
-
-    def condition(event_data) -> bool:
-        return event_data.kwargs.get("transition") is transition
-
-    return condition
-
-
-def _run_effects(event_data) -> None:
-    run = event_data.kwargs.get("run_effects")
-    if run is not None:
-        run()
-
-
-def build_machine(definition: WorkflowDef) -> Machine:
-    """One machine for one workflow version, shared by every record that runs under it."""
-    machine = Machine(
-        model=None,
-        states=list(definition.states),
-        initial=definition.initial,
-        auto_transitions=False,
-        model_attribute="state",
-        send_event=True,
-        name=f"{definition.name}.v{definition.version}",
-    )
-    for t in definition.transitions:
-        if t.creates:
-            continue  # a new record has no state yet: the engine sets the initial one
-        machine.add_transition(
-            trigger=t.event,
-            source=list(t.sources),
-            dest=t.dest,  # None: an internal transition
-            conditions=[_chosen(t)],
-            after=[_run_effects],
-        )
-    return machine
 
 
 class Catalog:
@@ -83,7 +37,7 @@ class Catalog:
             self._defs[d.key] = d
             for i, t in enumerate(d.transitions):
                 t.schema = build_schema(t.data, registry, f"{d.name}_v{d.version}_{t.event}_{i}")
-            self._machines[d.key] = build_machine(d)
+            self._machines[d.key] = build_machine(d, registry)
 
     # --- lookup -----------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -163,6 +117,7 @@ def init_app(app, directory: Path) -> Catalog:
 
     catalog = load_catalog(directory)
     app.extensions[EXTENSION_KEY] = catalog
+    register_record_models(app, catalog.registry.record_types.values())
     return catalog
 
 

@@ -2,23 +2,22 @@
 
 ``fire`` checks, in this order: the event exists, the actor's role, the actor's scope over the
 record, the record's version, that the event is possible from the current state, the event's
-data (and its date), and the rules. Then it moves the state through the shared ``transitions``
-machine, runs the effects, and appends the audit entry, all in the caller's transaction: the
-request commits once at its end, and any exception rolls everything back.
+data (and its date); then the shared ``transitions`` machine selects the transition through
+its rules, moves the state and runs the effects; the engine adds the one audit entry and
+flushes, all in the caller's transaction: the request commits once at its end, and any
+exception rolls everything back.
+
+Writes go through the ORM's unit of work: the record's ``version`` is its ``version_id_col``,
+so the flush's ``UPDATE ... WHERE version = <the version read>`` refuses a concurrent writer
+(StaleDataError), as does the log's unique (record, seq); both become StaleVersion.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
-from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
@@ -28,95 +27,20 @@ from casework.audit import services as audit
 from casework.audit.models import AuditEntry
 from casework.auth.scope import Scope
 from casework.db import utcnow
-from casework.errors import InvalidEvent, NotPermitted, RuleFailed, StaleVersion, ValidationFailed
+from casework.errors import InvalidEvent, StaleVersion
 from casework.extensions import db
-from casework.validation import no_control_characters
-from casework.workflow import dates
+from casework.workflow import checks, dates
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import LOCAL_TZ, due_date_for, entering_entry, local_date
-from casework.workflow.definitions import TransitionDef, WorkflowDef
+from casework.workflow.checks import event_label
+from casework.workflow.context import EventOption, RuleContext, running
+from casework.workflow.deadlines import due_date_for, local_date
+from casework.workflow.definitions import WorkflowDef
 
-# The context of the transition whose effects are running, so that an effect that fires
-# another record's event is recorded as caused by it.
-_running: contextvars.ContextVar[RuleContext | None] = contextvars.ContextVar(
-    "casework_workflow_running", default=None
-)
+_running = running  # the name tests and older callers use
 
-
-@dataclass
-class RuleContext:
-    """What rules and effects know about the event beyond the record and its data."""
-
-    record: Any
-    definition: WorkflowDef
-    event: str
-    actor: Any
-    roles: frozenset[str]  # the actor's roles over the record's org unit
-    effective_at: datetime
-    from_state: str | None
-    transition: TransitionDef | None = None
-    reason: str | None = None
-    parent: RuleContext | None = None  # set when fired by another transition's effect
-    # Filled when the transition runs (effects see it; rules do not).
-    role: str | None = None
-    extra: dict = field(default_factory=dict)
-    # Effects may derive facts from the event (e.g. a term's length from the person's age):
-    # they join the event's data, so the deadline sees them and the audit entry records them.
-    derived: dict = field(default_factory=dict)
-    # Effects that create rows linked to the audit entry register a callback here; each is
-    # called with the entry once it is appended, in the same transaction.
-    after_log: list = field(default_factory=list)
-
-    @property
-    def effective_date(self) -> date:
-        """The day the event happened, in Vietnam."""
-        return self.effective_at.astimezone(LOCAL_TZ).date()
-
-    @cached_property
-    def entering_entry(self) -> AuditEntry | None:
-        """The audit entry of the event that moved the record into its current state."""
-        return entering_entry(self.record, self.definition)
-
-    @property
-    def entering_data(self) -> dict:
-        """The data (as stored: dates are ISO strings) of the event that entered the state."""
-        entry = self.entering_entry
-        return dict(entry.data) if entry is not None else {}
-
-    def ever_entered(self, state: str) -> bool:
-        """Whether the record was ever moved into ``state`` (from the audit log)."""
-        record = self.record
-        if getattr(record, "id", None) is None:
-            return False
-        return db.session.scalar(
-            sa.select(sa.literal(True)).where(
-                AuditEntry.record_type == record.__record_type__,
-                AuditEntry.record_id == record.id,
-                AuditEntry.to_state == state,
-            ).limit(1)
-        ) is True
-
-
-@dataclass(frozen=True)
-class EventOption:
-    """An event the user may fire now, as a page or the API offers it."""
-
-    name: str
-    label: Any
-    reason_required: bool  # always required, whatever branch the data leads to
-    transitions: tuple[TransitionDef, ...]
-    date_field: str | None = None  # the event's principal date (its form's one date)
-
-    @property
-    def fields(self):
-        return self.transitions[0].data.fields
-
-    @property
-    def schema_name(self):
-        return self.transitions[0].data.schema_name
-
-
-# --- helpers ----------------------------------------------------------------------------------
+__all__ = ["EventOption", "RuleContext", "available_events", "definition_of", "event_label",
+           "fire", "fire_caused_by", "get_catalog", "import_record", "import_records",
+           "migrate_record", "open_record", "state_label"]
 
 
 def definition_of(record) -> WorkflowDef:
@@ -134,112 +58,128 @@ def state_label(record_or_definition, state: str | None = None) -> str:
     return str(found.label) if found is not None else str(state)
 
 
-def event_label(definition: WorkflowDef, event: str) -> str:
-    label = definition.events.get(event)
-    return str(label) if label is not None else event
-
-
-def _scope_of(actor) -> Scope:
-    return Scope.for_user(actor)
-
-
-def _load_data(transition: TransitionDef, data: dict | None) -> tuple[dict, dict]:
-    """Validate the event's data. Returns (loaded values for rules, JSON for the audit log)."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ValidationFailed(errors={"data": [_("The data must be an object.")]})
-    try:
-        loaded = transition.schema.load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(errors=exc.messages) from None
-    return loaded, transition.schema.dump(loaded)
-
-
-def _rule_outcome(name: str, record, data: dict, context: RuleContext) -> tuple[bool, Any]:
-    info = get_catalog().registry.rules[name]
-    result = info.func(record, data, context)
-    if result is True:
-        return True, None
-    if result is False or result is None:  # a sentence around the rule's description
-        return False, _("This action is possible only when %(condition)s.",
-                         condition=info.description)
-    return False, result  # the rule's own message
-
-
-def _evaluate(transition: TransitionDef, record, data: dict, context: RuleContext,
-              data_rules: bool = True) -> tuple[bool, list[tuple[str, Any]]]:
-    """Whether ``transition`` may fire; the failing rules' messages when it may not.
-
-    A failing condition gives the rule's message. A passing ``unless`` rule only means that
-    another branch of the event applies; its message is kept apart so that a real rule failure
-    is reported first.
-    """
-    registry = get_catalog().registry
-    context.transition = transition
-    failures: list[tuple[str, Any]] = []
-    for name in transition.conditions:
-        if not data_rules and registry.rules[name].uses_data:
-            continue
-        passed, message = _rule_outcome(name, record, data, context)
-        if not passed:
-            failures.append((name, message))
-            return False, failures
-    for name in transition.unless:
-        if not data_rules and registry.rules[name].uses_data:
-            continue
-        passed, _message = _rule_outcome(name, record, data, context)
-        if passed:
-            description = registry.rules[name].description
-            failures.append((name, _("This action does not apply when %(condition)s.",
-                                     condition=description)))
-            return False, failures
-    return True, failures
-
-
-def _select(candidates: list[TransitionDef], record, data: dict,
-            context: RuleContext) -> TransitionDef:
-    """The one transition whose rules pass, or RuleFailed with the reason."""
-    unless_failures: list[tuple[str, Any]] = []
-    condition_failures: list[tuple[str, Any]] = []
-    for transition in candidates:
-        ok, failures = _evaluate(transition, record, data, context)
-        if ok:
-            return transition
-        name, message = failures[-1]
-        if name in transition.unless:
-            unless_failures.append((name, message))
-        else:
-            condition_failures.append((name, message))
-    name, message = (condition_failures or unless_failures)[0]
-    # The message says which rule and why, once; the rule's code is for programs only.
-    raise RuleFailed(str(message), rule=name)
-
-
-def _check_access(definition: WorkflowDef, record, event: str, actor, candidates,
-                  unit) -> tuple[frozenset[str], str]:
-    """Role, then scope. Returns the actor's roles over the unit and the role acted in."""
-    if event not in definition.events:
-        raise InvalidEvent(_("The action “%(event)s” does not exist in this workflow.",
-                             event=event))
-    allowed = ({r for t in candidates for r in t.roles} if candidates
-               else definition.event_roles(event))
-    ordered = [r for t in (candidates or definition.transitions) if t.event == event
-               for r in t.roles]
-    scope = _scope_of(actor)
-    if not scope.roles & allowed:
-        raise NotPermitted(_("Your role may not do “%(event)s”.",
-                             event=event_label(definition, event)))
-    held = frozenset(scope.roles_at(unit.path))
-    usable = held & allowed
-    if not usable:
-        raise NotPermitted(_("This record is outside the area where you may do “%(event)s”.",
-                             event=event_label(definition, event)))
-    role = next(r for r in ordered if r in usable)
-    return held, role
-
-
 # --- the verbs --------------------------------------------------------------------------------
+
+
+def fire(record, event: str, actor, data: dict | None = None, reason: str | None = None,
+         effective_at: datetime | None = None, version: int | None = None) -> AuditEntry:
+    """Apply ``event`` to ``record`` on behalf of ``actor``; returns the new audit entry.
+
+    ``version`` is the record version the caller saw (None skips that comparison, for internal
+    callers; the flush still refuses a concurrent change). Raises NotPermitted, InvalidEvent,
+    StaleVersion, ValidationFailed or RuleFailed, and then the caller's transaction must be
+    rolled back (the request's error handling does).
+    """
+    definition = definition_of(record)
+    candidates = definition.transitions_from(record.state, event)
+    unit = record.workflow_org_unit()
+    roles, role = checks.check_access(definition, event, actor, candidates, unit)
+    _check_version(record, version)
+    _check_possible(definition, record, event, candidates)
+    loaded, dumped = checks.load_data(candidates[0], data)
+    effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
+    context = RuleContext(record=record, definition=definition, event=event, actor=actor,
+                          roles=roles, effective_at=effective_at, from_state=record.state,
+                          reason=checks.clean_reason(reason), parent=running.get())
+    session = object_session(record) or db.session
+    # One UPDATE per event: a query inside a rule or an effect must not flush the half-moved
+    # record (each flush would bump the version again).
+    with session.no_autoflush:
+        _move(definition, record, event, candidates, loaded, context, role)
+        _stamp(definition, record, context, loaded)
+    entry = _add_entry(session, record, context, unit, dumped)
+    _flush(session, record, entry, context)
+    return entry
+
+
+def _check_version(record, version: int | None) -> None:
+    if version is not None and version != record.version:
+        raise StaleVersion(current_version=record.version)
+
+
+def _check_possible(definition: WorkflowDef, record, event: str, candidates) -> None:
+    if not candidates:
+        raise InvalidEvent(_("“%(event)s” is not possible while the record is “%(state)s”.",
+                             event=event_label(definition, event),
+                             state=state_label(definition, record.state)))
+
+
+def _move(definition: WorkflowDef, record, event: str, candidates, loaded: dict,
+          context: RuleContext, role: str) -> None:
+    """The machine takes the first transition whose rules pass: it moves the state (unless the
+    transition is internal) and runs the effects. RuleFailed, with the reason, when none may."""
+    machine = get_catalog().machine(definition)
+    if not machine.events[event].trigger(record, data=loaded, context=context, role=role):
+        # The rules have no side effects: judged again, they say which failed and why.
+        checks.select(get_catalog().registry, candidates, record, loaded, context)
+        raise AssertionError("the machine refused a transition whose rules pass")
+
+
+def _stamp(definition: WorkflowDef, record, context: RuleContext, loaded: dict) -> None:
+    """The engine's columns after a move: when the state was entered, its due date, and the
+    time of the latest event (which bumps the version even for an internal transition)."""
+    loaded.update(context.derived)
+    if not context.transition.internal:  # entered (or entered again: a new decision)
+        record.state_entered_at = context.effective_at
+        record.due_date = due_date_for(definition, record.state, context.effective_at, loaded,
+                                       context.event)
+    record.last_event_at = dates.latest(record.last_event_at, context.effective_at)
+    flag_modified(record, "last_event_at")
+
+
+def _add_entry(session, record, context: RuleContext, unit, dumped: dict,
+               seq: int | None = None) -> AuditEntry:
+    """The event's audit entry, chained to the record's newest one, added to the session.
+    Its ``seq`` is the version the record's UPDATE writes (version_id_col adds one)."""
+    data = {**dumped, **checks.jsonable(context.derived)} if context.derived else dumped
+    seq = record.version + 1 if seq is None else seq
+    with session.no_autoflush:
+        prev_hash = _tip(record) if seq > 1 else None
+    entry = audit.new_entry(
+        prev_hash=prev_hash,
+        workflow=context.definition.name, workflow_version=context.definition.version,
+        record_type=record.__record_type__, record_id=record.id, seq=seq,
+        event=context.event, from_state=context.from_state, to_state=record.state,
+        actor_id=getattr(context.actor, "id", None),
+        actor_name=getattr(context.actor, "username", None), role=context.role,
+        org_unit_id=unit.id, reason=context.reason, data=data,
+        effective_at=context.effective_at)
+    session.add(entry)
+    return entry
+
+
+def _flush(session, record, entry: AuditEntry, context: RuleContext) -> None:
+    """Write the record and its entry; then the rows the effects link to the entry (they may
+    fire other records' events, which flush in turn). A concurrent writer makes it stale:
+    the record's row is no longer at the version read, or its entry's (record, seq) is taken."""
+    try:
+        session.flush()
+        for callback in context.after_log:
+            callback(entry)
+        if context.after_log:
+            session.flush()
+    except StaleDataError:
+        raise StaleVersion() from None
+    except IntegrityError as exc:
+        if _is_sequence_clash(exc):
+            raise StaleVersion() from None
+        raise
+    # The hash the next event chains to, as a reload would read it (no query needed).
+    set_committed_value(record, "audit_tip", entry.hash)
+
+
+def _tip(record) -> str | None:
+    """The hash of the record's newest entry, as loaded with it (None: read it from the log)."""
+    try:
+        return record.audit_tip
+    except AttributeError:  # a model without the mixin's column property
+        return None
+
+
+def _is_sequence_clash(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_audit_entries_record_seq" in text or (
+        "audit_entries.record_type, audit_entries.record_id, audit_entries.seq" in text)
 
 
 def open_record(record, actor, data: dict | None = None, reason: str | None = None,
@@ -263,355 +203,35 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
             event = creators[0].event
         candidates = [t for t in creators if t.event == event]
         unit = record.workflow_org_unit()
-        roles, role = _check_access(definition, record, event, actor, candidates, unit)
+        roles, role = checks.check_access(definition, event, actor, candidates, unit)
         if not candidates:
             raise InvalidEvent(_("The action “%(event)s” does not open a record.",
                                  event=event_label(definition, event)))
-        loaded, dumped = _load_data(candidates[0], data)
+        loaded, dumped = checks.load_data(candidates[0], data)
         effective_at = dates.judge(record, definition, event, candidates[0], loaded, given,
                                    opening=True)
         if catalog.in_force(record.__workflow__, local_date(effective_at)) is definition:
             break
         day = local_date(effective_at)
-    reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
-                          roles=roles, effective_at=effective_at, from_state=None, reason=reason,
-                          parent=_running.get())
-    transition = _select(candidates, record, loaded, context)
-    _require_reason(transition, reason)
+                          roles=roles, effective_at=effective_at, from_state=None,
+                          reason=checks.clean_reason(reason), parent=running.get())
+    # A new record has no state for the machine to read: the same rules and effects, here.
+    transition = checks.select(catalog.registry, candidates, record, loaded, context)
+    checks.require_reason(transition, context.reason)
     context.role = role
-
     record.workflow_version = definition.version
     catalog.machine(definition).set_state(transition.dest, model=record)
-    record.state_entered_at = effective_at
-    record.last_event_at = effective_at
+    record.state_entered_at = record.last_event_at = effective_at
     session = object_session(record) or db.session
     session.add(record)
-    _run_effects(transition, record, loaded, context)
-    if context.derived:
-        loaded.update(context.derived)
-        dumped.update(_jsonable(context.derived))
-    record.due_date = due_date_for(definition, record.state, effective_at, loaded, event)
+    for name in transition.effects:
+        checks.run_effect(catalog.registry, name, record, loaded, context)
+    _stamp(definition, record, context, loaded)
     session.flush()  # the INSERT gives the id and version 1
-    entry = _log(record, definition, event, None, actor, role, unit, reason, dumped,
-                 effective_at, prev_hash=None)
-    set_committed_value(record, "audit_tip", entry.hash)
-    for callback in context.after_log:
-        callback(entry)
-    session.flush()
+    entry = _add_entry(session, record, context, unit, dumped, seq=1)
+    _flush(session, record, entry, context)
     return entry
-
-
-def fire(record, event: str, actor, data: dict | None = None, reason: str | None = None,
-         effective_at: datetime | None = None, version: int | None = None) -> AuditEntry:
-    """Apply ``event`` to ``record`` on behalf of ``actor``; returns the new audit entry.
-
-    ``version`` is the record version the caller saw (None skips that comparison, for internal
-    callers; the database still refuses a concurrent change). Raises NotPermitted,
-    InvalidEvent, StaleVersion, ValidationFailed or RuleFailed and then changes nothing.
-    """
-    definition = definition_of(record)
-    from_state = record.state
-    candidates = definition.transitions_from(from_state, event)
-    unit = record.workflow_org_unit()
-    roles, role = _check_access(definition, record, event, actor, candidates, unit)
-    if version is not None and version != record.version:
-        raise StaleVersion(current_version=record.version)
-    if not candidates:
-        raise InvalidEvent(_("“%(event)s” is not possible while the record is “%(state)s”.",
-                             event=event_label(definition, event),
-                             state=state_label(definition, from_state)))
-    loaded, dumped = _load_data(candidates[0], data)
-    effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
-    reason = _clean_reason(reason)
-    context = RuleContext(record=record, definition=definition, event=event, actor=actor,
-                          roles=roles, effective_at=effective_at, from_state=from_state,
-                          reason=reason, parent=_running.get())
-    transition = _select(candidates, record, loaded, context)
-    _require_reason(transition, reason)
-    context.role = role
-
-    session = object_session(record) or db.session
-    # One UPDATE per event: a query inside an effect must not flush the half-moved record
-    # (each flush would bump the version again).
-    with session.no_autoflush:
-        # The machine moves the state (or not, for an internal transition), runs the effects.
-        get_catalog().machine(definition).events[event].trigger(
-            record, transition=transition,
-            run_effects=lambda: _run_effects(transition, record, loaded, context),
-        )
-        if context.derived:
-            loaded.update(context.derived)
-            dumped.update(_jsonable(context.derived))
-        if not transition.internal:  # entered (or entered again: a new decision)
-            record.state_entered_at = effective_at
-            record.due_date = due_date_for(definition, record.state, effective_at, loaded,
-                                           event)
-        record.last_event_at = dates.latest(record.last_event_at, effective_at)
-        flag_modified(record, "last_event_at")  # an internal event still bumps the version
-    # The entry gets the version the record's UPDATE writes (version_id_col adds one): UPDATE
-    # ... WHERE version = <the version read>. A concurrent event loses on either write: its
-    # entry's (record, seq) is already taken, or the UPDATE finds no row at the version it read.
-    try:
-        with session.no_autoflush:
-            row = audit.prepare_entry(prev_hash=_tip(record), **_entry_values(
-                record, definition, event, from_state, actor, role, unit, reason, dumped,
-                effective_at, seq=record.version + 1))
-            # Callbacks run between the entry and the record's write (they may fire events of
-            # other records, which flush): then the two are written apart.
-            entry = None if context.after_log else _write_with_entry(session, record, row)
-            if entry is None:
-                entry = audit.insert_entry(row)
-                for callback in context.after_log:
-                    callback(entry)
-                _write_record(session, record)
-        if session.new or session.dirty or session.deleted:
-            session.flush()  # the rows the effects made
-    except StaleDataError:
-        raise StaleVersion() from None
-    except IntegrityError as exc:
-        if _is_sequence_clash(exc):
-            raise StaleVersion() from None
-        raise
-    set_committed_value(record, "audit_tip", entry.hash)
-    return entry
-
-
-def _tip(record) -> str | None:
-    """The hash of the record's newest entry, as loaded with it (None: read it from the log)."""
-    try:
-        return record.audit_tip
-    except AttributeError:  # a model without the mixin's column property
-        return None
-
-
-def _is_sequence_clash(exc: IntegrityError) -> bool:
-    text = str(exc.orig)
-    return "uq_audit_entries_record_seq" in text or (
-        "audit_entries.record_type, audit_entries.record_id, audit_entries.seq" in text)
-
-
-def _jsonable(values: dict) -> dict:
-    return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in values.items()}
-
-
-REASON_MAX = 2000
-
-
-def _clean_reason(reason: str | None) -> str | None:
-    reason = (reason or "").strip() or None
-    if reason is None:
-        return None
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed(errors={"reason": [
-            _("Use at most %(n)d characters.", n=REASON_MAX)]})
-    try:
-        no_control_characters(reason)
-    except ValidationError as exc:
-        raise ValidationFailed(errors={"reason": exc.messages}) from None
-    return reason
-
-
-def fire_caused_by(cause: RuleContext, record, event: str, actor, **kwargs) -> AuditEntry:
-    """Fire ``event`` on another record as caused by the transition ``cause`` (an effect's
-    context), e.g. an approval recognising its area. Call it from an after-log callback, so
-    that the causing record is written first."""
-    token = _running.set(cause)
-    try:
-        return fire(record, event, actor, **kwargs)
-    finally:
-        _running.reset(token)
-
-
-def _require_reason(transition: TransitionDef, reason: str | None) -> None:
-    if transition.reason_required and not reason:
-        raise ValidationFailed(errors={"reason": [_("A reason is required for this action.")]})
-
-
-def _run_effects(transition: TransitionDef, record, data: dict, context: RuleContext) -> None:
-    if not transition.effects:
-        return
-    effects = get_catalog().registry.effects
-    token = _running.set(context)
-    try:
-        for name in transition.effects:
-            effects[name].func(record, data, context)
-    finally:
-        _running.reset(token)
-
-
-def _log(record, definition: WorkflowDef, event: str, from_state: str | None, actor, role,
-         unit, reason, data, effective_at, prev_hash: str | None = None,
-         seq: int | None = None) -> AuditEntry:
-    seq = record.version if seq is None else seq
-    return audit.append_entry(
-        prev_hash=prev_hash, **_entry_values(record, definition, event, from_state, actor, role,
-                                             unit, reason, data, effective_at, seq))
-
-
-def _entry_values(record, definition: WorkflowDef, event: str, from_state: str | None, actor,
-                  role, unit, reason, data, effective_at, seq: int) -> dict:
-    """The columns of a record's audit entry for one event."""
-    return {
-        "workflow": definition.name, "workflow_version": definition.version,
-        "record_type": record.__record_type__, "record_id": record.id, "seq": seq,
-        "event": event, "from_state": from_state, "to_state": record.state,
-        "actor_id": getattr(actor, "id", None),
-        "actor_name": getattr(actor, "username", None), "role": role,
-        "org_unit_id": unit.id, "reason": reason, "data": data, "effective_at": effective_at,
-    }
-
-
-# --- writing the moved record ----------------------------------------------------------------
-#
-# A flush writes the moved record with UPDATE <table> SET <changed columns>, version = v + 1
-# WHERE id = :id AND version = v, and refuses the event (StaleDataError) unless that hits the
-# row. When only the engine's own columns changed on the record (the usual case), the engine
-# emits the same statement, with the same check, itself: the bookkeeping of a unit-of-work
-# flush costs several times the statement. Then it marks the record clean, as a flush would.
-# Anything else takes the ordinary flush: another attribute changed by an effect, a mapper or
-# flush listener, an on-update default, a class that is not a plain one-table model.
-
-# The columns an event changes (WorkflowRecordMixin's; ``version`` follows them).
-_MOVED_COLUMNS = frozenset(
-    {"state", "workflow_version", "state_entered_at", "last_event_at", "due_date"})
-
-
-@dataclass
-class _RecordTable:
-    """How the engine writes the records of one mapped class."""
-
-    mapper: Any
-    id_key: str
-    version_key: str
-    update: sa.Update  # WHERE id = :w_id AND version = :w_read; SET from the parameters
-    with_entry: dict = field(default_factory=dict)  # changed keys -> UPDATE and INSERT in one
-
-    def update_with_entry(self, keys: frozenset[str]) -> sa.Insert:
-        """``WITH moved AS (UPDATE ... RETURNING id) INSERT INTO audit_entries ... SELECT ...
-        FROM moved`` (PostgreSQL): the entry is written if, and only if, the UPDATE hit."""
-        found = self.with_entry.get(keys)
-        if found is None:
-            table = self.mapper.local_table
-            (pk,) = self.mapper.primary_key
-            moved = (
-                table.update()
-                .where(pk == sa.bindparam("w_id"),
-                       self.mapper.version_id_col == sa.bindparam("w_read"))
-                .values({table.c[k]: sa.bindparam(f"w_{k}", type_=table.c[k].type)
-                         for k in sorted(keys)})
-                .returning(pk)
-                .cte("moved")
-            )
-            found = self.with_entry[keys] = audit.insert_entry_from(moved)
-        return found
-
-
-_record_tables: dict[Any, _RecordTable | None] = {}
-
-
-def _record_table(mapper) -> _RecordTable | None:
-    """None when the records of ``mapper`` are always written by a flush."""
-    try:
-        return _record_tables[mapper]
-    except KeyError:
-        pass
-    found = None
-    table = mapper.local_table
-    version = mapper.version_id_col
-    if (mapper.inherits is None and isinstance(table, sa.Table) and version is not None
-            and version.table is table and callable(mapper.version_id_generator)
-            and len(mapper.primary_key) == 1
-            and all(c.onupdate is None and c.server_onupdate is None for c in table.c)):
-        (pk,) = mapper.primary_key
-        keys = {mapper.get_property_by_column(c).key for c in (pk, version)}
-        if all(len(getattr(mapper.attrs.get(k), "columns", ())) == 1
-               and mapper.attrs[k].columns[0] is table.c.get(k)
-               for k in (*_MOVED_COLUMNS, *keys)):
-            found = _RecordTable(
-                mapper=mapper, id_key=pk.key, version_key=version.key,
-                update=table.update().where(pk == sa.bindparam("w_id"),
-                                            version == sa.bindparam("w_read")),
-            )
-    _record_tables[mapper] = found
-    return found
-
-
-def _direct_write(session, record):
-    """(state, table, the changed values with the new version, the version read) when the
-    engine may write ``record`` itself; None when a flush must."""
-    state = sa.inspect(record)
-    changed = state.committed_state
-    if (not changed or not changed.keys() <= _MOVED_COLUMNS or state.key is None
-            or state.deleted or session.deleted
-            or session.dispatch.before_flush or session.dispatch.after_flush
-            or session.dispatch.after_flush_postexec
-            or state.mapper.dispatch.before_update or state.mapper.dispatch.after_update):
-        return None
-    table = _record_table(state.mapper)
-    values = state.dict
-    if table is None or table.id_key not in values or table.version_key not in values:
-        return None
-    params = {key: values[key] for key in changed}
-    if any(isinstance(value, sa.sql.ClauseElement) for value in params.values()):
-        return None
-    read = values[table.version_key]
-    params[table.version_key] = state.mapper.version_id_generator(read)
-    return state, table, params, read
-
-
-def _written(session, state, table: _RecordTable, params: dict) -> None:
-    """The record's row now holds its values: register it as a flush does when it ends."""
-    state.dict[table.version_key] = params[table.version_key]
-    # The session's own last step of a flush (there is no public one): the record is clean,
-    # and a rollback (of a savepoint too) expires it. tests/workflow/test_writes.py checks both.
-    session._register_persistent({state})
-
-
-def _stale(state, table: _RecordTable, read) -> StaleDataError:
-    return StaleDataError(f"{state.mapper.class_.__name__} #{state.dict[table.id_key]} is no "
-                          f"longer at version {read}")
-
-
-def _write_record(session, record) -> None:
-    """Write the moved record (and whatever else a flush would)."""
-    direct = _direct_write(session, record)
-    connection = session.connection() if direct is not None else None
-    if direct is None or not connection.dialect.supports_sane_rowcount:
-        session.flush()
-        return
-    state, table, params, read = direct
-    result = connection.execute(table.update, {
-        **params, "w_id": state.dict[table.id_key], "w_read": read})
-    if result.rowcount != 1:
-        raise _stale(state, table, read)
-    _written(session, state, table, params)
-
-
-def _write_with_entry(session, record, row: dict) -> AuditEntry | None:
-    """Write the audit entry ``row`` and the moved record; None (nothing written) when the
-    record needs a flush. On PostgreSQL, where every statement is a round trip to the server,
-    one statement writes both; elsewhere the entry's INSERT, then the record's UPDATE."""
-    direct = _direct_write(session, record)
-    if direct is None:
-        return None
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        if not connection.dialect.supports_sane_rowcount:
-            return None
-        entry = audit.insert_entry(row)
-        _write_record(session, record)
-        return entry
-    state, table, params, read = direct
-    bound = {f"e_{key}": value for key, value in row.items()}
-    bound.update({f"w_{key}": value for key, value in params.items()})
-    bound["w_id"] = state.dict[table.id_key]
-    bound["w_read"] = read
-    entry_id = connection.execute(table.update_with_entry(frozenset(params)), bound).scalar()
-    if entry_id is None:
-        raise _stale(state, table, read)
-    _written(session, state, table, params)
-    return audit.attach_entry(row, entry_id)
 
 
 def available_events(record, user) -> list[EventOption]:
@@ -621,8 +241,9 @@ def available_events(record, user) -> list[EventOption]:
     checked when the event fires. Everything else is exactly what ``fire`` checks.
     """
     definition = definition_of(record)
+    registry = get_catalog().registry
     unit = record.workflow_org_unit()
-    held = frozenset(_scope_of(user).roles_at(unit.path))
+    held = frozenset(Scope.for_user(user).roles_at(unit.path))
     if not held:
         return []
     options = []
@@ -634,7 +255,8 @@ def available_events(record, user) -> list[EventOption]:
         context = RuleContext(record=record, definition=definition, event=event, actor=user,
                               roles=held, effective_at=utcnow(), from_state=record.state)
         passing = tuple(t for t in candidates
-                        if _evaluate(t, record, {}, context, data_rules=False)[0])
+                        if checks.evaluate(registry, t, record, {}, context,
+                                           data_rules=False)[0])
         if passing:
             options.append(EventOption(
                 name=event, label=definition.events[event],
@@ -644,35 +266,41 @@ def available_events(record, user) -> list[EventOption]:
     return options
 
 
+def fire_caused_by(cause: RuleContext, record, event: str, actor, **kwargs) -> AuditEntry:
+    """Fire ``event`` on another record as caused by the transition ``cause`` (an effect's
+    context), e.g. an approval recognising its area. Call it from an after-log callback, so
+    that the causing record is written first."""
+    token = running.set(cause)
+    try:
+        return fire(record, event, actor, **kwargs)
+    finally:
+        running.reset(token)
+
+
+MIGRATE = "migrate_version"  # the event of a record's move to another workflow version
+
+
 def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
     """Move an open record to another version of its workflow (logged as `migrate_version`).
 
     The caller has checked that the record's state exists in ``definition``.
     """
     old_version = record.workflow_version
-    unit = record.workflow_org_unit()
-    context = RuleContext(record=record, definition=definition, event="migrate_version",
-                          actor=None, roles=frozenset(), effective_at=utcnow(),
+    now = utcnow()
+    context = RuleContext(record=record, definition=definition, event=MIGRATE, actor=None,
+                          roles=frozenset(), effective_at=max(now, record.last_event_at),
                           from_state=record.state)
     entering = context.entering_entry
-    entered_data = entering_data(definition, record.state, entering)
     record.workflow_version = definition.version
     record.due_date = due_date_for(definition, record.state, record.state_entered_at,
-                                   entered_data, entering.event if entering else None)
-    now = utcnow()
-    effective_at = max(now, record.last_event_at)
-    record.last_event_at = effective_at
+                                   entering_data(definition, record.state, entering),
+                                   entering.event if entering else None)
+    record.last_event_at = context.effective_at
     flag_modified(record, "last_event_at")
     session = object_session(record) or db.session
-    tip = _tip(record)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise StaleVersion() from None
-    entry = _log(record, definition, "migrate_version", record.state, None, None, unit, None,
-                 {"from_version": old_version, "to_version": definition.version},
-                 effective_at, prev_hash=tip)
-    set_committed_value(record, "audit_tip", entry.hash)
+    entry = _add_entry(session, record, context, record.workflow_org_unit(),
+                       {"from_version": old_version, "to_version": definition.version})
+    _flush(session, record, entry, context)
     return entry
 
 
@@ -746,7 +374,7 @@ def import_record(record, state: str, actor, data: dict | None = None,
 def import_records(items, actor) -> list[AuditEntry]:
     """``import_record`` for many records: ``items`` are (record, state, data, effective_at,
     reason) tuples. Every record is checked before any is written; then one flush inserts
-    them all (one batched INSERT instead of a round trip per record) and each gets its entry.
+    the records (one batched INSERT instead of a round trip per record) and one their entries.
     """
     catalog = get_catalog()
     prepared = []
@@ -758,28 +386,29 @@ def import_records(items, actor) -> list[AuditEntry]:
         definition = catalog.in_force(record.__workflow__, local_date(effective_at))
         creators = definition.creation_transitions
         unit = record.workflow_org_unit()
-        _roles, role = _check_access(definition, record, creators[0].event, actor, creators,
-                                     unit)
+        _roles, role = checks.check_access(definition, creators[0].event, actor, creators,
+                                           unit)
         if state not in definition.states:
             raise InvalidEvent(_("The state “%(state)s” does not exist in this workflow.",
                                  state=state))
         if state not in reachable_states(definition):
             raise InvalidEvent(_("No record can be in the state “%(state)s”.",
                                  state=state_label(definition, state)))
-        data = dict(data or {})
-        prepared.append((record, state, definition, role, unit, _clean_reason(reason), data,
-                         effective_at))
+        context = RuleContext(record=record, definition=definition, event=IMPORTED,
+                              actor=actor, roles=frozenset(), effective_at=effective_at,
+                              from_state=None, reason=checks.clean_reason(reason), role=role)
+        prepared.append((context, unit, dict(data or {}), state))
     session = db.session
-    for record, state, definition, _role, _unit, _reason, data, effective_at in prepared:
+    for context, _unit, data, state in prepared:
+        record, definition = context.record, context.definition
         record.workflow_version = definition.version
         catalog.machine(definition).set_state(state, model=record)
-        record.state_entered_at = effective_at
-        record.last_event_at = effective_at
-        record.due_date = due_date_for(definition, state, effective_at, data, IMPORTED)
+        record.state_entered_at = record.last_event_at = context.effective_at
+        record.due_date = due_date_for(definition, record.state, context.effective_at, data,
+                                       IMPORTED)
         session.add(record)
     session.flush()  # the INSERTs give the ids and version 1
-    return audit.append_first_entries([
-        _entry_values(record, definition, IMPORTED, None, actor, role, unit, reason,
-                      _jsonable(data), effective_at, seq=1)
-        for record, _state, definition, role, unit, reason, data, effective_at in prepared
-    ])
+    entries = [_add_entry(session, context.record, context, unit, checks.jsonable(data), seq=1)
+               for context, unit, data, _state in prepared]
+    session.flush()
+    return entries
