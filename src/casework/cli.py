@@ -42,7 +42,7 @@ def _fail(message: str) -> None:
 @with_appcontext
 def init_command():
     """Create or upgrade the database schema (safe to repeat)."""
-    from casework.database import upgrade_schema
+    from casework.migrating import upgrade_schema
 
     upgrade_schema()
     click.echo("Database schema is up to date.")
@@ -61,7 +61,6 @@ def demo_command(host, port, no_serve):
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from casework.database import upgrade_schema
     from casework.demo.loader import (
         DEMO_PASSWORD,
         DemoLoadError,
@@ -70,6 +69,7 @@ def demo_command(host, port, no_serve):
         survey,
     )
     from casework.extensions import db
+    from casework.migrating import upgrade_schema
 
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     click.echo(f"Database: {url.render_as_string(hide_password=True)}")

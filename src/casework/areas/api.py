@@ -57,14 +57,6 @@ def options_json(options) -> list[dict]:
             for o in options]
 
 
-def area_events(unit: OrgUnit, area: Area | None, user) -> list:
-    """What ``user`` may do to the area now; for a unit without a record, from the start."""
-    if area is None:
-        area = Area(org_unit=unit, state=UNASSESSED,
-                    workflow_version=engine.get_catalog().get("area").version)
-    return engine.available_events(area, user)
-
-
 def describe_area(unit: OrgUnit, area: Area | None, user, open_request_id=None) -> dict:
     if area is not None:
         state, version, wf_version = area.state, area.version, area.workflow_version
@@ -80,7 +72,7 @@ def describe_area(unit: OrgUnit, area: Area | None, user, open_request_id=None) 
         "parent_code": unit.parent.code if unit.parent else None,
         "state": state, "state_label": label, "version": version, "workflow_version": wf_version,
         "due_date": due, "due_label": due_label,
-        "available_events": options_json(area_events(unit, area, user)),
+        "available_events": options_json(services.area_events(unit, area, user)),
         "open_request_id": open_request_id,
     }
 
@@ -91,15 +83,6 @@ def _due_label(record) -> str | None:
     if record.due_date is None or found is None or found.deadline is None:
         return None
     return str(found.deadline.label)
-
-
-def _open_request_id(area: Area | None):
-    if area is None:
-        return None
-    from casework.recognition.models import OPEN_STATES, RecognitionRequest
-
-    return db.session.scalar(sa.select(RecognitionRequest.id).where(
-        RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
 
 
 def describe_fact(fact) -> dict:
@@ -162,7 +145,7 @@ def get_area(code):
     unit = get_scoped_orgunit(code, current_scope())
     area = services.area_of(unit)
     return describe_area(unit, area, current_user._get_current_object(),
-                         _open_request_id(area))
+                         services.open_request_id(area))
 
 
 @blp.route("/areas/<code>/transitions", methods=["POST"],
@@ -178,7 +161,7 @@ def area_transition(body, code):
                                     effective_at=body.get("effective_at"),
                                     version=body["version"])
     db.session.commit()
-    return describe_area(unit, area, user, _open_request_id(area))
+    return describe_area(unit, area, user, services.open_request_id(area))
 
 
 @blp.route("/areas/<code>/history")
@@ -263,14 +246,6 @@ def close_fact(body, code, fact_id):
 # --- hotspots ---------------------------------------------------------------------------------
 
 
-def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
-    hotspot = db.session.scalar(scoped(sa.select(Hotspot).where(Hotspot.id == hotspot_id),
-                                       Hotspot.org_unit_id, scope))
-    if hotspot is None:
-        raise NotFound()
-    return hotspot
-
-
 def describe_hotspot(hotspot: Hotspot, user) -> dict:
     out = describe_fact(hotspot)
     out["available_events"] = options_json(engine.available_events(hotspot, user))
@@ -281,7 +256,7 @@ def describe_hotspot(hotspot: Hotspot, user) -> dict:
 @blp.response(200, FactSchema)
 def get_hotspot(hotspot_id):
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     return describe_fact(hotspot)
 
 
@@ -292,7 +267,7 @@ def get_hotspot(hotspot_id):
 def hotspot_transition(body, hotspot_id):
     """Fire an event of the hotspot workflow (watch, eliminate, reemerge)."""
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     services.fire_hotspot_event(hotspot, body["event"], current_user._get_current_object(),
                                 data=body["data"], reason=body.get("reason"),
                                 effective_at=body.get("effective_at"), version=body["version"])
@@ -304,7 +279,7 @@ def hotspot_transition(body, hotspot_id):
 @blp.response(200, HistorySchema)
 def hotspot_history(hotspot_id):
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     return history_json(hotspot)
 
 

@@ -22,9 +22,9 @@ from casework.areas.models import (
     Hotspot,
 )
 from casework.areas.schemas import FACT_DATE_FIELDS, FACT_SCHEMAS
-from casework.auth.scope import Scope
+from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
-from casework.errors import InvalidEvent, StaleVersion, ValidationFailed
+from casework.errors import InvalidEvent, NotFound, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.workflow import dates, engine
@@ -258,14 +258,50 @@ def states_of(units: list[OrgUnit]) -> dict[int, str]:
     return {i: found.get(i, UNASSESSED) for i in ids}
 
 
+def area_events(unit: OrgUnit, area: Area | None, user) -> list:
+    """What ``user`` may do to the area now; for a unit without a record, from the start."""
+    if area is None:
+        area = Area(org_unit=unit, state=UNASSESSED,
+                    workflow_version=engine.get_catalog().get("area").version)
+    return engine.available_events(area, user)
+
+
+def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
+    hotspot = db.session.scalar(scoped(sa.select(Hotspot).where(Hotspot.id == hotspot_id),
+                                       Hotspot.org_unit_id, scope))
+    if hotspot is None:
+        raise NotFound()
+    return hotspot
+
+
+# --- recognition requests ------------------------------------------------------------------
+# Area pages show a unit's open recognition request and the dashboard counts requests by
+# state, but recognition stands on areas: it registers how to find its requests
+# (recognition.init_app → register_request_finder), so that areas never imports it.
+_request_finder = None
+
+
+def register_request_finder(finder) -> None:
+    """``finder`` has ``open_of(unit_ids) -> {unit id: request}``, ``open_id_of(area) -> id or
+    None`` and ``counts_under(root) -> {state: count}``."""
+    global _request_finder
+    _request_finder = finder
+
+
+def _requests():
+    if _request_finder is None:
+        raise RuntimeError("no recognition request finder: create the app first (create_app)")
+    return _request_finder
+
+
 def open_requests_of(units: list[OrgUnit]) -> dict[int, object]:
     """The open recognition request of each unit that has one, in one query."""
-    from casework.recognition.models import OPEN_STATES, RecognitionRequest
+    return _requests().open_of([u.id for u in units])
 
-    ids = [u.id for u in units]
-    rows = db.session.scalars(sa.select(RecognitionRequest).where(
-        RecognitionRequest.org_unit_id.in_(ids), RecognitionRequest.state.in_(OPEN_STATES)))
-    return {r.org_unit_id: r for r in rows}
+
+def open_request_id(area: Area | None) -> int | None:
+    """The id of the area's open recognition request, if it has one."""
+    return None if area is None else _requests().open_id_of(area)
 
 
 AREA_STATES = ("unassessed", "complex", "less_complex", "drug_free", "maintained")
@@ -280,7 +316,6 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     villages meet 8/8, pass counts per criterion, and requests at each step.
     """
     from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
-    from casework.recognition.models import RecognitionRequest
 
     definition = engine.get_catalog().get("area")
     units = subtree_units(root)
@@ -297,11 +332,7 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
                  "percent": round(100 * counts[s] / total, 1) if total else 0.0}
                 for s in AREA_STATES]
 
-    request_counts = dict(db.session.execute(
-        sa.select(RecognitionRequest.state, sa.func.count())
-        .join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id)
-        .where(subtree_clause(OrgUnit.path, root.path))
-        .group_by(RecognitionRequest.state)).all())
+    request_counts = _requests().counts_under(root)
     recognition = engine.get_catalog().get("recognition")
     children = [u for u in units if u.parent_id == root.id]
     child_rows = []

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from casework.areas import services, work  # noqa: F401  (work registers its sources)
-from casework.areas.api import area_events, scoped_hotspot
+from casework.areas import services
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
@@ -93,7 +92,9 @@ def _state_label(state: str) -> str:
 # --- one area ---------------------------------------------------------------------------------
 
 
-def _area_page(code: str, form_error: dict | None = None, status: int = 200):
+def area_page(code: str, form_error: dict | None = None, status: int = 200):
+    """The area's page; with ``form_error``, re-rendered after a refused form (recognition
+    re-renders it too, when opening a request from it fails)."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
     user = _user()
@@ -102,7 +103,7 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
     results = evaluate_subtree(unit, as_of)
     criteria = results[unit.id]
     personal = redaction.may_see_personal(unit, scope)
-    events = area_events(unit, area, user)
+    events = services.area_events(unit, area, user)
     by_name = {o.name: o for o in events}
     breached = []
     if area is not None and area.state in ("drug_free", "maintained"):
@@ -150,7 +151,7 @@ def _children(unit: OrgUnit) -> list[OrgUnit]:
 @login_required
 def show(code):
     """State, the 8 criteria with their evidence, facts, history and the open request."""
-    return _area_page(code)
+    return area_page(code)
 
 
 def _refused(exc: CaseworkError, key: str) -> dict:
@@ -165,7 +166,7 @@ def fire_event(code, event):
     """Fire an area event from its form (version 0 while the area has no record)."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
-    options = {o.name: o for o in area_events(unit, services.area_of(unit), _user())}
+    options = {o.name: o for o in services.area_events(unit, services.area_of(unit), _user())}
     option = options.get(event)
     specs = option.fields if option is not None else ()
     try:
@@ -179,7 +180,7 @@ def fire_event(code, event):
                                  reason=request.form.get("reason") or None,
                                  effective_at=effective_at, version=version)
     except CaseworkError as exc:
-        return _area_page(code, _refused(exc, f"event-{event}"), exc.status)
+        return area_page(code, _refused(exc, f"event-{event}"), exc.status)
     db.session.commit()
     return redirect(url_for("areas.show", code=code))
 
@@ -196,7 +197,7 @@ def set_remote(code):
         orgunit_services.update_orgunit(unit, _user(), remote=request.form.get("remote") == "1")
     except orgunit_services.OrgUnitError as exc:
         db.session.rollback()
-        return _area_page(code, {"key": "remote", "message": str(exc), "errors": {},
+        return area_page(code, {"key": "remote", "message": str(exc), "errors": {},
                                  "values": request.form}, 422)
     db.session.commit()
     return redirect(url_for("areas.show", code=code))
@@ -215,7 +216,7 @@ def record_fact(code):
     try:
         services.record_fact(unit, _user(), fact_payload(kind, request.form), scope)
     except CaseworkError as exc:
-        return _area_page(code, _refused(exc, f"fact-{kind}"), exc.status)
+        return area_page(code, _refused(exc, f"fact-{kind}"), exc.status)
     db.session.commit()
     return redirect(url_for("areas.show", code=code) + "#criteria")
 
@@ -262,7 +263,7 @@ def close_fact(code, fact_id):
 
 def _hotspot_page(hotspot_id: int, form_error=None, status=200):
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     events = engine.available_events(hotspot, _user())
     return render_template(
         "areas/hotspot.html", hotspot=redaction.shown(hotspot, scope=scope),
@@ -281,7 +282,7 @@ def hotspot(hotspot_id):
 @bp.route("/hotspots/<int:hotspot_id>/events/<event>", methods=["POST"])
 @login_required
 def hotspot_event(hotspot_id, event):
-    hotspot: Hotspot = scoped_hotspot(hotspot_id, current_scope())
+    hotspot: Hotspot = services.scoped_hotspot(hotspot_id, current_scope())
     option = next((o for o in engine.available_events(hotspot, _user()) if o.name == event),
                   None)
     specs = option.fields if option is not None else ()

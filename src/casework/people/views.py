@@ -17,7 +17,7 @@ from casework.auth.scope import current_scope, scoped
 from casework.errors import CaseworkError, DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
-from casework.people import services, work  # noqa: F401  (work registers its source)
+from casework.people import services
 from casework.people.forms import event_input, form_fields
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema

@@ -176,8 +176,6 @@ def _widths(ws, widths) -> None:
 
 
 def workbook(report: Report) -> bytes:
-    from casework.plans.views import status_label
-
     wb = Workbook()
     ws = wb.active
     ws.title = _("Summary")[:31]
@@ -235,7 +233,7 @@ def workbook(report: Report) -> bytes:
         t = row.target
         append_row(ws, [plan.title, t.label, services.metric_label(t.metric), t.value,
                         row.value, row.gap, unit_label(t.unit), t.due,
-                        status_label(row.status)])
+                        services.status_label(row.status)])
         for column in (4, 5, 6):  # numbers stay numbers, shown in the reader's marks
             ws.cell(ws.max_row, column).number_format = EXCEL_FORMATS.get(t.unit, "General")
         ws.cell(ws.max_row, 8).number_format = "DD/MM/YYYY"

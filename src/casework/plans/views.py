@@ -194,12 +194,7 @@ def plan_change_label(event: str) -> str:
     return str(CHANGE_LABELS.get(event, event))
 
 
-@bp.app_template_filter("status_label")
-def status_label(status: str) -> str:
-    return {
-        "met": _("Met"), "on_track": _("On track"), "at_risk": _("At risk"),
-        "missed": _("Missed"), "no_data": _("No data source"),
-    }.get(status, status)
+bp.add_app_template_filter(services.status_label, "status_label")
 
 
 @bp.app_template_global("report_url")

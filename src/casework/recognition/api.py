@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import request as http_request
 from flask import send_file
 from flask_babel import gettext as _
@@ -10,11 +9,9 @@ from flask_login import current_user
 
 from casework.api_base import Blueprint
 from casework.areas.api import history_json, options_json
-from casework.auth.roles import PERSONAL_READ_ROLES
-from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
-from casework.errors import NotFound, ValidationFailed
+from casework.auth.scope import current_scope, get_scoped_orgunit
+from casework.errors import ValidationFailed
 from casework.extensions import db
-from casework.orgunits.models import OrgUnit
 from casework.recognition import services
 from casework.recognition.models import RecognitionAttachment, RecognitionRequest
 from casework.recognition.schemas import (
@@ -32,19 +29,6 @@ from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 blp = Blueprint("recognition_api", __name__, url_prefix="/api/v1/recognition-requests",
                 description="Recognition requests (hồ sơ đề nghị công nhận)")
 
-# Who may read a request: the dossier names persons, so never viewers.
-READ_ROLES = PERSONAL_READ_ROLES
-
-
-def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:
-    found = db.session.scalar(scoped(
-        sa.select(RecognitionRequest).where(RecognitionRequest.id == request_id),
-        RecognitionRequest.org_unit_id, scope, READ_ROLES))
-    if found is None:
-        raise NotFound()
-    return found
-
-
 def describe_attachment(a: RecognitionAttachment, allowed: bool) -> dict:
     def text(name: str):
         return redaction.shown_value("recognition_attachments", name, getattr(a, name), allowed)
@@ -58,7 +42,7 @@ def describe_attachment(a: RecognitionAttachment, allowed: bool) -> dict:
 
 
 def describe_request(r: RecognitionRequest, user) -> dict:
-    """The dossier as JSON. Its readers hold a personal-read role over it (READ_ROLES), so
+    """The dossier as JSON. Its readers hold a personal-read role over it (services.READ_ROLES), so
     the policy shows them everything; it is asked all the same."""
     allowed = redaction.may_see_personal(r.org_unit)
 
@@ -82,24 +66,6 @@ def describe_request(r: RecognitionRequest, user) -> dict:
     }
 
 
-def list_requests(scope: Scope, user, state=None, area_code=None, awaiting_me=False):
-    """Requests the user may read, newest first; ``awaiting_me``: those they can act on now."""
-    stmt = scoped(sa.select(RecognitionRequest), RecognitionRequest.org_unit_id, scope,
-                  READ_ROLES)
-    if state:
-        stmt = stmt.where(RecognitionRequest.state == state)
-    if area_code:
-        unit = get_scoped_orgunit(area_code, scope)
-        stmt = stmt.join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id).where(
-            sa.and_(OrgUnit.path >= unit.path, OrgUnit.path < unit.path[:-1] + "/"))
-    if awaiting_me:
-        stmt = stmt.where(services.awaiting_clause(scope))
-    found = list(db.session.scalars(stmt.order_by(RecognitionRequest.id.desc())))
-    if awaiting_me:
-        found = services.awaiting(user, scope, found)
-    return found
-
-
 @blp.route("", methods=["POST"], roles=("police",))
 @blp.arguments(RequestCreateSchema)
 @blp.response(201, RecognitionRequestSchema)
@@ -120,7 +86,7 @@ def get_requests(args):
     """Requests in the caller's scope; ``awaiting_me=true`` lists those waiting for them."""
     scope = current_scope()
     user = current_user._get_current_object()
-    found = list_requests(scope, user, args.get("state"), args.get("area_code"),
+    found = services.list_requests(scope, user, args.get("state"), args.get("area_code"),
                           args["awaiting_me"])
     offset, limit = page_window(args["page"], args["per_page"])
     shown = found[offset: offset + limit]
@@ -132,7 +98,7 @@ def get_requests(args):
 def get_request(request_id):
     """The dossier: self-assessment, frozen criteria and hash, verdicts, decisions, files."""
     user = current_user._get_current_object()
-    return describe_request(scoped_request(request_id, current_scope()), user)
+    return describe_request(services.scoped_request(request_id, current_scope()), user)
 
 
 @blp.route("/<int:request_id>/transitions", methods=["POST"],
@@ -141,7 +107,7 @@ def get_request(request_id):
 @blp.response(200, RecognitionRequestSchema)
 def request_transition(body, request_id):
     """Fire a step: submit, evaluate, endorse, approve, return, reject or withdraw."""
-    request = scoped_request(request_id, current_scope())
+    request = services.scoped_request(request_id, current_scope())
     user = current_user._get_current_object()
     services.fire_request_event(request, body["event"], user, data=body["data"],
                                 reason=body.get("reason"),
@@ -154,7 +120,7 @@ def request_transition(body, request_id):
 @blp.route("/<int:request_id>/history")
 @blp.response(200, HistorySchema)
 def request_history(request_id):
-    return history_json(scoped_request(request_id, current_scope()))
+    return history_json(services.scoped_request(request_id, current_scope()))
 
 
 @blp.route("/<int:request_id>/attachments", methods=["POST"], roles=services.CHAIN_ROLES)
@@ -165,7 +131,7 @@ def upload_attachment(request_id):
     Name its SHA-256 in the ``attachments`` of the step it belongs to.
     """
     scope = current_scope()
-    request = scoped_request(request_id, scope)
+    request = services.scoped_request(request_id, scope)
     upload = http_request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed(errors={"file": [_("Choose a file.")]})
@@ -176,16 +142,10 @@ def upload_attachment(request_id):
     return describe_attachment(attachment, redaction.may_see_personal(request.org_unit))
 
 
-def send_attachment(request: RecognitionRequest, sha256: str):
-    attachment = next((a for a in request.attachments if a.sha256 == sha256), None)
-    path = services.attachment_path(sha256) if attachment else None
-    if attachment is None or not path.exists():
-        raise NotFound()
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename)
-
-
 @blp.route("/<int:request_id>/attachments/<sha256>")
 @blp.response(200, content_type="application/octet-stream")
 def download_attachment(request_id, sha256):
-    return send_attachment(scoped_request(request_id, current_scope()), sha256)
+    attachment, path = services.attachment_file(
+        services.scoped_request(request_id, current_scope()), sha256)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)

@@ -15,14 +15,17 @@ from sqlalchemy.exc import IntegrityError
 
 from casework import storage
 from casework.areas import services as areas
-from casework.auth.scope import Scope
-from casework.errors import NotPermitted, RuleFailed, ValidationFailed
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import Scope, get_scoped_orgunit, scoped
+from casework.errors import NotFound, NotPermitted, RuleFailed, ValidationFailed
 from casework.extensions import db
 from casework.instance import attachments_dir as instance_attachments_dir
-from casework.orgunits.models import OrgUnit
+from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.recognition.models import OPEN_STATES, RecognitionAttachment, RecognitionRequest
 from casework.workflow import engine
 
+# Who may read a request: the dossier names persons, so never viewers.
+READ_ROLES = PERSONAL_READ_ROLES
 # Roles that take part in the chain: they may read a request and attach files to it.
 CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority"})
 # The role whose action a request in each state awaits.
@@ -102,6 +105,33 @@ def fire_request_event(request: RecognitionRequest, event: str, actor, data: dic
                        effective_at=effective_at, version=version)
 
 
+def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:
+    found = db.session.scalar(scoped(
+        sa.select(RecognitionRequest).where(RecognitionRequest.id == request_id),
+        RecognitionRequest.org_unit_id, scope, READ_ROLES))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def list_requests(scope: Scope, user, state=None, area_code=None, awaiting_me=False):
+    """Requests the user may read, newest first; ``awaiting_me``: those they can act on now."""
+    stmt = scoped(sa.select(RecognitionRequest), RecognitionRequest.org_unit_id, scope,
+                  READ_ROLES)
+    if state:
+        stmt = stmt.where(RecognitionRequest.state == state)
+    if area_code:
+        unit = get_scoped_orgunit(area_code, scope)
+        stmt = stmt.join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id).where(
+            sa.and_(OrgUnit.path >= unit.path, OrgUnit.path < unit.path[:-1] + "/"))
+    if awaiting_me:
+        stmt = stmt.where(awaiting_clause(scope))
+    found = list(db.session.scalars(stmt.order_by(RecognitionRequest.id.desc())))
+    if awaiting_me:
+        found = awaiting(user, scope, found)
+    return found
+
+
 def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
     """The requests among ``candidates`` on which ``user`` can act now."""
     return [r for r in candidates if engine.available_events(r, user)]
@@ -109,15 +139,38 @@ def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
 
 def awaiting_clause(scope: Scope):
     """SQL condition: the request waits for a role the user holds over its area."""
-    from casework.orgunits.models import OrgUnit as Unit
-
     parts = []
     for state, role in AWAITING_ROLE.items():
         if role in scope.roles:
-            visible = sa.select(Unit.id).where(scope.unit_clause(Unit.path, [role]))
+            visible = sa.select(OrgUnit.id).where(scope.unit_clause(OrgUnit.path, [role]))
             parts.append(sa.and_(RecognitionRequest.state == state,
                                  RecognitionRequest.org_unit_id.in_(visible)))
     return sa.or_(*parts) if parts else sa.false()
+
+
+class AreaRequests:
+    """What area pages show of recognition requests; recognition.init_app registers it with
+    areas (``areas.services.register_request_finder``)."""
+
+    @staticmethod
+    def open_of(unit_ids: list[int]) -> dict[int, RecognitionRequest]:
+        rows = db.session.scalars(sa.select(RecognitionRequest).where(
+            RecognitionRequest.org_unit_id.in_(unit_ids),
+            RecognitionRequest.state.in_(OPEN_STATES)))
+        return {r.org_unit_id: r for r in rows}
+
+    @staticmethod
+    def open_id_of(area) -> int | None:
+        return db.session.scalar(sa.select(RecognitionRequest.id).where(
+            RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
+
+    @staticmethod
+    def counts_under(root: OrgUnit) -> dict[str, int]:
+        return dict(db.session.execute(
+            sa.select(RecognitionRequest.state, sa.func.count())
+            .join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id)
+            .where(subtree_clause(OrgUnit.path, root.path))
+            .group_by(RecognitionRequest.state)).all())
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -135,6 +188,16 @@ def attachments_dir() -> Path:
 
 def attachment_path(sha256: str) -> Path:
     return attachments_dir() / sha256
+
+
+def attachment_file(request: RecognitionRequest, sha256: str) -> tuple[RecognitionAttachment, Path]:
+    """The request's attachment with this checksum and the file that holds it; 404 if either
+    is missing."""
+    attachment = next((a for a in request.attachments if a.sha256 == sha256), None)
+    path = attachment_path(sha256) if attachment else None
+    if attachment is None or not path.exists():
+        raise NotFound()
+    return attachment, path
 
 
 def detect_type(head: bytes, filename: str) -> FileType:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from casework.areas.criteria import CRITERIA, criterion_label, evaluate_area
+from casework.areas.views import area_page
 from casework.audit.services import history_of
 from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db
 from casework.people.forms import event_input, form_fields
 from casework.recognition import services
-from casework.recognition.api import list_requests, scoped_request, send_attachment
 from casework.recognition.rules import STEP_LABELS, STEP_OF_ROLE
 from casework.web import redaction
 from casework.workflow import engine
@@ -48,7 +48,7 @@ def index():
     scope = current_scope()
     state = request.args.get("state") or None
     area_code = request.args.get("area_code") or None
-    found = list_requests(scope, _user(), state, area_code)
+    found = services.list_requests(scope, _user(), state, area_code)
     definition = engine.get_catalog().get("recognition")
     return render_template("recognition/index.html", requests=found, state=state,
                            area_code=area_code, states=list(definition.states),
@@ -61,7 +61,7 @@ def index():
 def inbox():
     """The approvals inbox: the requests waiting for the caller's step."""
     scope = current_scope()
-    found = list_requests(scope, _user(), awaiting_me=True)
+    found = services.list_requests(scope, _user(), awaiting_me=True)
     definition = engine.get_catalog().get("recognition")
     return render_template("recognition/index.html", requests=found, state=None,
                            area_code=None, states=list(definition.states),
@@ -79,9 +79,7 @@ def create():
         opened = services.open_request(unit, _user())
     except CaseworkError as exc:
         db.session.rollback()
-        from casework.areas.views import _area_page
-
-        return _area_page(unit.code, {"key": "request", "message": str(exc.message),
+        return area_page(unit.code, {"key": "request", "message": str(exc.message),
                                       "errors": {}, "values": {}}, exc.status)
     db.session.commit()
     return redirect(url_for("recognition.show", request_id=opened.id))
@@ -89,7 +87,7 @@ def create():
 
 def _page(request_id: int, form_error: dict | None = None, status: int = 200):
     scope = current_scope()
-    found = scoped_request(request_id, scope)
+    found = services.scoped_request(request_id, scope)
     user = _user()
     events = engine.available_events(found, user)
     computed = None
@@ -145,7 +143,7 @@ def _judgements(form, event: str) -> dict:
 def fire_event(request_id, event):
     """Fire a step from its form; the files chosen are attached and filed with it."""
     scope = current_scope()
-    found = scoped_request(request_id, scope)
+    found = services.scoped_request(request_id, scope)
     user = _user()
     option = next((o for o in engine.available_events(found, user) if o.name == event), None)
     specs = _specs(option)
@@ -185,7 +183,7 @@ def fire_event(request_id, event):
 def upload(request_id):
     """Attach a file to the dossier without filing it with a step yet."""
     scope = current_scope()
-    found = scoped_request(request_id, scope)
+    found = services.scoped_request(request_id, scope)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -203,4 +201,7 @@ def upload(request_id):
 @bp.route("/<int:request_id>/files/<sha256>")
 @login_required
 def download(request_id, sha256):
-    return send_attachment(scoped_request(request_id, current_scope()), sha256)
+    attachment, path = services.attachment_file(
+        services.scoped_request(request_id, current_scope()), sha256)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from transitions import Machine
 
+from casework.workflow import builtin_rules  # noqa: F401 - rules any workflow may use
 from casework.workflow.data import build_schema
 from casework.workflow.definitions import (
     DefinitionError,
@@ -158,9 +159,11 @@ def get_catalog() -> Catalog:
 
 
 def init_app(app, directory: Path) -> Catalog:
-    """Load the feature rules and every definition; refuse to start on any problem."""
-    import casework.rules  # noqa: F401 - registers every feature's rules, effects, schemas
+    """Load and check every definition; refuse to start on any problem.
 
+    Runs once every feature has registered its rules, effects and schemas (create_app calls
+    each feature's ``init_app`` first): a name nobody registered is a problem.
+    """
     catalog = load_catalog(directory)
     app.extensions[EXTENSION_KEY] = catalog
     return catalog
