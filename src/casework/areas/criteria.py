@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
+from casework.db import utcnow
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
@@ -537,6 +538,4 @@ def evaluate_area(unit: OrgUnit, as_of: date | None = None) -> AreaCriteria:
 
 def today() -> date:
     """Today in Vietnam."""
-    from casework.db import utcnow
-
     return local_date(utcnow())

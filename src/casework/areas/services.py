@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
 from casework.areas.models import (
     ALL_FACT_KINDS,
     FACT_KIND_LABELS,
@@ -315,8 +316,6 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     Areas by state (residential groups and villages, and all areas), how many groups and
     villages meet 8/8, pass counts per criterion, and requests at each step.
     """
-    from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
-
     definition = engine.get_catalog().get("area")
     units = subtree_units(root)
     states = states_of(units)

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from casework.areas.criteria import evaluate_subtree
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
@@ -85,8 +86,6 @@ def parse_period(kind: str, period: str) -> tuple[date, date, str, Plan | None]:
 
 def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     """Gather the report's figures for ``unit`` (already loaded through the scope)."""
-    from casework.areas.criteria import evaluate_subtree
-
     start, end, title, plan = parse_period(kind, period)
     as_of = min(end, today_local())
     # The names column exists for whoever may see the personal data of the whole unit; each

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from transitions import Machine
 
+from casework.auth.roles import ROLES
 from casework.workflow import builtin_rules  # noqa: F401 - rules any workflow may use
 from casework.workflow.data import build_schema
 from casework.workflow.definitions import (
@@ -148,8 +149,6 @@ def definition_files(directory: Path) -> list[Path]:
 
 
 def load_catalog(directory: Path, registry: Registry | None = None) -> Catalog:
-    from casework.auth.roles import ROLES
-
     return load_definitions(definition_files(directory), registry or default_registry, set(ROLES))
 
 
