@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 
+from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.audit.models import AuditEntry
-from casework.db import utcnow
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.workflow.catalog import get_catalog
@@ -214,7 +214,7 @@ class DueItem:
 
 
 def today_local() -> date:
-    return local_date(utcnow())
+    return local_date(clock.utcnow())
 
 
 def list_due(record_models, catalog, *, overdue_only: bool = False, today: date | None = None,
