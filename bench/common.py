@@ -194,8 +194,8 @@ def prepare_cases(count: int) -> list[int]:
     """In the app's context: the schema, the bench's tables, the org units, a health officer
     over the ward and ``count`` open records (in ``waiting``); returns their ids."""
     from casework.auth import services as auth_services
-    from casework.database import upgrade_schema
     from casework.extensions import db
+    from casework.migrating import upgrade_schema
     from casework.orgunits.services import create_orgunit
     from casework.workflow import open_record
 

@@ -121,8 +121,8 @@ def plain_values(rows: list[dict], unit_ids: dict[str, int]) -> list[dict]:
 
 def prepare(app):
     from casework.auth import services as auth_services
-    from casework.database import upgrade_schema
     from casework.extensions import db
+    from casework.migrating import upgrade_schema
     from casework.orgunits.services import create_orgunit
 
     with app.app_context():

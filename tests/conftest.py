@@ -79,7 +79,7 @@ def make_test_app(database_url: str, instance_path, **extra):
 
 def reset_schema(app) -> None:
     """Drop everything and upgrade from nothing, so each run starts from the migrations."""
-    from casework.database import upgrade_schema
+    from casework.migrating import upgrade_schema
 
     with app.app_context():
         engine = _db.engine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -10,7 +11,20 @@ from flask import Flask
 from casework.instance import check_instance_path, default_instance_path, old_instance_folder
 from casework.resources import resource_dir
 
-__all__ = ["create_app"]
+__all__ = ["FEATURES", "create_app"]
+
+# The features, in the order their pages and JSON API are registered (the API's order is the
+# OpenAPI document's). Each is a package with an ``init_app(app)``; orgunits has nothing to
+# register (its API is auth's) and workflow is set up after them (register_workflows).
+FEATURES = (
+    "casework.web",
+    "casework.auth",
+    "casework.people",
+    "casework.areas",
+    "casework.recognition",
+    "casework.plans",
+    "casework.imports",
+)
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -32,7 +46,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_config(app, test_config)
     register_extensions(app)
     register_request_boundary(app)
-    register_blueprints(app)
+    register_features(app)
     register_security(app)
     register_workflows(app)
     register_template_helpers(app)
@@ -60,9 +74,9 @@ def register_extensions(app: Flask) -> None:
     # Import every model so the metadata is complete for Alembic and the app.
     import casework.models  # noqa: F401
     from casework.auth.setup import init_login
-    from casework.database import configure_sqlite
     from casework.extensions import api, babel, csrf, db, htmx, migrate
     from casework.i18n import select_locale
+    from casework.migrating import configure_sqlite
 
     db.init_app(app)
     with app.app_context():
@@ -87,39 +101,11 @@ def register_request_boundary(app: Flask) -> None:
     init_app(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    from casework.areas.api import blp as areas_api
-    from casework.areas.views import bp as areas_bp
-    from casework.auth.admin_views import bp as admin_bp
-    from casework.auth.api import blp as auth_api
-    from casework.auth.views import bp as auth_bp
-    from casework.extensions import api, csrf
-    from casework.imports.views import bp as imports_bp
-    from casework.orgunits.api import blp as orgunits_api
-    from casework.people.api import blp as persons_api
-    from casework.people.views import bp as persons_bp
-    from casework.plans.api import blp as plans_api
-    from casework.plans.api import reports_blp as reports_api
-    from casework.plans.views import bp as plans_bp
-    from casework.plans.views import reports_bp
-    from casework.recognition.api import blp as recognition_api
-    from casework.recognition.views import bp as recognition_bp
-    from casework.web.views import bp as web_bp
-
-    app.register_blueprint(web_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(areas_bp)
-    app.register_blueprint(recognition_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(persons_bp)
-    app.register_blueprint(imports_bp)
-    app.register_blueprint(plans_bp)
-    app.register_blueprint(reports_bp)
-    for blp in (auth_api, orgunits_api, persons_api, areas_api, recognition_api, plans_api,
-                reports_api):
-        # The API checks CSRF itself, only for session-cookie callers (auth.setup).
-        csrf.exempt(blp)
-        api.register_blueprint(blp)
+def register_features(app: Flask) -> None:
+    """Each feature registers its blueprints, and importing it registers its workflow rules,
+    effects and schemas, its "my work" sources and its metrics (see its ``__init__.py``)."""
+    for name in FEATURES:
+        import_module(name).init_app(app)
 
 
 def register_security(app: Flask) -> None:
@@ -133,7 +119,8 @@ def register_security(app: Flask) -> None:
 
 
 def register_workflows(app: Flask) -> None:
-    """Load and check workflows/*.yaml; any problem stops start-up (DefinitionError)."""
+    """Load and check workflows/*.yaml once every feature has registered the names they use;
+    any problem stops start-up (DefinitionError)."""
     from casework.workflow.setup import init_app
 
     init_app(app)

@@ -12,14 +12,29 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from casework import create_app
+from casework.audit.cli import audit_group
+from casework.auth import services
+from casework.auth.roles import ROLES
+from casework.backup.cli import backup_command, restore_command
+from casework.demo.loader import (
+    DEMO_PASSWORD,
+    DemoLoadError,
+    load_demo,
+    renamed_accounts,
+    survey,
+)
 from casework.errors import CaseworkError
+from casework.extensions import db
+from casework.imports.cli import import_group
+from casework.instance import InstanceError
+from casework.migrating import upgrade_schema
+from casework.orgunits.services import OrgUnitError, get_by_code, import_csv, update_orgunit
+from casework.workflow.cli import deadlines_command, workflows_group
+from casework.workflow.definitions import DefinitionError
 
 
 def _create_app():
-    from casework import create_app
-    from casework.instance import InstanceError
-    from casework.workflow.definitions import DefinitionError
-
     try:
         return create_app()
     except (DefinitionError, InstanceError) as exc:  # say what is wrong and stop, no traceback
@@ -42,8 +57,6 @@ def _fail(message: str) -> None:
 @with_appcontext
 def init_command():
     """Create or upgrade the database schema (safe to repeat)."""
-    from casework.database import upgrade_schema
-
     upgrade_schema()
     click.echo("Database schema is up to date.")
 
@@ -60,16 +73,6 @@ def demo_command(host, port, no_serve):
     and Bắc Cường, LCI…), their records and its own accounts, and says what it adds."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
-
-    from casework.database import upgrade_schema
-    from casework.demo.loader import (
-        DEMO_PASSWORD,
-        DemoLoadError,
-        load_demo,
-        renamed_accounts,
-        survey,
-    )
-    from casework.extensions import db
 
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     click.echo(f"Database: {url.render_as_string(hide_password=True)}")
@@ -115,9 +118,6 @@ def orgunits_group():
 @with_appcontext
 def orgunits_import(file: Path):
     """Import FILE.csv with columns code,name,kind,parent_code (idempotent by code)."""
-    from casework.extensions import db
-    from casework.orgunits.services import import_csv
-
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -143,9 +143,6 @@ def orgunits_remote(code: str, off: bool):
     """Mark the commune or ward CODE remote or mountainous (Decree 105/2021 Art 41.1: 16
     working days for a management decision instead of 9), or remove the mark with --off.
     The change is logged in the unit's audit chain, by the system."""
-    from casework.extensions import db
-    from casework.orgunits.services import OrgUnitError, get_by_code, update_orgunit
-
     unit = get_by_code(code)
     if unit is None:
         _fail(f"no org unit with the code {code}")
@@ -164,8 +161,6 @@ def users_group():
 
 
 def _role_choice():
-    from casework.auth.roles import ROLES
-
     return click.Choice(ROLES)
 
 
@@ -178,10 +173,6 @@ def _role_choice():
 @with_appcontext
 def users_create(username, role, org_unit, full_name, password_stdin):
     """Add a user, or a role to an existing user."""
-    from casework.auth import services
-    from casework.extensions import db
-    from casework.orgunits.services import get_by_code
-
     unit = get_by_code(org_unit)
     if unit is None:
         _fail(f"unknown org unit code {org_unit!r}")
@@ -207,11 +198,6 @@ def users_create(username, role, org_unit, full_name, password_stdin):
 
 
 def register_commands(app) -> None:
-    from casework.audit.cli import audit_group
-    from casework.backup.cli import backup_command, restore_command
-    from casework.imports.cli import import_group
-    from casework.workflow.cli import deadlines_command, workflows_group
-
     for command in (init_command, demo_command, orgunits_group, users_group,
                     workflows_group, deadlines_command, audit_group, import_group,
                     backup_command, restore_command):

@@ -62,8 +62,8 @@ def test_the_limit_is_configurable(app, monkeypatch):
 
 
 def test_the_limit_can_be_switched_off(tmp_path):
-    from casework.database import upgrade_schema
     from casework.extensions import db
+    from casework.migrating import upgrade_schema
 
     off = make_test_app(f"sqlite:///{tmp_path / 'off.db'}", tmp_path, RATELIMIT_ENABLED=False)
     with off.app_context():
@@ -112,8 +112,8 @@ def test_failures_under_unknown_names_keep_no_name(app, db):
 
 
 def test_behind_a_proxy_the_forwarded_address_is_the_client(tmp_path, monkeypatch):
-    from casework.database import upgrade_schema
     from casework.extensions import db
+    from casework.migrating import upgrade_schema
 
     monkeypatch.setenv("CASEWORK_PROXY_COUNT", "1")
     proxied = make_test_app(f"sqlite:///{tmp_path / 'proxy.db'}", tmp_path)

@@ -29,9 +29,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The demo app on its own SQLite file, served on a free loopback port."""
-    from casework.database import upgrade_schema
     from casework.demo.loader import load_demo
     from casework.extensions import db
+    from casework.migrating import upgrade_schema
 
     instance = tmp_path_factory.mktemp("live")
     app = make_test_app(f"sqlite:///{instance / 'live.db'}", instance)

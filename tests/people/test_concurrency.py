@@ -29,7 +29,7 @@ BODY = {"full_name": "Nguyễn Văn Đồng", "birth_date": "1990-05-17", "gende
 def own_schema_app(tmp_path):
     if not is_postgres():
         pytest.skip("concurrent creates are tested on PostgreSQL only (two real sessions)")
-    from casework.database import upgrade_schema
+    from casework.migrating import upgrade_schema
 
     schema = f"cw_dup_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(TEST_DB_URL)

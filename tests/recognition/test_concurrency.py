@@ -34,7 +34,7 @@ pytestmark = pytest.mark.postgres
 def own_schema_app(tmp_path):
     if not is_postgres():
         pytest.skip("concurrent approvals are tested on PostgreSQL only (row locks)")
-    from casework.database import upgrade_schema
+    from casework.migrating import upgrade_schema
 
     schema = f"cw_appr_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(TEST_DB_URL)

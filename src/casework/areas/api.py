@@ -23,7 +23,6 @@ from casework.areas.schemas import (
     FactQuerySchema,
     FactSchema,
 )
-from casework.areas.services import area_events, scoped_hotspot
 from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound
 from casework.extensions import db
@@ -73,7 +72,7 @@ def describe_area(unit: OrgUnit, area: Area | None, user, open_request_id=None) 
         "parent_code": unit.parent.code if unit.parent else None,
         "state": state, "state_label": label, "version": version, "workflow_version": wf_version,
         "due_date": due, "due_label": due_label,
-        "available_events": options_json(area_events(unit, area, user)),
+        "available_events": options_json(services.area_events(unit, area, user)),
         "open_request_id": open_request_id,
     }
 
@@ -84,15 +83,6 @@ def _due_label(record) -> str | None:
     if record.due_date is None or found is None or found.deadline is None:
         return None
     return str(found.deadline.label)
-
-
-def _open_request_id(area: Area | None):
-    if area is None:
-        return None
-    from casework.recognition.models import OPEN_STATES, RecognitionRequest
-
-    return db.session.scalar(sa.select(RecognitionRequest.id).where(
-        RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
 
 
 def describe_fact(fact) -> dict:
@@ -155,7 +145,7 @@ def get_area(code):
     unit = get_scoped_orgunit(code, current_scope())
     area = services.area_of(unit)
     return describe_area(unit, area, current_user._get_current_object(),
-                         _open_request_id(area))
+                         services.open_request_id(area))
 
 
 @blp.route("/areas/<code>/transitions", methods=["POST"],
@@ -171,7 +161,7 @@ def area_transition(body, code):
                                     effective_at=body.get("effective_at"),
                                     version=body["version"])
     db.session.commit()
-    return describe_area(unit, area, user, _open_request_id(area))
+    return describe_area(unit, area, user, services.open_request_id(area))
 
 
 @blp.route("/areas/<code>/history")
@@ -260,7 +250,7 @@ def close_fact(body, code, fact_id):
 @blp.response(200, FactSchema)
 def get_hotspot(hotspot_id):
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     return describe_fact(hotspot)
 
 
@@ -271,7 +261,7 @@ def get_hotspot(hotspot_id):
 def hotspot_transition(body, hotspot_id):
     """Fire an event of the hotspot workflow (watch, eliminate, reemerge)."""
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     services.fire_hotspot_event(hotspot, body["event"], current_user._get_current_object(),
                                 data=body["data"], reason=body.get("reason"),
                                 effective_at=body.get("effective_at"), version=body["version"])
@@ -283,7 +273,7 @@ def hotspot_transition(body, hotspot_id):
 @blp.response(200, HistorySchema)
 def hotspot_history(hotspot_id):
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     return history_json(hotspot)
 
 

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
 from casework.extensions import db
@@ -535,6 +536,4 @@ def evaluate_area(unit: OrgUnit, as_of: date | None = None) -> AreaCriteria:
 
 def today() -> date:
     """Today in Vietnam."""
-    from casework.db import utcnow
-
-    return local_date(utcnow())
+    return local_date(clock.utcnow())

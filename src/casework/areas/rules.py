@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.areas.criteria import evaluate_area
 from casework.workflow.registry import rule
 
 
@@ -25,8 +26,6 @@ def via_recognition_approval(record, data, context):
 @rule("criteria_all_met", _l("all 8 criteria are met now"), uses_data=False)
 def criteria_all_met(record, data, context):
     """Judged over the area's whole subtree on the event's date."""
-    from casework.areas.criteria import evaluate_area
-
     result = evaluate_area(record.org_unit, context.effective_date)
     if result.all_met:
         return True

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
 from casework.areas.models import (
     ALL_FACT_KINDS,
     FACT_KIND_LABELS,
@@ -292,14 +293,34 @@ def states_of(units: list[OrgUnit]) -> dict[int, str]:
     return {i: found.get(i, UNASSESSED) for i in ids}
 
 
+# --- recognition requests ------------------------------------------------------------------
+# Area pages show a unit's open recognition request and the dashboard counts requests by
+# state, but recognition stands on areas: it registers how to find its requests
+# (recognition.init_app → register_request_finder), so that areas never imports it.
+_request_finder = None
+
+
+def register_request_finder(finder) -> None:
+    """``finder`` has ``open_of(unit_ids) -> {unit id: request}``, ``open_id_of(area) -> id or
+    None`` and ``counts_under(root) -> {state: count}``."""
+    global _request_finder
+    _request_finder = finder
+
+
+def _requests():
+    if _request_finder is None:
+        raise RuntimeError("no recognition request finder: create the app first (create_app)")
+    return _request_finder
+
+
 def open_requests_of(units: list[OrgUnit]) -> dict[int, object]:
     """The open recognition request of each unit that has one, in one query."""
-    from casework.recognition.models import OPEN_STATES, RecognitionRequest
+    return _requests().open_of([u.id for u in units])
 
-    ids = [u.id for u in units]
-    rows = db.session.scalars(sa.select(RecognitionRequest).where(
-        RecognitionRequest.org_unit_id.in_(ids), RecognitionRequest.state.in_(OPEN_STATES)))
-    return {r.org_unit_id: r for r in rows}
+
+def open_request_id(area: Area | None) -> int | None:
+    """The id of the area's open recognition request, if it has one."""
+    return None if area is None else _requests().open_id_of(area)
 
 
 def recognized_states() -> tuple[str, ...]:
@@ -318,9 +339,6 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     Areas by state (residential groups and villages, and all areas), how many groups and
     villages meet 8/8, pass counts per criterion, and requests at each step.
     """
-    from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
-    from casework.recognition.models import RecognitionRequest
-
     definition = engine.get_catalog().get("area")
     units = subtree_units(root)
     states = states_of(units)
@@ -336,11 +354,7 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
                  "percent": round(100 * counts[s] / total, 1) if total else 0.0}
                 for s in definition.states]
 
-    request_counts = dict(db.session.execute(
-        sa.select(RecognitionRequest.state, sa.func.count())
-        .join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id)
-        .where(subtree_clause(OrgUnit.path, root.path))
-        .group_by(RecognitionRequest.state)).all())
+    request_counts = _requests().counts_under(root)
     recognition = engine.get_catalog().get("recognition")
     children = [u for u in units if u.parent_id == root.id]
     child_rows = []

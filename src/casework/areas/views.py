@@ -12,11 +12,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from casework.areas import services, work  # noqa: F401  (work registers its sources)
+from casework.areas import services
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
-from casework.areas.services import area_events, scoped_hotspot
 from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import CaseworkError, NotFound, ValidationFailed
@@ -111,7 +110,7 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
     results = evaluate_subtree(unit, as_of)
     criteria = results[unit.id]
     personal = redaction.may_see_personal(unit, scope)
-    events = area_events(unit, area, user)
+    events = services.area_events(unit, area, user)
     by_name = {o.name: o for o in events}
     breached = []
     if area is not None and area.state in services.recognized_states():
@@ -173,7 +172,7 @@ def fire_event(code, event):
     """Fire an area event from its form (version 0 while the area has no record)."""
     unit = get_scoped_orgunit(code, current_scope())
     return fire_and_render(
-        event_option(area_events(unit, services.area_of(unit), _user()), event), event,
+        event_option(services.area_events(unit, services.area_of(unit), _user()), event), event,
         lambda **kw: services.fire_area_event(unit, event, _user(), **kw),
         refused=lambda form_error, exc: area_page(code, form_error, exc.status),
         done=lambda: after_event(lambda: area_page(code), url_for("areas.show", code=code)))
@@ -257,7 +256,7 @@ def close_fact(code, fact_id):
 
 def _hotspot_page(hotspot_id: int, form_error=None, status=200):
     scope = current_scope()
-    hotspot = scoped_hotspot(hotspot_id, scope)
+    hotspot = services.scoped_hotspot(hotspot_id, scope)
     events = engine.available_events(hotspot, _user())
     return page_or_fragment(
         "areas/hotspot.html", "areas/_hotspot_panels.html",
@@ -277,7 +276,7 @@ def hotspot(hotspot_id):
 @bp.route("/hotspots/<int:hotspot_id>/events/<event>", methods=["POST"])
 @login_required
 def hotspot_event(hotspot_id, event):
-    hotspot: Hotspot = scoped_hotspot(hotspot_id, current_scope())
+    hotspot: Hotspot = services.scoped_hotspot(hotspot_id, current_scope())
     return fire_and_render(
         event_option(engine.available_events(hotspot, _user()), event), event,
         lambda **kw: services.fire_hotspot_event(hotspot, event, _user(), **kw),

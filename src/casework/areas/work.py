@@ -1,9 +1,7 @@
-"""What areas and recognition requests put in "my work".
-
-- For the police: every drug-free or maintained area of their scope whose criteria a new fact
-  breaks, with a one-click proposal to recomplicate it (never applied by itself).
-- For each step of the chain: the recognition requests waiting for it.
-"""
+"""What areas put in "my work": for the police, every drug-free or maintained area of their
+scope whose criteria a new fact breaks, with a one-click proposal to recomplicate it (never
+applied by itself). The recognition requests waiting for each step are recognition's
+(``recognition/work.py``)."""
 
 from __future__ import annotations
 
@@ -60,28 +58,4 @@ def recomplicate_proposals(user, scope: Scope, today: date) -> list[WorkItem]:
                  url=url_for("areas.show", code=area.org_unit.code) + "#breach",
                  due=None, role="police", kind="recomplicate")
         for area, codes in breached_areas(scope, today)
-    ]
-
-
-@work_source
-def requests_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
-    from casework.recognition.models import RecognitionRequest
-    from casework.recognition.services import awaiting, awaiting_clause, awaiting_roles
-
-    titles = {
-        "draft": _("Complete and submit the recognition request"),
-        "submitted": _("Evaluate the recognition request"),
-        "evaluated": _("Endorse the recognition request"),
-        "endorsed": _("Approve the recognition request"),
-    }
-    waiting_for = awaiting_roles()
-    if not set(waiting_for.values()) & scope.roles:
-        return []
-    candidates = db.session.scalars(
-        sa.select(RecognitionRequest).where(awaiting_clause(scope))).all()
-    return [
-        WorkItem(title=titles[r.state], subject=r.org_unit.name,
-                 url=url_for("recognition.show", request_id=r.id), due=None,
-                 role=waiting_for[r.state], kind=f"recognition_{r.state}")
-        for r in awaiting(user, scope, candidates)
     ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from casework.audit.anchors import AnchorError, anchor, anchors_path, verify_all
+from casework.instance import InstanceError
+
 
 @click.group("audit")
 def audit_group():
@@ -21,9 +24,6 @@ def _record_models():
 @with_appcontext
 def verify_command():
     """Verify every hash chain, and the anchors; exit 1 and list the problems on tampering."""
-    from casework.audit.anchors import verify_all
-    from casework.instance import InstanceError
-
     try:
         report, anchors = verify_all(_record_models())
     except InstanceError as exc:
@@ -43,9 +43,6 @@ def verify_command():
 @with_appcontext
 def anchor_command():
     """Sign the head of every chain with CASEWORK_AUDIT_KEY, in the instance folder."""
-    from casework.audit.anchors import AnchorError, anchor, anchors_path
-    from casework.instance import InstanceError
-
     try:
         result = anchor(_record_models())
     except (AnchorError, InstanceError) as exc:

@@ -16,14 +16,17 @@ an export changes no record, so it is logged here, one row per file.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.auth.models import User
 from casework.db import Base, UTCDateTime, utcnow
 from casework.extensions import db
-from casework.orgunits.models import OrgUnit
+
+if TYPE_CHECKING:  # named by string below: audit stays beneath auth and orgunits
+    from casework.auth.models import User
+    from casework.orgunits.models import OrgUnit
 
 EXPORT_FORMATS = ("csv", "xlsx", "html", "pdf", "json")
 
@@ -53,8 +56,8 @@ class ExportEntry(Base):
     format: Mapped[str] = mapped_column(sa.String(8))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
-    actor: Mapped[User | None] = relationship()
-    org_unit: Mapped[OrgUnit | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
+    org_unit: Mapped[OrgUnit | None] = relationship("OrgUnit")
 
     def __repr__(self) -> str:
         return f"<ExportEntry {self.id} {self.kind} {self.format} by {self.actor_name}>"

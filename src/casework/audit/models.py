@@ -4,13 +4,16 @@ workflow (``audit.changes``), hash-chained per record."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.auth.models import User
 from casework.db import Base, UTCDateTime
-from casework.orgunits.models import OrgUnit
+
+if TYPE_CHECKING:  # named by string below: audit stays beneath auth and orgunits
+    from casework.auth.models import User
+    from casework.orgunits.models import OrgUnit
 
 
 class AuditEntry(Base):
@@ -60,8 +63,8 @@ class AuditEntry(Base):
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
-    org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship("User", lazy="joined")
+    org_unit: Mapped[OrgUnit] = relationship("OrgUnit", lazy="joined")
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.record_type}#{self.record_id}.{self.seq} {self.event}>"

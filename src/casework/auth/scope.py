@@ -15,6 +15,7 @@ from flask import g
 from flask_login import current_user
 
 from casework.errors import NotFound, NotPermitted
+from casework.extensions import db
 from casework.orgunits.models import OrgUnit, subtree_clause
 
 
@@ -97,8 +98,6 @@ def scoped(stmt, org_unit_id_column, scope: Scope, roles: Iterable[str] | None =
 
 def get_scoped_orgunit(code: str, scope: Scope, roles: Iterable[str] | None = None) -> OrgUnit:
     """Load an org unit by code through the scope; 404 when missing or outside it."""
-    from casework.extensions import db
-
     stmt = scoped(sa.select(OrgUnit).where(OrgUnit.code == code), OrgUnit.id, scope, roles)
     unit = db.session.scalar(stmt)
     if unit is None:

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from casework.auth import services
 from casework.auth.forms import LoginForm
+from casework.auth.redirects import safe_local_url
 from casework.errors import TooManyAttempts, Unauthenticated
 from casework.extensions import db
-from casework.web.helpers import safe_local_url
 
 bp = Blueprint("auth", __name__)
 

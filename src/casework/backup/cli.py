@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from casework.backup.services import BackupError, backup, restore
+from casework.workflow.catalog import get_catalog
 
 
 @click.command("backup")
@@ -33,8 +34,6 @@ def backup_command(directory: Path):
 def restore_command(directory: Path):
     """Restore the backup in DIR into the configured, empty database and instance folder,
     then verify the row counts and the audit log."""
-    from casework.workflow.catalog import get_catalog
-
     try:
         result = restore(directory, get_catalog().registry.record_types.values())
     except BackupError as exc:

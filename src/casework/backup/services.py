@@ -39,9 +39,9 @@ from sqlalchemy.engine import URL, make_url
 from casework.audit.anchors import AnchorCheck, anchors_path, locked, verify_all
 from casework.audit.services import VerifyReport
 from casework.backup import postgres
-from casework.database import upgrade_schema
 from casework.extensions import db
 from casework.instance import ANCHORS_FILE, AUDIT_KEY_FILE, SECRET_KEY_FILE, attachments_dir
+from casework.migrating import upgrade_schema
 from casework.resources import resource_dir
 
 MANIFEST = "manifest.json"

@@ -14,6 +14,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from casework.auth import services as auth_services
+from casework.auth.scope import Scope
+from casework.extensions import db
+from casework.imports.services import check_file, import_file
+
 
 @click.group("import")
 def import_group():
@@ -53,11 +58,6 @@ class _Bar:
 
 
 def _run(kind: str, file: Path, username: str, dry_run: bool) -> None:
-    from casework.auth import services as auth_services
-    from casework.auth.scope import Scope
-    from casework.extensions import db
-    from casework.imports.services import check_file, import_file
-
     user = auth_services.get_user(username)
     if user is None or not user.is_active:
         raise click.ClickException(f"unknown or inactive user {username!r}")

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import UNASSESSED, Area
 from casework.audit.exports import record_export
 from casework.auth.roles import PERSONAL_READ_ROLES
@@ -159,8 +160,6 @@ def _roots(units: list[OrgUnit]) -> list[OrgUnit]:
 def export_areas(actor, scope: Scope, root_code: str | None, file_format: str) -> Export:
     """Every area the caller may see (or those under ``root_code``) with its state and how
     many of the 8 criteria it meets today; no names of persons. Logged as an export."""
-    from casework.areas.criteria import evaluate_subtree
-
     stmt = scoped(sa.select(OrgUnit), OrgUnit.id, scope)
     root = None
     if root_code:

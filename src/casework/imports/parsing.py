@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from casework.people.identity import fold
 from casework.validation import character_problem, date_problem
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -262,8 +263,6 @@ def as_choice(value: Any, choices: dict[str, str]) -> str | None:
     """One of ``choices`` (keys are accepted spellings, values the codes)."""
     if value is None:
         return None
-    from casework.people.identity import fold
-
     key = fold(str(value))
     if key in choices:
         return choices[key]

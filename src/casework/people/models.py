@@ -16,7 +16,8 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from casework.audit.models import AuditEntry
 from casework.db import Base, TimestampMixin
 from casework.orgunits.models import OrgUnit
-from casework.workflow import WorkflowRecordMixin
+from casework.workflow import WorkflowRecordMixin, state_label
+from casework.workflow.deadlines import current_deadline, today_local
 from casework.workflow.registry import record_type
 
 GENDERS = ("male", "female", "other")
@@ -80,16 +81,12 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
 
     @property
     def state_label(self) -> str:
-        from casework.workflow import state_label
-
         return state_label(self)
 
     @property
     def due_label(self) -> str | None:
         """What the current deadline is for, in the user's language (the case of the state's
         deadline that applies, e.g. a new decision after a "not addicted" assessment)."""
-        from casework.workflow.deadlines import current_deadline
-
         if self.due_date is None:
             return None
         deadline = current_deadline(self)
@@ -98,8 +95,6 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
     @property
     def overdue(self) -> bool:
         """The deadline of the current state has passed (local date in Vietnam)."""
-        from casework.workflow.deadlines import today_local
-
         return self.due_date is not None and self.due_date < today_local()
 
     def earliest_event(self) -> tuple[date, str] | None:

@@ -17,7 +17,7 @@ from casework.auth.scope import current_scope, scoped
 from casework.errors import DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
-from casework.people import forms, services, work  # noqa: F401  (labels; work-list source)
+from casework.people import forms, services  # noqa: F401  (forms: the labels)
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
 from casework.web import redaction

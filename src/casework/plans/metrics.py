@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from casework.areas.criteria import evaluate_subtree
+from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
@@ -114,8 +116,6 @@ def areas_in_state(unit, as_of, params, since):
 
 @metric("groups_meeting_all_criteria", _l("Groups and villages meeting 8/8 criteria"), "count")
 def groups_meeting_all_criteria(unit, as_of, params, since):
-    from casework.areas.criteria import evaluate_subtree
-
     results = evaluate_subtree(unit, as_of)
     leaves = [r for r in results.values() if r.kind in LEAF_KINDS]
     return MetricValue(sum(1 for r in leaves if r.all_met), sum(1 for r in leaves if r.all_met),
@@ -210,8 +210,6 @@ def compulsory_dossiers_opened(unit, as_of, params, since):
 
 
 def _activities(unit, as_of, since, activity_type: str) -> int:
-    from casework.areas.models import AreaFact
-
     stmt = (
         sa.select(sa.func.count()).select_from(AreaFact)
         .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from casework.areas.criteria import evaluate_subtree
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
@@ -85,8 +86,6 @@ def parse_period(kind: str, period: str) -> tuple[date, date, str, Plan | None]:
 
 def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     """Gather the report's figures for ``unit`` (already loaded through the scope)."""
-    from casework.areas.criteria import evaluate_subtree
-
     start, end, title, plan = parse_period(kind, period)
     as_of = min(end, today_local())
     # The names column exists for whoever may see the personal data of the whole unit; each
@@ -176,8 +175,6 @@ def _widths(ws, widths) -> None:
 
 
 def workbook(report: Report) -> bytes:
-    from casework.plans.views import status_label
-
     wb = Workbook()
     ws = wb.active
     ws.title = _("Summary")[:31]
@@ -235,7 +232,7 @@ def workbook(report: Report) -> bytes:
         t = row.target
         append_row(ws, [plan.title, t.label, services.metric_label(t.metric), t.value,
                         row.value, row.gap, unit_label(t.unit), t.due,
-                        status_label(row.status)])
+                        services.status_label(row.status)])
         for column in (4, 5, 6):  # numbers stay numbers, shown in the reader's marks
             ws.cell(ws.max_row, column).number_format = EXCEL_FORMATS.get(t.unit, "General")
         ws.cell(ws.max_row, 8).number_format = "DD/MM/YYYY"

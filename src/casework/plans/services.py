@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from casework.audit.changes import record_change
-from casework.auth.scope import Scope, scoped
-from casework.errors import NotFound
+from casework.auth.scope import Scope, get_scoped_orgunit, scoped
+from casework.errors import NotFound, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.plans.metrics import METRICS, MetricValue, compute
@@ -77,6 +78,14 @@ def target_status(target: Target, current: MetricValue, today: date) -> str:
     elapsed = 0.0 if today <= start else min(1.0, (today - start).days / max(1, (due - start).days))
     done = (current.value / target.value) if target.value else 1.0
     return "on_track" if not at_most and done >= elapsed - SLACK else "at_risk"
+
+
+def status_label(status: str) -> str:
+    """A target's status (``target_status``) in the user's language."""
+    return {
+        "met": _("Met"), "on_track": _("On track"), "at_risk": _("At risk"),
+        "missed": _("Missed"), "no_data": _("No data source"),
+    }.get(status, status)
 
 
 def progress(target: Target, as_of: date | None = None) -> TargetProgress:
@@ -201,11 +210,6 @@ def _log(plan: Plan, event: str, actor, scope: Scope, before=None, after=None) -
 
 
 def _fill(plan: Plan, data: dict, scope: Scope) -> Plan:
-    from flask_babel import gettext as _
-
-    from casework.auth.scope import get_scoped_orgunit
-    from casework.errors import ValidationFailed
-
     try:
         issuer = get_scoped_orgunit(data["org_unit"], scope)
     except NotFound:
@@ -246,10 +250,6 @@ def _fill(plan: Plan, data: dict, scope: Scope) -> Plan:
 
 def create_plan(data: dict, scope: Scope, actor) -> Plan:
     """Create a plan with its phases and targets; logged as "create" by ``actor``."""
-    from flask_babel import gettext as _
-
-    from casework.errors import ValidationFailed
-
     if db.session.scalar(sa.select(Plan.id).where(Plan.code == data["code"])):
         raise ValidationFailed(errors={"code": [_("This code is already used.")]})
     plan = _fill(Plan(code=data["code"]), data, scope)
@@ -269,10 +269,6 @@ def update_plan(plan: Plan, data: dict, scope: Scope, actor) -> Plan:
 
 def add_phase(plan: Plan, data: dict, scope: Scope, actor) -> Phase:
     """Append one phase; logged as "add_phase"."""
-    from flask_babel import gettext as _
-
-    from casework.errors import ValidationFailed
-
     scope.require_write(plan.org_unit.path, PLAN_ROLES)
     if data["start_date"] < plan.start_date or data["end_date"] > plan.end_date:
         raise ValidationFailed(errors={"start_date": [
@@ -286,10 +282,6 @@ def add_phase(plan: Plan, data: dict, scope: Scope, actor) -> Phase:
 
 def add_target(plan: Plan, data: dict, scope: Scope, actor) -> Target:
     """Append one target (the same checks as a whole plan's); logged as "add_target"."""
-    from flask_babel import gettext as _
-
-    from casework.errors import ValidationFailed
-
     scope.require_write(plan.org_unit.path, PLAN_ROLES)
     unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == data["org_unit"]))
     if unit is None or not unit.path.startswith(plan.org_unit.path):
@@ -338,3 +330,4 @@ def mark_report_sent(plan: Plan, kind: str, period: str, scope: Scope, actor) ->
     _log(plan, "mark_report_sent", actor, scope,
          after={"report_sent": {"kind": kind, "period": period}})
     return True
+

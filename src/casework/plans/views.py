@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 
+from casework.audit.exports import record_export
 from casework.audit.services import history_of
-from casework.auth.scope import current_scope
+from casework.auth.scope import current_scope, get_scoped_orgunit
+from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db
 from casework.plans import services
 from casework.plans.chart import line_chart, month_ends
 from casework.plans.metrics import METRICS, compute
+from casework.plans.reports import build_report
+from casework.plans.schemas import PhaseInSchema, PlanInSchema, TargetInSchema
 from casework.web.dates import iso_dates
 from casework.web.fields import error_lines, register_labels
 from casework.workflow.deadlines import today_local
@@ -93,12 +98,6 @@ def _form_data(form, fields: tuple[str, ...]) -> tuple[dict, dict]:
 @login_required
 def new():
     """Create a plan: its period and report days; phases and targets are added after."""
-    from flask import request
-    from marshmallow import ValidationError
-
-    from casework.errors import CaseworkError
-    from casework.plans.schemas import PlanInSchema
-
     scope = current_scope()
     if not scope.roles & set(services.PLAN_ROLES):
         abort(403)
@@ -136,12 +135,6 @@ def add_target(plan_id):
 
 
 def _add(plan_id: int, what: str):
-    from flask import request
-    from marshmallow import ValidationError
-
-    from casework.errors import ValidationFailed
-    from casework.plans.schemas import PhaseInSchema, TargetInSchema
-
     scope = current_scope()
     plan = services.get_plan(plan_id, scope)
     scope.require_write(plan.org_unit.path, services.PLAN_ROLES)  # the role before the form
@@ -194,12 +187,7 @@ def plan_change_label(event: str) -> str:
     return str(CHANGE_LABELS.get(event, event))
 
 
-@bp.app_template_filter("status_label")
-def status_label(status: str) -> str:
-    return {
-        "met": _("Met"), "on_track": _("On track"), "at_risk": _("At risk"),
-        "missed": _("Missed"), "no_data": _("No data source"),
-    }.get(status, status)
+bp.add_app_template_filter(services.status_label, "status_label")
 
 
 @bp.app_template_global("report_url")
@@ -215,12 +203,6 @@ reports_bp = Blueprint("reports", __name__, url_prefix="/reports")
 @login_required
 def show_report(kind):
     """The report as a printable page (the same figures as the workbook)."""
-    from flask import request
-
-    from casework.audit.exports import record_export
-    from casework.auth.scope import get_scoped_orgunit
-    from casework.plans.reports import build_report
-
     scope = current_scope()
     unit = get_scoped_orgunit(request.args.get("org_unit", ""), scope)
     report = build_report(kind, request.args.get("period", ""), unit, scope)

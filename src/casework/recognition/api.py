@@ -20,7 +20,6 @@ from casework.recognition.schemas import (
     RequestListSchema,
     RequestQuerySchema,
 )
-from casework.recognition.services import scoped_request
 from casework.web import redaction
 from casework.workflow import engine
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
@@ -41,7 +40,7 @@ def describe_attachment(a: RecognitionAttachment, allowed: bool) -> dict:
 
 
 def describe_request(r: RecognitionRequest, user) -> dict:
-    """The dossier as JSON. Its readers hold a personal-read role over it (READ_ROLES), so
+    """The dossier as JSON. Its readers hold a personal-read role over it (services.READ_ROLES), so
     the policy shows them everything; it is asked all the same."""
     allowed = redaction.may_see_personal(r.org_unit)
 
@@ -96,7 +95,7 @@ def get_requests(args):
 def get_request(request_id):
     """The dossier: self-assessment, frozen criteria and hash, verdicts, decisions, files."""
     user = current_user._get_current_object()
-    return describe_request(scoped_request(request_id, current_scope()), user)
+    return describe_request(services.scoped_request(request_id, current_scope()), user)
 
 
 @blp.route("/<int:request_id>/transitions", methods=["POST"],
@@ -105,7 +104,7 @@ def get_request(request_id):
 @blp.response(200, RecognitionRequestSchema)
 def request_transition(body, request_id):
     """Fire a step: submit, evaluate, endorse, approve, return, reject or withdraw."""
-    request = scoped_request(request_id, current_scope())
+    request = services.scoped_request(request_id, current_scope())
     user = current_user._get_current_object()
     services.fire_request_event(request, body["event"], user, data=body["data"],
                                 reason=body.get("reason"),
@@ -118,7 +117,7 @@ def request_transition(body, request_id):
 @blp.route("/<int:request_id>/history")
 @blp.response(200, HistorySchema)
 def request_history(request_id):
-    return history_json(scoped_request(request_id, current_scope()))
+    return history_json(services.scoped_request(request_id, current_scope()))
 
 
 @blp.route("/<int:request_id>/attachments", methods=["POST"], roles=services.CHAIN_ROLES)
@@ -129,7 +128,7 @@ def upload_attachment(request_id):
     Name its SHA-256 in the ``attachments`` of the step it belongs to.
     """
     scope = current_scope()
-    request = scoped_request(request_id, scope)
+    request = services.scoped_request(request_id, scope)
     upload = http_request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed(errors={"file": [_("Choose a file.")]})
@@ -143,4 +142,4 @@ def upload_attachment(request_id):
 @blp.route("/<int:request_id>/attachments/<sha256>")
 @blp.response(200, content_type="application/octet-stream")
 def download_attachment(request_id, sha256):
-    return services.send_attachment(scoped_request(request_id, current_scope()), sha256)
+    return services.send_attachment(services.scoped_request(request_id, current_scope()), sha256)

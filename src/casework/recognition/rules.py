@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from casework.areas.criteria import CRITERIA
+from casework.areas.criteria import CRITERIA, evaluate_area
 from casework.areas.services import request_state
 from casework.audit.models import AuditEntry
 from casework.extensions import db
+from casework.recognition.models import RecognitionAttachment
+from casework.workflow.engine import fire_caused_by, state_label
 from casework.workflow.registry import effect, rule
 
 # The step of the chain each role acts at; one person may act at only one step of a request.
@@ -90,8 +92,6 @@ def separate_duties(record, data, context):
 
 def _criteria(record, context):
     """The computed criteria of the request's area on the event's date (once per event)."""
-    from casework.areas.criteria import evaluate_area
-
     found = context.extra.get("criteria")
     if found is None:
         found = evaluate_area(record.org_unit, context.effective_date)
@@ -118,8 +118,6 @@ def area_awaits_recognition(record, data, context):
     if area is None:
         return _("The request has no area record to recognise.")
     if area.state != request_state():
-        from casework.workflow.engine import state_label
-
         return _("The area is “%(state)s”; only a less complex area can be recognised.",
                  state=state_label(area))
     return True
@@ -172,8 +170,6 @@ def recognize_area(record, data, context):
     effect would flush the half-moved request and bump its version twice. The approval stays
     the cause of the area's event, which its ``via_recognition_approval`` rule requires.
     """
-    from casework.workflow.engine import fire_caused_by
-
     def fire_recognize(entry):
         fire_caused_by(context, record.area, "recognize", context.actor,
                        data={"decision_no": data["decision_no"],
@@ -187,8 +183,6 @@ def recognize_area(record, data, context):
 
 
 def _unfiled(record, checksums: list[str]) -> set[str]:
-    from casework.recognition.models import RecognitionAttachment
-
     if not checksums or getattr(record, "id", None) is None:
         return set()
     return set(db.session.scalars(
@@ -212,8 +206,6 @@ def attachments_on_request(record, data, context):
 
 @effect("file_attachments", _l("files the named attachments with this step"))
 def file_attachments(record, data, context):
-    from casework.recognition.models import RecognitionAttachment
-
     checksums = data.get("attachments") or []
     if not checksums:
         return

@@ -20,11 +20,13 @@ from casework.auth.scope import Scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound, NotPermitted, RuleFailed, ValidationFailed
 from casework.extensions import db
 from casework.instance import attachments_dir as instance_attachments_dir
-from casework.orgunits.models import OrgUnit
+from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.recognition.models import OPEN_STATES, RecognitionAttachment, RecognitionRequest
 from casework.validation import page_window
 from casework.workflow import engine
 
+# Who may read a request: the dossier names persons, so never viewers.
+READ_ROLES = PERSONAL_READ_ROLES
 # Roles that take part in the chain: they may read a request and attach files to it.
 CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority"})
 
@@ -119,15 +121,38 @@ def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
 
 def awaiting_clause(scope: Scope):
     """SQL condition: the request waits for a role the user holds over its area."""
-    from casework.orgunits.models import OrgUnit as Unit
-
     parts = []
     for state, role in awaiting_roles().items():
         if role in scope.roles:
-            visible = sa.select(Unit.id).where(scope.unit_clause(Unit.path, [role]))
+            visible = sa.select(OrgUnit.id).where(scope.unit_clause(OrgUnit.path, [role]))
             parts.append(sa.and_(RecognitionRequest.state == state,
                                  RecognitionRequest.org_unit_id.in_(visible)))
     return sa.or_(*parts) if parts else sa.false()
+
+
+class AreaRequests:
+    """What area pages show of recognition requests; recognition.init_app registers it with
+    areas (``areas.services.register_request_finder``)."""
+
+    @staticmethod
+    def open_of(unit_ids: list[int]) -> dict[int, RecognitionRequest]:
+        rows = db.session.scalars(sa.select(RecognitionRequest).where(
+            RecognitionRequest.org_unit_id.in_(unit_ids),
+            RecognitionRequest.state.in_(OPEN_STATES)))
+        return {r.org_unit_id: r for r in rows}
+
+    @staticmethod
+    def open_id_of(area) -> int | None:
+        return db.session.scalar(sa.select(RecognitionRequest.id).where(
+            RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
+
+    @staticmethod
+    def counts_under(root: OrgUnit) -> dict[str, int]:
+        return dict(db.session.execute(
+            sa.select(RecognitionRequest.state, sa.func.count())
+            .join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id)
+            .where(subtree_clause(OrgUnit.path, root.path))
+            .group_by(RecognitionRequest.state)).all())
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -145,6 +170,16 @@ def attachments_dir() -> Path:
 
 def attachment_path(sha256: str) -> Path:
     return attachments_dir() / sha256
+
+
+def attachment_file(request: RecognitionRequest, sha256: str) -> tuple[RecognitionAttachment, Path]:
+    """The request's attachment with this checksum and the file that holds it; 404 if either
+    is missing."""
+    attachment = next((a for a in request.attachments if a.sha256 == sha256), None)
+    path = attachment_path(sha256) if attachment else None
+    if attachment is None or not path.exists():
+        raise NotFound()
+    return attachment, path
 
 
 def detect_type(head: bytes, filename: str) -> FileType:
@@ -204,9 +239,6 @@ def _megabytes(n: int) -> str:
 
 
 # --- reading -----------------------------------------------------------------------------------
-
-# Who may read a request: the dossier names persons, so never viewers.
-READ_ROLES = PERSONAL_READ_ROLES
 
 
 def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:

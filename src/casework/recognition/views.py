@@ -14,7 +14,6 @@ from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db
 from casework.recognition import services
 from casework.recognition.rules import STEP_LABELS, STEP_OF_ROLE
-from casework.recognition.services import list_requests, scoped_request
 from casework.web import redaction
 from casework.web.events import (
     after_event,
@@ -56,7 +55,7 @@ def index():
     scope = current_scope()
     state = request.args.get("state") or None
     area_code = request.args.get("area_code") or None
-    found = list_requests(scope, _user(), state, area_code)
+    found = services.list_requests(scope, _user(), state, area_code)
     definition = engine.get_catalog().get("recognition")
     return render_template("recognition/index.html", requests=found, state=state,
                            area_code=area_code, states=list(definition.states),
@@ -69,7 +68,7 @@ def index():
 def inbox():
     """The approvals inbox: the requests waiting for the caller's step."""
     scope = current_scope()
-    found = list_requests(scope, _user(), awaiting_me=True)
+    found = services.list_requests(scope, _user(), awaiting_me=True)
     definition = engine.get_catalog().get("recognition")
     return render_template("recognition/index.html", requests=found, state=None,
                            area_code=None, states=list(definition.states),
@@ -95,7 +94,7 @@ def create():
 
 def _page(request_id: int, form_error: dict | None = None, status: int = 200):
     scope = current_scope()
-    found = scoped_request(request_id, scope)
+    found = services.scoped_request(request_id, scope)
     user = _user()
     events = engine.available_events(found, user)
     computed = None
@@ -154,7 +153,7 @@ def _judgements(form, event: str) -> dict:
 def fire_event(request_id, event):
     """Fire a step from its form; the files chosen are attached and filed with it."""
     scope = current_scope()
-    found = scoped_request(request_id, scope)
+    found = services.scoped_request(request_id, scope)
     user = _user()
     option = event_option(engine.available_events(found, user), event)
 
@@ -186,7 +185,7 @@ def fire_event(request_id, event):
 def upload(request_id):
     """Attach a file to the dossier without filing it with a step yet."""
     scope = current_scope()
-    found = scoped_request(request_id, scope)
+    found = services.scoped_request(request_id, scope)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -203,4 +202,4 @@ def upload(request_id):
 @bp.route("/<int:request_id>/files/<sha256>")
 @login_required
 def download(request_id, sha256):
-    return services.send_attachment(scoped_request(request_id, current_scope()), sha256)
+    return services.send_attachment(services.scoped_request(request_id, current_scope()), sha256)

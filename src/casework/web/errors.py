@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from casework.errors import HTTP_STATUS_CODES, CaseworkError
+from casework.extensions import db, htmx
 from casework.library_messages import translate_messages
 from casework.web.logs import log_failure, request_id
 
@@ -49,8 +50,6 @@ def _json(status: int, body: dict, headers: dict | None = None):
 
 
 def _page(status: int, message: str, title: str | None = None, **context):
-    from casework.extensions import htmx
-
     template = "errors/fragment.html" if htmx and not htmx.boosted else "errors/error.html"
     return render_template(template, status=status, message=message, title=title,
                            **context), status
@@ -112,8 +111,6 @@ def handle_unexpected(error: Exception):
     # The class, the endpoint and the request id; never the message (web.logs).
     if not isinstance(error, HTTPException):
         log_failure(log, "unhandled error on %s %s", error, request.method, request.endpoint)
-    from casework.extensions import db
-
     db.session.rollback()  # nothing of a failed request is kept, and the page can load the user
     status = 500
     if is_api_request():

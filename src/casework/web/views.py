@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
+from casework.auth.redirects import safe_local_url
 from casework.auth.scope import current_scope, scoped
 from casework.extensions import db
 from casework.orgunits.models import KINDS, OrgUnit
-from casework.web.helpers import safe_local_url
 from casework.web.work import work_for
 from casework.workflow.deadlines import today_local
 

@@ -11,6 +11,8 @@ from flask import current_app
 from transitions import Machine
 
 from casework.audit.services import register_record_models
+from casework.auth.roles import ROLES
+from casework.workflow import builtin_rules  # noqa: F401 - rules any workflow may use
 from casework.workflow.checker import check_definition, check_versions
 from casework.workflow.data import build_schema
 from casework.workflow.definitions import DefinitionError, Problem, WorkflowDef
@@ -101,8 +103,6 @@ def definition_files(directory: Path) -> list[Path]:
 
 
 def load_catalog(directory: Path, registry: Registry | None = None) -> Catalog:
-    from casework.auth.roles import ROLES
-
     return load_definitions(definition_files(directory), registry or default_registry, set(ROLES))
 
 
@@ -112,9 +112,11 @@ def get_catalog() -> Catalog:
 
 
 def init_app(app, directory: Path) -> Catalog:
-    """Load the feature rules and every definition; refuse to start on any problem."""
-    import casework.rules  # noqa: F401 - registers every feature's rules, effects, schemas
+    """Load and check every definition; refuse to start on any problem.
 
+    Runs once every feature has registered its rules, effects and schemas (create_app calls
+    each feature's ``init_app`` first): a name nobody registered is a problem.
+    """
     catalog = load_catalog(directory)
     app.extensions[EXTENSION_KEY] = catalog
     register_record_models(app, catalog.registry.record_types.values())

@@ -9,10 +9,24 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from casework.auth.roles import ROLES
+from casework.extensions import db
+from casework.orgunits.services import get_by_code
+from casework.resources import resource_dir
+from casework.workflow.catalog import (
+    UnknownWorkflow,
+    definition_files,
+    get_catalog,
+    load_definitions,
+)
+from casework.workflow.deadlines import list_due, today_local
+from casework.workflow.definitions import DefinitionError
+from casework.workflow.diagrams import mermaid
+from casework.workflow.registry import registry
+from casework.workflow.versions import apply_migration, plan_migration
+
 
 def _catalog():
-    from casework.workflow.catalog import get_catalog
-
     return get_catalog()
 
 
@@ -26,12 +40,6 @@ def workflows_group():
 @with_appcontext
 def check_command(paths):
     """Validate the definitions (or the given files); exit 1 on any problem."""
-    from casework.auth.roles import ROLES
-    from casework.resources import resource_dir
-    from casework.workflow.catalog import definition_files, load_definitions
-    from casework.workflow.definitions import DefinitionError
-    from casework.workflow.registry import registry
-
     files: list[Path] = []
     for path in paths or [Path(current_app.config.get("WORKFLOWS_DIR")
                                or resource_dir("workflows"))]:
@@ -70,9 +78,6 @@ def list_command():
 @with_appcontext
 def diagram_command(name, version, state, codes, lang):
     """Print the Mermaid diagram of workflow NAME."""
-    from casework.workflow.catalog import UnknownWorkflow
-    from casework.workflow.diagrams import mermaid
-
     catalog = _catalog()
     try:
         definition = catalog.get(name, version)
@@ -92,10 +97,6 @@ def diagram_command(name, version, state, codes, lang):
 @with_appcontext
 def migrate_command(name, to_version, dry_run):
     """Move the open records of workflow NAME to version N."""
-    from casework.extensions import db
-    from casework.workflow.catalog import UnknownWorkflow
-    from casework.workflow.versions import apply_migration, plan_migration
-
     catalog = _catalog()
     try:
         plan = plan_migration(catalog, name, to_version)
@@ -121,9 +122,6 @@ def migrate_command(name, to_version, dry_run):
 @with_appcontext
 def deadlines_command(overdue, org_unit):
     """List records with the due date of their current state, soonest first."""
-    from casework.orgunits.services import get_by_code
-    from casework.workflow.deadlines import list_due, today_local
-
     catalog = _catalog()
     unit_path = None
     if org_unit:

@@ -17,7 +17,11 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 
+from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.audit.models import AuditEntry
+from casework.extensions import db
+from casework.orgunits.models import OrgUnit, subtree_clause
+from casework.workflow.catalog import get_catalog
 from casework.workflow.definitions import Deadline, WorkflowDef
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -137,8 +141,6 @@ def entering_entry(record, definition: WorkflowDef) -> AuditEntry | None:
     """The audit entry of the event that moved ``record`` into its current state: from
     another state, on creation, or again from the same state by a transition that is not
     internal (a new management decision re-enters `managed_user`)."""
-    from casework.extensions import db
-
     if getattr(record, "id", None) is None:
         return None
     return db.session.scalar(
@@ -158,8 +160,6 @@ def current_deadline(record) -> Deadline | None:
     assessment gives 3 working days for a new decision, a decision 12 months); the entering
     entry of the audit log says which.
     """
-    from casework.workflow.catalog import get_catalog
-
     definition = get_catalog().get(record.__workflow__, record.workflow_version)
     state = definition.states.get(record.state)
     if state is None or not state.deadlines:
@@ -175,8 +175,6 @@ def current_deadline(record) -> Deadline | None:
 def _entering_events(record_type: str, ids: list[int], definition: WorkflowDef,
                      state: str) -> dict[int, tuple[str, dict]]:
     """(event, stored data) of the entry that moved each of ``ids`` into ``state``."""
-    from casework.extensions import db
-
     found: dict[int, tuple[str, dict]] = {}
     rows = db.session.execute(
         sa.select(AuditEntry.record_id, AuditEntry.event, AuditEntry.data)
@@ -216,17 +214,12 @@ class DueItem:
 
 
 def today_local() -> date:
-    from casework.db import utcnow
-
-    return local_date(utcnow())
+    return local_date(clock.utcnow())
 
 
 def list_due(record_models, catalog, *, overdue_only: bool = False, today: date | None = None,
              unit_path: str | None = None) -> list[DueItem]:
     """Records of the given models that have a due date, soonest first."""
-    from casework.extensions import db
-    from casework.orgunits.models import OrgUnit, subtree_clause
-
     today = today or today_local()
     items: list[DueItem] = []
     for model in record_models:

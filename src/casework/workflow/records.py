@@ -25,6 +25,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column
 
+from casework.audit.models import AuditEntry
 from casework.db import UTCDateTime
 
 
@@ -61,8 +62,6 @@ class WorkflowRecordMixin:
         Not a column: a correlated subquery on the log's (record_type, record_id, seq) index.
         The engine chains the next entry to it without another round trip.
         """
-        from casework.audit.models import AuditEntry
-
         return column_property(
             sa.select(AuditEntry.hash)
             .where(AuditEntry.record_type == cls.__record_type__,

@@ -1,8 +1,8 @@
 """Names the workflow definitions may use: rules, effects, data schemas and record types.
 
-Feature packages register their functions here when they are imported (``casework.rules``
-imports them all at start-up). The YAML files refer to them by name; ``workflows check``
-rejects any name nobody registered.
+Feature packages register their functions here when they are imported (``create_app``
+imports every feature in ``casework.FEATURES`` before it loads the definitions). The YAML
+files refer to them by name; ``workflows check`` rejects any name nobody registered.
 
 A rule is called as ``rule(record, data, context)`` and returns ``True`` when it passes, or
 the reason it fails (a sentence for the user, in their language). Returning ``False`` fails

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from casework.extensions import register_api
 from casework.resources import resource_dir
+from casework.workflow import api, catalog, templating, views
 
 
 def init_app(app) -> None:
-    """Refuses to start (DefinitionError) when any definition has a problem."""
-    from casework.extensions import api, csrf
-    from casework.workflow import catalog as catalog_module
-    from casework.workflow.api import blp as workflows_api
-    from casework.workflow.templating import init_templating
-    from casework.workflow.views import bp as workflows_bp
-
+    """Refuses to start (DefinitionError) when any definition has a problem. Runs after the
+    features have registered the rules, effects and schemas the definitions name."""
     directory = Path(app.config.get("WORKFLOWS_DIR") or resource_dir("workflows"))
-    catalog_module.init_app(app, directory)
-    app.register_blueprint(workflows_bp)
-    csrf.exempt(workflows_api)  # the API checks CSRF itself (auth.setup)
-    api.register_blueprint(workflows_api)
-    init_templating(app)
+    catalog.init_app(app, directory)
+    app.register_blueprint(views.bp)
+    register_api(api.blp)
+    templating.init_templating(app)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from casework.extensions import db
+from casework.workflow.engine import migrate_record
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,6 @@ def plan_migration(catalog, name: str, to_version: int) -> MigrationPlan:
 
 def apply_migration(catalog, plan: MigrationPlan) -> int:
     """Migrate the plan's records (the caller commits). Refuses a plan with blocked records."""
-    from casework.workflow.engine import migrate_record
-
     if plan.blocked:
         raise ValueError("some records are in states the new version does not have")
     target = catalog.get(plan.workflow, plan.to_version)

@@ -1,4 +1,5 @@
-"""Small helpers shared by the HTML views."""
+"""Where to send a user back to (after signing in, after switching language): only a page of
+this site, never another site (no open redirects)."""
 
 from __future__ import annotations
 

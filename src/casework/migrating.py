@@ -1,4 +1,5 @@
-"""Schema management through Alembic (Flask-Migrate)."""
+"""Bringing the database to the newest schema (Alembic through Flask-Migrate) and setting up
+SQLite connections. Not to be confused with ``casework.db``, the declarative Base of the models."""
 
 from __future__ import annotations
 

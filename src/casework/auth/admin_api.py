@@ -1,4 +1,6 @@
-"""JSON API for org units. Reads are scoped; writes need `admin` over the unit."""
+"""JSON API for administrators: the org-unit tree. Reads are scoped; writes need `admin` over
+the unit. It lives in auth, beside the user administration (admin_views), because the
+hierarchy itself (orgunits) is what auth's scope is made of and imports nothing above it."""
 
 from __future__ import annotations
 
