@@ -114,10 +114,10 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
                scope).order_by(OrgUnit.depth)).all()
     open_request = services.open_requests_of([unit]).get(unit.id)
     facts = services.facts_of(unit)
-    may_record = scope.covers(unit.path, services.FACT_ROLES)
+    may_record = scope.may_write(unit.path, services.FACT_ROLES)
     may_request = (area is not None and area.state == "less_complex" and open_request is None
-                   and scope.covers(unit.path, ("police",)))
-    may_flag_remote = unit.kind in COMMUNE_KINDS and scope.covers(unit.path, ADMIN_ROLES)
+                   and scope.may_write(unit.path, ("police",)))
+    may_flag_remote = unit.kind in COMMUNE_KINDS and scope.may_write(unit.path, ADMIN_ROLES)
     context = {
         "unit": unit, "area": area, "ancestors": ancestors,
         "state": area.state if area else services.UNASSESSED,
@@ -235,7 +235,7 @@ def fact(code, fact_id, form_error=None, status=200):
     scope, found = _scoped_fact(code, fact_id)
     return render_template(
         "areas/fact.html", fact=redaction.shown(found, scope=scope), fields=fact_fields(found.kind),
-        may_close=found.closable and scope.covers(found.org_unit.path, services.FACT_ROLES),
+        may_close=found.closable and scope.may_write(found.org_unit.path, services.FACT_ROLES),
         form_error=form_error or {}), status
 
 

@@ -73,8 +73,8 @@ def show(plan_id):
     return render_template(
         "plans/show.html", plan=plan, rows=rows, today=today, chart=chart, headline=headline,
         reports=services.report_schedule(plan), current_phase=services.phase_of(plan, today),
-        can_report=current_scope().covers(plan.org_unit.path, REPORTING_ROLES),
-        can_edit=current_scope().covers(plan.org_unit.path, services.PLAN_ROLES),
+        can_report=current_scope().may_write(plan.org_unit.path, REPORTING_ROLES),
+        can_edit=current_scope().may_write(plan.org_unit.path, services.PLAN_ROLES),
         metrics=METRICS, changes=list(reversed(history_of(plan))),
     )
 

@@ -230,13 +230,23 @@ def _check_access(definition: WorkflowDef, record, event: str, actor, candidates
     if not scope.roles & allowed:
         raise NotPermitted(_("Your role may not do “%(event)s”.",
                              event=event_label(definition, event)))
-    held = frozenset(scope.roles_at(unit.path))
+    # The roles over the unit on some day; the event's own date is checked once it is known
+    # (``_check_date_scope``): a unit that ended takes no event dated after its last day.
+    held = frozenset(scope.roles_ever(unit.path))
     usable = held & allowed
     if not usable:
         raise NotPermitted(_("This record is outside the area where you may do “%(event)s”.",
                              event=event_label(definition, event)))
     role = next(r for r in ordered if r in usable)
     return held, role
+
+
+def _check_date_scope(actor, unit, role: str, effective_at: datetime, event: str,
+                      definition: WorkflowDef) -> None:
+    """The actor's role reaches the unit on the event's date (WORKFLOWS.md §6)."""
+    if role not in _scope_of(actor).roles_at(unit.path, local_date(effective_at)):
+        raise NotPermitted(_("On that date this record is outside the area where you may do "
+                             "“%(event)s”.", event=event_label(definition, event)))
 
 
 # --- the verbs --------------------------------------------------------------------------------
@@ -270,6 +280,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
         loaded, dumped = _load_data(candidates[0], data)
         effective_at = dates.judge(record, definition, event, candidates[0], loaded, given,
                                    opening=True)
+        _check_date_scope(actor, unit, role, effective_at, event, definition)
         if catalog.in_force(record.__workflow__, local_date(effective_at)) is definition:
             break
         day = local_date(effective_at)
@@ -323,6 +334,7 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
                              state=state_label(definition, from_state)))
     loaded, dumped = _load_data(candidates[0], data)
     effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
+    _check_date_scope(actor, unit, role, effective_at, event, definition)
     reason = _clean_reason(reason)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=from_state,
