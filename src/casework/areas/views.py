@@ -21,6 +21,7 @@ from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import CaseworkError, NotFound, ValidationFailed
 from casework.extensions import db
+from casework.orgunits import history
 from casework.orgunits import services as orgunit_services
 from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
 from casework.people.forms import event_input, form_fields
@@ -28,6 +29,7 @@ from casework.validation import date_problem
 from casework.web import redaction
 from casework.web.dates import BadInput, parse_day
 from casework.workflow import engine
+from casework.workflow.deadlines import today_local
 
 bp = Blueprint("areas", __name__)
 
@@ -57,8 +59,12 @@ def index():
     """From the top of the caller's scope down to residential groups, coloured by state."""
     scope = current_scope()
     trees = []
+    today = today_local()
     for root in services.scope_roots(scope):
-        units = services.subtree_units(root)
+        if not root.valid_on(today):
+            continue
+        # Today's map: the units that ended are shown on their own pages, not in the tree.
+        units = [u for u in services.subtree_units(root) if u.valid_on(today)]
         states = services.states_of(units)
         results = evaluate_subtree(root)
         requests = services.open_requests_of(units)
@@ -134,6 +140,8 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
         "entries": redaction.history(area, scope),
         "form_error": form_error or {}, "criteria_codes": CRITERIA,
         "commune_kind": unit.kind in COMMUNE_KINDS,
+        "predecessors": history.direct_predecessors(unit),
+        "successors": history.direct_successors(unit),
         "may_flag_remote": may_flag_remote,
         "shown_keys": [f"event-{o.name}" for o in events] + [f"fact-{k}" for k in (
             fact_kinds_for(unit) if may_record else [])] + ["request"] + (
