@@ -9,7 +9,7 @@ from casework.areas.services import dashboard, states_of, subtree_units
 from casework.auth.scope import Scope
 from casework.auth.services import get_user
 from casework.orgunits.services import get_by_code
-from casework.recognition.api import list_requests
+from casework.recognition.services import list_requests
 
 
 def test_the_demo_areas(app, db):

@@ -155,3 +155,21 @@ def test_navigation_shows_approvals_to_the_chain_only(page_as):
     assert "/recognition/inbox" in nav("city_authority", "C")
     assert "/recognition/inbox" not in nav("police", "W1")
     assert "/dashboard" in nav("viewer", "C")
+
+
+def test_the_area_page_lists_the_newest_facts_of_both_kinds_and_counts_them_all(
+        page_as, db, fact, hotspot, monkeypatch):
+    from casework.areas import views
+
+    monkeypatch.setattr(views, "FACTS_SHOWN", 3)
+    for days in (50, 40, 30, 10):
+        fact("G11", "dealer", description=f"Đối tượng {days}", found_date=day_ago(days))
+    hotspot("G11", found=20, name="Tụ điểm 20")
+    hotspot("G11", found=60, name="Tụ điểm 60")
+    text = html(page_as("police", "W1").get("/areas/G11"))
+    facts = text[text.index('id="facts"'):]
+    shown = [name for name in ("Đối tượng 10", "Tụ điểm 20", "Đối tượng 30", "Đối tượng 40",
+                               "Đối tượng 50", "Tụ điểm 60") if name in facts]
+    assert shown == ["Đối tượng 10", "Tụ điểm 20", "Đối tượng 30"]
+    assert facts.index("Đối tượng 10") < facts.index("Tụ điểm 20") < facts.index("Đối tượng 30")
+    assert "3 thông tin gần nhất trong tổng số 6." in facts

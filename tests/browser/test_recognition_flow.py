@@ -10,6 +10,7 @@ from casework.demo.loader import DEMO_PASSWORD
 from casework.workflow.deadlines import today_local
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -29,6 +30,14 @@ def sign_out(page):
 
 def state_of(page) -> str:
     return page.locator("header.area-head .badge.area-state").first.get_attribute("data-state")
+
+
+def send(page, form) -> None:
+    """Submit a step's form (htmx posts it and swaps the request's panels in) and wait for
+    the answer to be swapped in."""
+    with page.expect_response(lambda r: r.request.method == "POST" and "/events/" in r.url):
+        form.locator("button[type=submit]").click()
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
 def record_tally(page, total: int, signed: int) -> None:
@@ -70,8 +79,7 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     page.screenshot(path=str(tmp_path / "area.png"), full_page=True)
 
     page.goto(request_url)
-    page.locator("details[data-event=submit] button[type=submit]").click()
-    page.wait_for_load_state()
+    send(page, page.locator("details[data-event=submit] form"))
     assert state_of(page) == "submitted"
     assert page.locator("#snapshot-hash").inner_text()
     sign_out(page)
@@ -84,8 +92,7 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     assert form.locator("input[type=radio]:checked").count() == 0
     form.locator("input[name=inspection_date]").fill(today)
     form.locator("input[name=minutes_no]").fill("BB-KT-99")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    send(page, form)
     assert state_of(page) == "submitted"
     form = page.locator("details[data-event=evaluate] form")
     for i in range(1, 9):
@@ -95,8 +102,7 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     minutes = tmp_path / "bien-ban-kiem-tra.pdf"
     minutes.write_bytes(PDF)
     form.locator("input[name=files]").set_input_files(str(minutes))
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    send(page, form)
     assert state_of(page) == "evaluated"
     assert "bien-ban-kiem-tra.pdf" in page.locator("#files").inner_text()
     sign_out(page)
@@ -105,8 +111,7 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     open_from_inbox(page, request_url)
     form = page.locator("details[data-event=endorse] form")
     form.locator("input[name=meeting_date]").fill(today)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    send(page, form)
     assert state_of(page) == "endorsed"
     sign_out(page)
 
@@ -115,8 +120,7 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     form = page.locator("details[data-event=approve] form")
     form.locator("input[name=decision_no]").fill("999/QĐ-UBND")
     form.locator("input[name=decision_date]").fill(today)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    send(page, form)
     assert state_of(page) == "approved"
     page.screenshot(path=str(tmp_path / "approved.png"), full_page=True)
     page.goto(area_url)

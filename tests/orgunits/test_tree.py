@@ -10,7 +10,7 @@ from casework.orgunits.services import (
     OrgUnitError,
     create_orgunit,
     move_orgunit,
-    rename_orgunit,
+    update_orgunit,
 )
 
 
@@ -76,7 +76,7 @@ def test_codes_are_unique_and_well_formed(tree):
     with pytest.raises(OrgUnitError):
         create_orgunit("", "X", "ward", tree["C"])
     with pytest.raises(OrgUnitError):
-        rename_orgunit(tree["W1"], "")
+        update_orgunit(tree["W1"], None, name="")
 
 
 def test_move_rewrites_the_whole_subtree(db, tree):

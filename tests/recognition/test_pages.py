@@ -182,3 +182,32 @@ def test_a_verdict_not_met_is_refused_once_and_without_the_rules_code(page_as, r
     assert 'value="not_met" checked' in _row(page, "C3")
     db.session.expire_all()
     assert db.session.get(RecognitionRequest, request_id).state == "submitted"
+
+
+def test_the_request_page_is_a_fragment_for_htmx_and_a_page_otherwise(page_as, ready_area):
+    hx = {"HX-Request": "true"}
+    ready_area("G11")
+    police = page_as("police", "W1")
+    request_id = _request_id(police.post("/recognition/new", data={"area_code": "G11"}))
+    full = police.get(f"/recognition/{request_id}")
+    assert full.status_code == 200 and "HX-Request" in full.headers["Vary"]
+    assert html(full).lstrip().lower().startswith("<!doctype html>")
+    assert '<div id="record-panels">' in html(full)
+    fragment = police.get(f"/recognition/{request_id}", headers=hx)
+    assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    text = html(fragment)
+    assert "<html" not in text and 'id="record-panels"' not in text
+    assert (f'hx-post="/recognition/{request_id}/events/submit" hx-target="#record-panels"'
+            in text)
+    # Refused (a criterion left unticked): 422, the form open with its message.
+    refused = police.post(f"/recognition/{request_id}/events/submit", headers=hx,
+                          data={"version": "1"})
+    assert refused.status_code == 422
+    text = html(refused)
+    assert "<html" not in text and 'class="alert alert-error"' in text
+    assert '<details class="event-box" data-event="submit" open>' in text
+    # Fired: the panels again, in the new state; no redirect.
+    submitted = police.post(f"/recognition/{request_id}/events/submit", headers=hx,
+                            data=_all_met_form({"version": "1"}))
+    assert submitted.status_code == 200
+    assert 'data-state="submitted"' in html(submitted) and "<html" not in html(submitted)

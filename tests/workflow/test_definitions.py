@@ -248,3 +248,30 @@ def test_the_real_definitions_name_their_principal_dates(app):
         "evaluate": "inspection_date", "endorse": "meeting_date", "approve": "decision_date"}
     assert catalog.get("hotspot").event_dates == {
         "open": "found_date", "eliminate": "eliminated_date", "reemerge": "found_date"}
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ("meta:\n  chain: [a, b]\n  awaiting: {a: police}\n  request_state: a\n", None),
+    ("meta:\n  chain: [a, c]\n", "meta 'chain': unknown state 'c'"),
+    ("meta:\n  awaiting: {a: mayor}\n", "meta 'awaiting': unknown role 'mayor' for state 'a'"),
+    ("meta:\n  request_state: [a]\n", "meta 'request_state' must be a state"),
+    ("meta:\n  recognised: [b]\n", "unknown key 'recognised' in meta"),
+])
+def test_the_meta_block_names_states_and_roles_of_the_workflow(tmp_path, app, meta, expected):
+    problems = _problems(tmp_path, MINIMAL + meta)
+    if expected is None:
+        assert problems == []
+        path = tmp_path / "widget.yaml"
+        meta_of = load_definitions([path], registry, set(ROLES)).get("widget").meta
+        assert meta_of == {"chain": ("a", "b"), "awaiting": {"a": "police"}, "request_state": "a"}
+    else:
+        assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_the_features_read_state_names_from_the_meta_blocks(app):
+    catalog = load_catalog(resource_dir("workflows"))
+    area, recognition = catalog.get("area").meta, catalog.get("recognition").meta
+    assert area["recognized_states"] == ("drug_free", "maintained")
+    assert area["request_state"] == "less_complex"
+    assert recognition["chain"] == ("draft", "submitted", "evaluated", "endorsed", "approved")
+    assert set(recognition["awaiting"]) == set(catalog.get("recognition").open_states)

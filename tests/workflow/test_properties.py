@@ -27,11 +27,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from casework.areas.criteria import CRITERIA
 from casework.audit import services as audit
 from casework.audit.models import AuditEntry
 from casework.auth.roles import ROLES
 from casework.errors import CaseworkError
-from casework.recognition.schemas import CRITERIA
 from casework.workflow import engine
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, local_date, today_local

@@ -23,6 +23,7 @@ from casework.areas.schemas import (
     FactQuerySchema,
     FactSchema,
 )
+from casework.areas.services import area_events, scoped_hotspot
 from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
 from casework.errors import NotFound
 from casework.extensions import db
@@ -55,14 +56,6 @@ FACT_FIELDS = {
 def options_json(options) -> list[dict]:
     return [{"event": o.name, "label": str(o.label), "reason_required": o.reason_required}
             for o in options]
-
-
-def area_events(unit: OrgUnit, area: Area | None, user) -> list:
-    """What ``user`` may do to the area now; for a unit without a record, from the start."""
-    if area is None:
-        area = Area(org_unit=unit, state=UNASSESSED,
-                    workflow_version=engine.get_catalog().get("area").version)
-    return engine.available_events(area, user)
 
 
 def describe_area(unit: OrgUnit, area: Area | None, user, open_request_id=None) -> dict:
@@ -261,20 +254,6 @@ def close_fact(body, code, fact_id):
 
 
 # --- hotspots ---------------------------------------------------------------------------------
-
-
-def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
-    hotspot = db.session.scalar(scoped(sa.select(Hotspot).where(Hotspot.id == hotspot_id),
-                                       Hotspot.org_unit_id, scope))
-    if hotspot is None:
-        raise NotFound()
-    return hotspot
-
-
-def describe_hotspot(hotspot: Hotspot, user) -> dict:
-    out = describe_fact(hotspot)
-    out["available_events"] = options_json(engine.available_events(hotspot, user))
-    return out
 
 
 @blp.route("/hotspots/<int:hotspot_id>")

@@ -34,8 +34,6 @@ from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, add_months, due_date_for, local_date
 
-CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
-
 CRITERION_LABELS = {
     "C1": _l("No drug hotspot, retail seller or place organising drug use"),
     "C2": _l("No drug offender resident for 3 months or more; no drug gang or ring active"),
@@ -48,6 +46,9 @@ CRITERION_LABELS = {
     "C7": _l("At least one drug-prevention model is working"),
     "C8": _l("No drug-plant cultivation"),
 }
+
+# The codes of the criteria, in order: the one list every page, schema and rule reads.
+CRITERIA = tuple(CRITERION_LABELS)
 
 STATUS_LABELS = {
     "met": _l("Met"),
@@ -163,9 +164,6 @@ class AreaCriteria:
     @property
     def met_count(self) -> int:
         return sum(c.met for c in self.criteria)
-
-    def status_of(self, code: str) -> str:
-        return self.by_code[code].status
 
     @property
     def by_code(self) -> dict[str, CriterionResult]:

@@ -22,9 +22,9 @@ from casework.areas.models import (
     Hotspot,
 )
 from casework.areas.schemas import FACT_DATE_FIELDS, FACT_SCHEMAS
-from casework.auth.scope import Scope
+from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
-from casework.errors import InvalidEvent, StaleVersion, ValidationFailed
+from casework.errors import InvalidEvent, NotFound, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.workflow import dates, engine
@@ -69,6 +69,22 @@ def ensure_areas(units: list[OrgUnit], actor, effective_at: datetime | None = No
 def area_state(unit: OrgUnit) -> str:
     area = area_of(unit)
     return area.state if area is not None else UNASSESSED
+
+
+def area_events(unit: OrgUnit, area: Area | None, user) -> list:
+    """What ``user`` may do to the area now; for a unit without a record, from the start."""
+    if area is None:
+        area = Area(org_unit=unit, state=UNASSESSED,
+                    workflow_version=engine.get_catalog().get("area").version)
+    return engine.available_events(area, user)
+
+
+def scoped_hotspot(hotspot_id: int, scope: Scope) -> Hotspot:
+    hotspot = db.session.scalar(scoped(sa.select(Hotspot).where(Hotspot.id == hotspot_id),
+                                       Hotspot.org_unit_id, scope))
+    if hotspot is None:
+        raise NotFound()
+    return hotspot
 
 
 def fire_area_event(unit: OrgUnit, event: str, actor, data: dict | None = None,
@@ -206,6 +222,24 @@ def facts_of(unit: OrgUnit, kind: str | None = None, subtree: bool = True,
     return sorted(items, key=lambda f: (fact_date(f) or date.min, f.id), reverse=True)
 
 
+def recent_facts(unit: OrgUnit, limit: int) -> tuple[list, int]:
+    """The ``limit`` newest facts of the area's subtree, hotspots included, and how many
+    there are, paged in SQL: the newest ``limit`` of each table, merged."""
+    where = subtree_clause(OrgUnit.path, unit.path)
+    fact_day = sa.func.coalesce(AreaFact.found_date, AreaFact.as_of, AreaFact.verified_on,
+                                AreaFact.started_on, AreaFact.activity_date)
+    spots = (sa.select(Hotspot).join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id).where(where)
+             .order_by(Hotspot.found_date.desc(), Hotspot.id.desc()))
+    facts = (sa.select(AreaFact).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id).where(where)
+             .order_by(fact_day.desc().nulls_last(), AreaFact.id.desc()))
+    newest = [*db.session.scalars(spots.limit(limit)), *db.session.scalars(facts.limit(limit))]
+    total = sum(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None)
+                                                                         .subquery()))
+                for stmt in (spots, facts))
+    newest.sort(key=lambda f: (fact_date(f) or date.min, f.id), reverse=True)
+    return newest[:limit], total
+
+
 def fact_date(fact) -> date | None:
     return fact.found_date if isinstance(fact, Hotspot) else fact.fact_date
 
@@ -268,9 +302,14 @@ def open_requests_of(units: list[OrgUnit]) -> dict[int, object]:
     return {r.org_unit_id: r for r in rows}
 
 
-AREA_STATES = ("unassessed", "complex", "less_complex", "drug_free", "maintained")
-REQUEST_STATES = ("draft", "submitted", "evaluated", "endorsed", "approved", "rejected",
-                  "withdrawn")
+def recognized_states() -> tuple[str, ...]:
+    """The states of an area recognised as drug-free (area.yaml, meta)."""
+    return engine.get_catalog().get("area").meta["recognized_states"]
+
+
+def request_state() -> str:
+    """The state from which an area may ask for recognition (area.yaml, meta)."""
+    return engine.get_catalog().get("area").meta["request_state"]
 
 
 def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
@@ -290,12 +329,12 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
 
     def by_state(group):
         total = len(group)
-        counts = dict.fromkeys(AREA_STATES, 0)
+        counts = dict.fromkeys(definition.states, 0)
         for u in group:
             counts[states[u.id]] = counts.get(states[u.id], 0) + 1
         return [{"state": s, "label": engine.state_label(definition, s), "count": counts[s],
                  "percent": round(100 * counts[s] / total, 1) if total else 0.0}
-                for s in AREA_STATES]
+                for s in definition.states]
 
     request_counts = dict(db.session.execute(
         sa.select(RecognitionRequest.state, sa.func.count())
@@ -313,7 +352,7 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
             "state_label": engine.state_label(definition, states[child.id]),
             "leaves_total": len(below),
             "leaves_all_met": sum(results[u.id].all_met for u in below),
-            "leaves_drug_free": sum(states[u.id] in ("drug_free", "maintained") for u in below),
+            "leaves_drug_free": sum(states[u.id] in recognized_states() for u in below),
         })
     return {
         "org_unit": root.code, "name": root.name,
@@ -327,6 +366,6 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
                       "met": sum(results[u.id].by_code[code].met for u in leaves),
                       "total": len(leaves)} for code in CRITERIA],
         "requests_by_state": [{"state": s, "label": engine.state_label(recognition, s),
-                               "count": request_counts.get(s, 0)} for s in REQUEST_STATES],
+                               "count": request_counts.get(s, 0)} for s in recognition.states],
         "units": child_rows,
     }

@@ -13,10 +13,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from casework.areas import services, work  # noqa: F401  (work registers its sources)
-from casework.areas.api import area_events, scoped_hotspot
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
+from casework.areas.services import area_events, scoped_hotspot
 from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import CaseworkError, NotFound, ValidationFailed
@@ -24,10 +24,17 @@ from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits import services as orgunit_services
 from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
-from casework.people.forms import event_input, form_fields
 from casework.validation import date_problem
 from casework.web import redaction
 from casework.web.dates import BadInput, parse_day
+from casework.web.events import (
+    after_event,
+    event_option,
+    fire_and_render,
+    form_fields,
+    page_or_fragment,
+    refusal,
+)
 from casework.workflow import engine
 from casework.workflow.deadlines import today_local
 
@@ -99,7 +106,9 @@ def _state_label(state: str) -> str:
 # --- one area ---------------------------------------------------------------------------------
 
 
-def _area_page(code: str, form_error: dict | None = None, status: int = 200):
+def area_page(code: str, form_error: dict | None = None, status: int = 200):
+    """The area's page, or its panels for htmx; with ``form_error``, a refused form's
+    message and values (casework.web.events.refusal), answered with ``status``."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
     user = _user()
@@ -111,7 +120,7 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
     events = area_events(unit, area, user)
     by_name = {o.name: o for o in events}
     breached = []
-    if area is not None and area.state in ("drug_free", "maintained"):
+    if area is not None and area.state in services.recognized_states():
         breached = criteria.codes_with("not_met")
     children = sorted((u for u in _children(unit)), key=lambda u: u.name)
     child_states = services.states_of(children)
@@ -119,10 +128,10 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
         scoped(sa.select(OrgUnit).where(OrgUnit.id.in_(unit.ancestor_ids[:-1])), OrgUnit.id,
                scope).order_by(OrgUnit.depth)).all()
     open_request = services.open_requests_of([unit]).get(unit.id)
-    facts = services.facts_of(unit)
+    facts, facts_total = services.recent_facts(unit, FACTS_SHOWN)
     may_record = scope.may_write(unit.path, services.FACT_ROLES)
-    may_request = (area is not None and area.state == "less_complex" and open_request is None
-                   and scope.may_write(unit.path, ("police",)))
+    may_request = (area is not None and area.state == services.request_state()
+                   and open_request is None and scope.may_write(unit.path, ("police",)))
     may_flag_remote = unit.kind in COMMUNE_KINDS and scope.may_write(unit.path, ADMIN_ROLES)
     context = {
         "unit": unit, "area": area, "ancestors": ancestors,
@@ -134,7 +143,7 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
         "breached": breached, "criteria": criteria, "personal": personal,
         "as_of": as_of, "children": children, "child_states": child_states,
         "child_results": results, "open_request": open_request, "may_request": may_request,
-        "facts": redaction.shown_all(facts[:FACTS_SHOWN], scope), "facts_total": len(facts),
+        "facts": redaction.shown_all(facts, scope), "facts_total": facts_total,
         "fact_kinds": fact_kinds_for(unit) if may_record else [],
         "fact_fields": fact_fields, "fact_kind_labels": FACT_KIND_LABELS,
         "entries": redaction.history(area, scope),
@@ -147,7 +156,7 @@ def _area_page(code: str, form_error: dict | None = None, status: int = 200):
             fact_kinds_for(unit) if may_record else [])] + ["request"] + (
             ["remote"] if may_flag_remote else []),
     }
-    return render_template("areas/show.html", **context), status
+    return page_or_fragment("areas/show.html", "areas/_panels.html", **context), status
 
 
 def _children(unit: OrgUnit) -> list[OrgUnit]:
@@ -158,38 +167,24 @@ def _children(unit: OrgUnit) -> list[OrgUnit]:
 @login_required
 def show(code):
     """State, the 8 criteria with their evidence, facts, history and the open request."""
-    return _area_page(code)
+    return area_page(code)
 
 
 def _refused(exc: CaseworkError, key: str) -> dict:
     db.session.rollback()
-    return {"key": key, "message": str(exc.message), "errors": exc.errors,
-            "values": request.form}
+    return refusal(exc, key)
 
 
 @bp.route("/areas/<code>/events/<event>", methods=["POST"])
 @login_required
 def fire_event(code, event):
     """Fire an area event from its form (version 0 while the area has no record)."""
-    scope = current_scope()
-    unit = get_scoped_orgunit(code, scope)
-    options = {o.name: o for o in area_events(unit, services.area_of(unit), _user())}
-    option = options.get(event)
-    specs = option.fields if option is not None else ()
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        data, effective_at = event_input(specs, request.form,
-                                         option.date_field if option is not None else None)
-        services.fire_area_event(unit, event, _user(), data=data,
-                                 reason=request.form.get("reason") or None,
-                                 effective_at=effective_at, version=version)
-    except CaseworkError as exc:
-        return _area_page(code, _refused(exc, f"event-{event}"), exc.status)
-    db.session.commit()
-    return redirect(url_for("areas.show", code=code))
+    unit = get_scoped_orgunit(code, current_scope())
+    return fire_and_render(
+        event_option(area_events(unit, services.area_of(unit), _user()), event), event,
+        lambda **kw: services.fire_area_event(unit, event, _user(), **kw),
+        refused=lambda form_error, exc: area_page(code, form_error, exc.status),
+        done=lambda: after_event(lambda: area_page(code), url_for("areas.show", code=code)))
 
 
 @bp.route("/areas/<code>/remote", methods=["POST"])
@@ -204,7 +199,7 @@ def set_remote(code):
         orgunit_services.update_orgunit(unit, _user(), remote=request.form.get("remote") == "1")
     except orgunit_services.OrgUnitError as exc:
         db.session.rollback()
-        return _area_page(code, {"key": "remote", "message": str(exc), "errors": {},
+        return area_page(code, {"key": "remote", "message": str(exc), "errors": {},
                                  "values": request.form}, 422)
     db.session.commit()
     return redirect(url_for("areas.show", code=code))
@@ -223,7 +218,7 @@ def record_fact(code):
     try:
         services.record_fact(unit, _user(), fact_payload(kind, request.form), scope)
     except CaseworkError as exc:
-        return _area_page(code, _refused(exc, f"fact-{kind}"), exc.status)
+        return area_page(code, _refused(exc, f"fact-{kind}"), exc.status)
     db.session.commit()
     return redirect(url_for("areas.show", code=code) + "#criteria")
 
@@ -272,8 +267,9 @@ def _hotspot_page(hotspot_id: int, form_error=None, status=200):
     scope = current_scope()
     hotspot = scoped_hotspot(hotspot_id, scope)
     events = engine.available_events(hotspot, _user())
-    return render_template(
-        "areas/hotspot.html", hotspot=redaction.shown(hotspot, scope=scope),
+    return page_or_fragment(
+        "areas/hotspot.html", "areas/_hotspot_panels.html",
+        hotspot=redaction.shown(hotspot, scope=scope),
         state_label=engine.state_label(hotspot), events=events,
         event_fields={o.name: form_fields(o.fields) for o in events},
         entries=redaction.history(hotspot, scope),
@@ -290,23 +286,12 @@ def hotspot(hotspot_id):
 @login_required
 def hotspot_event(hotspot_id, event):
     hotspot: Hotspot = scoped_hotspot(hotspot_id, current_scope())
-    option = next((o for o in engine.available_events(hotspot, _user()) if o.name == event),
-                  None)
-    specs = option.fields if option is not None else ()
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        data, effective_at = event_input(specs, request.form,
-                                         option.date_field if option is not None else None)
-        services.fire_hotspot_event(hotspot, event, _user(), data=data,
-                                    reason=request.form.get("reason") or None,
-                                    effective_at=effective_at, version=version)
-    except CaseworkError as exc:
-        return _hotspot_page(hotspot_id, _refused(exc, f"event-{event}"), exc.status)
-    db.session.commit()
-    return redirect(url_for("areas.hotspot", hotspot_id=hotspot_id))
+    return fire_and_render(
+        event_option(engine.available_events(hotspot, _user()), event), event,
+        lambda **kw: services.fire_hotspot_event(hotspot, event, _user(), **kw),
+        refused=lambda form_error, exc: _hotspot_page(hotspot_id, form_error, exc.status),
+        done=lambda: after_event(lambda: _hotspot_page(hotspot_id),
+                                 url_for("areas.hotspot", hotspot_id=hotspot_id)))
 
 
 # --- the dashboard ----------------------------------------------------------------------------

@@ -15,12 +15,11 @@ from flask_babel import gettext as _
 
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import Area
+from casework.areas.services import recognized_states
 from casework.auth.scope import Scope, scoped
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.web.work import WorkItem, work_source
-
-RECOGNISED = ("drug_free", "maintained")
 
 
 def breached_areas(scope: Scope, as_of: date | None = None) -> list[tuple[Area, list[str]]]:
@@ -29,7 +28,7 @@ def breached_areas(scope: Scope, as_of: date | None = None) -> list[tuple[Area, 
     The criteria are computed once per police grant (a fixed number of queries each).
     """
     areas = db.session.scalars(scoped(
-        sa.select(Area).where(Area.state.in_(RECOGNISED)), Area.org_unit_id, scope,
+        sa.select(Area).where(Area.state.in_(recognized_states())), Area.org_unit_id, scope,
         ("police",))).all()
     if not areas:
         return []
@@ -67,7 +66,7 @@ def recomplicate_proposals(user, scope: Scope, today: date) -> list[WorkItem]:
 @work_source
 def requests_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
     from casework.recognition.models import RecognitionRequest
-    from casework.recognition.services import AWAITING_ROLE, awaiting, awaiting_clause
+    from casework.recognition.services import awaiting, awaiting_clause, awaiting_roles
 
     titles = {
         "draft": _("Complete and submit the recognition request"),
@@ -75,13 +74,14 @@ def requests_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
         "evaluated": _("Endorse the recognition request"),
         "endorsed": _("Approve the recognition request"),
     }
-    if not set(AWAITING_ROLE.values()) & scope.roles:
+    waiting_for = awaiting_roles()
+    if not set(waiting_for.values()) & scope.roles:
         return []
     candidates = db.session.scalars(
         sa.select(RecognitionRequest).where(awaiting_clause(scope))).all()
     return [
         WorkItem(title=titles[r.state], subject=r.org_unit.name,
                  url=url_for("recognition.show", request_id=r.id), due=None,
-                 role=AWAITING_ROLE[r.state], kind=f"recognition_{r.state}")
+                 role=waiting_for[r.state], kind=f"recognition_{r.state}")
         for r in awaiting(user, scope, candidates)
     ]

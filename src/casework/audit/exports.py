@@ -80,13 +80,6 @@ def record_export(actor, kind: str, *, row_count: int, file_format: str,
     return entry
 
 
-def log_export(actor, *, kind: str, fmt: str, rows: int, org_unit: OrgUnit | None = None,
-               filters: dict | None = None) -> ExportEntry:
-    """The same as :func:`record_export`, with the argument names the report views use."""
-    return record_export(actor, kind, row_count=rows, file_format=fmt, org_unit=org_unit,
-                         filters=filters)
-
-
 def exports_by(actor_id: int | None = None, limit: int = 100) -> list[ExportEntry]:
     """The latest exports, newest first (of one actor when ``actor_id`` is given)."""
     stmt = sa.select(ExportEntry).order_by(ExportEntry.at.desc(), ExportEntry.id.desc())

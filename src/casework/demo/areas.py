@@ -23,8 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from casework.areas import services as areas
-from casework.areas.criteria import evaluate_subtree
-from casework.areas.models import Area, Hotspot
+from casework.areas.models import Area
 from casework.auth.scope import Scope
 from casework.demo.accounts import SEED_USER, demo_user
 from casework.demo.persons import demo_units_clause
@@ -340,14 +339,3 @@ def _bac_cuong() -> None:
             _fact(ward, police, kind="awareness_activity", activity_type="broadcast",
                   activity_date=day.isoformat(), minutes=30)
         day += timedelta(days=1)
-
-
-def demo_summary() -> dict:
-    """How many groups and villages of Lai Châu meet 8/8 now (for the demo's printout)."""
-    root = _unit("LCH-TP")
-    if root is None:
-        return {}
-    results = evaluate_subtree(root)
-    leaves = [r for r in results.values() if r.kind in LEAF_KINDS]
-    return {"all_met": sum(r.all_met for r in leaves), "leaves": len(leaves),
-            "hotspots": db.session.scalar(sa.select(sa.func.count()).select_from(Hotspot))}

@@ -97,13 +97,6 @@ def has_history(unit: OrgUnit) -> bool:
         subtree_clause(OrgUnitLink.path, unit.path), OrgUnitLink.valid_to.is_not(None))))
 
 
-def rename_orgunit(unit: OrgUnit, name: str) -> OrgUnit:
-    _check_fields(unit.code, name)
-    unit.name = name
-    db.session.flush()
-    return unit
-
-
 def _attributes(unit: OrgUnit) -> dict:
     return {"name": unit.name, "remote": unit.remote}
 

@@ -57,7 +57,3 @@ def age_on(birth_date: date, on: date) -> int:
         years -= 1
     return years
 
-
-def is_minor_on(birth_date: date, on: date) -> bool:
-    """Under 18 on ``on`` (the day of the event, as the law measures it)."""
-    return age_on(birth_date, on) < ADULT_AGE

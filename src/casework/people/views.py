@@ -14,15 +14,15 @@ from marshmallow import ValidationError
 
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope, scoped
-from casework.errors import CaseworkError, DuplicatePerson, DuplicateSuspected, ValidationFailed
+from casework.errors import DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
-from casework.people import services, work  # noqa: F401  (work registers its source)
-from casework.people.forms import event_input, form_fields
+from casework.people import forms, services, work  # noqa: F401  (labels; work-list source)
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
 from casework.web import redaction
 from casework.web.dates import iso_dates, iso_moment
+from casework.web.events import event_option, fire_and_render, form_fields
 from casework.workflow import available_events
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
@@ -152,10 +152,7 @@ def show(person_id):
 
 
 def _option(person, event):
-    for option in available_events(person, current_user):
-        if option.name == event:
-            return option
-    return None
+    return event_option(available_events(person, current_user), event)
 
 
 @bp.route("/<int:person_id>/events/<event>")
@@ -183,36 +180,30 @@ def fire_event(person_id, event):
     """Apply an event from its form; on success the page's panels are swapped in."""
     person = services.get_person(person_id, current_scope())
     option = _option(person, event)
-    specs = option.fields if option is not None else ()
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        data, effective_at = event_input(specs, request.form,
-                                         option.date_field if option is not None else None)
-        services.fire_event(
-            person, current_user, event=event, version=version, data=data,
-            reason=request.form.get("reason") or None, effective_at=effective_at,
-        )
-    except CaseworkError as exc:
-        db.session.rollback()
+
+    def refused(form_error, exc):
         if option is None:  # not an action this user has here: the plain error answer
-            raise
-        person = services.get_person(person_id, current_scope())
+            raise exc
+        shown = services.get_person(person_id, current_scope())
         context = {
-            "person": redaction.shown(person), "option": option, "fields": form_fields(specs),
-            "values": request.form, "errors": exc.errors, "message": str(exc.message),
-            "stale": exc.code == "stale_version",
+            "person": redaction.shown(shown), "option": option,
+            "fields": form_fields(option.fields), "values": form_error["values"],
+            "errors": form_error["errors"], "message": form_error["message"],
+            "stale": form_error["stale"],
         }
         template = "people/_event_form.html" if htmx else "people/event.html"
-        response = render_template(template, **context)
         headers = {"HX-Retarget": "#event-form", "HX-Reswap": "innerHTML"} if htmx else {}
-        return response, exc.status, headers
-    db.session.commit()
-    if htmx:
-        return render_template("people/_panels.html", **_page_context(person))
-    return redirect(url_for("persons.show", person_id=person.id))
+        return render_template(template, **context), exc.status, headers
+
+    def done():
+        if htmx:
+            return render_template("people/_panels.html", **_page_context(person))
+        return redirect(url_for("persons.show", person_id=person.id))
+
+    return fire_and_render(
+        option, event,
+        lambda **kw: services.fire_event(person, current_user, event=event, **kw),
+        refused=refused, done=done)
 
 
 @bp.app_template_filter("gender_label")

@@ -30,22 +30,26 @@ class PhaseSchema(Schema):
 
 
 class TargetSchema(Schema):
-    id = fields.Integer()
-    label = fields.String()
-    metric = fields.String()
-    metric_label = fields.String()
-    params = fields.Dict()
-    org_unit = fields.String()
-    target = fields.Float()
-    out_of = fields.Integer(allow_none=True)
-    target_percent = fields.Float(allow_none=True,
+    """A target with its progress now: dumps a ``services.TargetProgress``."""
+
+    id = fields.Integer(attribute="target.id")
+    label = fields.String(attribute="target.label")
+    metric = fields.String(attribute="target.metric")
+    metric_label = fields.Function(lambda row: services.metric_label(row.target.metric),
+                                   metadata={"type": "string"})
+    params = fields.Dict(attribute="target.params")
+    org_unit = fields.String(attribute="target.org_unit.code")
+    target = fields.Float(attribute="target.value")
+    out_of = fields.Integer(attribute="target.out_of", allow_none=True)
+    target_percent = fields.Float(attribute="percent_of_whole", allow_none=True,
                                   metadata={"description": "target / out_of, for counts"})
-    stated = fields.String(allow_none=True)
-    current = fields.Float(allow_none=True)
+    stated = fields.String(attribute="target.stated", allow_none=True)
+    current = fields.Float(attribute="value", allow_none=True)
     gap = fields.Float(allow_none=True)
-    unit = fields.String()
-    due = fields.Date()
-    phase = fields.Integer(allow_none=True)
+    unit = fields.String(attribute="target.unit")
+    due = fields.Date(attribute="target.due")
+    phase = fields.Function(lambda row: row.target.phase.seq if row.target.phase else None,
+                            allow_none=True, metadata={"type": "integer"})
     status = fields.String(metadata={"description": "met, on_track, at_risk, missed or no_data"})
 
 
@@ -63,28 +67,24 @@ class PlanListSchema(Schema):
 
 
 class PlanSchema(PlanSummarySchema):
+    """A plan with each target's current value, computed now from the data."""
+
     number = fields.String(allow_none=True)
     issued_on = fields.Date(allow_none=True)
     phases = fields.List(fields.Nested(PhaseSchema))
     targets = fields.List(fields.Nested(TargetSchema))
+
+    def get_attribute(self, obj, attr, default):
+        """A plan's targets are dumped with their progress, computed now."""
+        if attr == "targets":
+            return [services.progress(t) for t in obj.targets]
+        return super().get_attribute(obj, attr, default)
 
 
 class ReportQuerySchema(Schema):
     org_unit = Text(required=True, max_length=32)
     period = Text(required=True, max_length=50, metadata={
         "description": "six_month: 2025-H1; annual: 2025; phase: PLANCODE:N"})
-
-
-def _target(row) -> dict:
-    t = row.target
-    return {
-        "id": t.id, "label": t.label, "metric": t.metric,
-        "metric_label": services.metric_label(t.metric), "params": t.params,
-        "org_unit": t.org_unit.code, "target": t.value, "out_of": t.out_of,
-        "target_percent": row.percent_of_whole, "stated": t.stated, "current": row.value,
-        "gap": row.gap, "unit": t.unit, "due": t.due,
-        "phase": t.phase.seq if t.phase else None, "status": row.status,
-    }
 
 
 @blp.route("")
@@ -97,16 +97,7 @@ def list_plans():
 @blp.response(200, PlanSchema)
 def get_plan(plan_id):
     """The plan with each target's current value, computed now from the data."""
-    return _describe(services.get_plan(plan_id, current_scope()))
-
-
-def _describe(plan) -> dict:
-    return {
-        "id": plan.id, "code": plan.code, "title": plan.title, "org_unit": plan.org_unit,
-        "start_date": plan.start_date, "end_date": plan.end_date, "number": plan.number,
-        "issued_on": plan.issued_on, "phases": plan.phases,
-        "targets": [_target(services.progress(t)) for t in plan.targets],
-    }
+    return services.get_plan(plan_id, current_scope())
 
 
 @blp.route("", methods=["POST"], roles=services.PLAN_ROLES)
@@ -117,7 +108,7 @@ def create_plan(body):
     authority over the issuing unit)."""
     plan = services.create_plan(body, current_scope(), current_user)
     db.session.commit()
-    return _describe(plan)
+    return plan
 
 
 @blp.route("/<int:plan_id>", methods=["PUT"], roles=services.PLAN_ROLES)
@@ -128,7 +119,7 @@ def update_plan(body, plan_id):
     plan = services.get_plan(plan_id, current_scope())
     services.update_plan(plan, body, current_scope(), current_user)
     db.session.commit()
-    return _describe(plan)
+    return plan
 
 
 @reports_blp.route("/<kind>")

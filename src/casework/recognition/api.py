@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import request as http_request
-from flask import send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.api_base import Blueprint
 from casework.areas.api import history_json, options_json
-from casework.auth.roles import PERSONAL_READ_ROLES
-from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
-from casework.errors import NotFound, ValidationFailed
+from casework.auth.scope import current_scope, get_scoped_orgunit
+from casework.errors import ValidationFailed
 from casework.extensions import db
-from casework.orgunits.models import OrgUnit
 from casework.recognition import services
 from casework.recognition.models import RecognitionAttachment, RecognitionRequest
 from casework.recognition.schemas import (
@@ -24,26 +20,13 @@ from casework.recognition.schemas import (
     RequestListSchema,
     RequestQuerySchema,
 )
-from casework.validation import page_window
+from casework.recognition.services import scoped_request
 from casework.web import redaction
 from casework.workflow import engine
 from casework.workflow.schemas import HistorySchema, TransitionRequestSchema
 
 blp = Blueprint("recognition_api", __name__, url_prefix="/api/v1/recognition-requests",
                 description="Recognition requests (hồ sơ đề nghị công nhận)")
-
-# Who may read a request: the dossier names persons, so never viewers.
-READ_ROLES = PERSONAL_READ_ROLES
-
-
-def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:
-    found = db.session.scalar(scoped(
-        sa.select(RecognitionRequest).where(RecognitionRequest.id == request_id),
-        RecognitionRequest.org_unit_id, scope, READ_ROLES))
-    if found is None:
-        raise NotFound()
-    return found
-
 
 def describe_attachment(a: RecognitionAttachment, allowed: bool) -> dict:
     def text(name: str):
@@ -69,7 +52,7 @@ def describe_request(r: RecognitionRequest, user) -> dict:
         "id": r.id, "area_code": r.org_unit.code, "area_name": r.org_unit.name,
         "area_state": r.area.state, "state": r.state, "state_label": engine.state_label(r),
         "version": r.version, "workflow_version": r.workflow_version,
-        "awaiting_role": services.AWAITING_ROLE.get(r.state),
+        "awaiting_role": services.awaiting_role(r),
         "available_events": options_json(engine.available_events(r, user)),
         "created_by": r.created_by.username if r.created_by else None,
         "created_at": r.created_at, "self_assessment": text("self_assessment"),
@@ -80,24 +63,6 @@ def describe_request(r: RecognitionRequest, user) -> dict:
         "decision_date": r.decision_date,
         "attachments": [describe_attachment(a, allowed) for a in r.attachments],
     }
-
-
-def list_requests(scope: Scope, user, state=None, area_code=None, awaiting_me=False):
-    """Requests the user may read, newest first; ``awaiting_me``: those they can act on now."""
-    stmt = scoped(sa.select(RecognitionRequest), RecognitionRequest.org_unit_id, scope,
-                  READ_ROLES)
-    if state:
-        stmt = stmt.where(RecognitionRequest.state == state)
-    if area_code:
-        unit = get_scoped_orgunit(area_code, scope)
-        stmt = stmt.join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id).where(
-            sa.and_(OrgUnit.path >= unit.path, OrgUnit.path < unit.path[:-1] + "/"))
-    if awaiting_me:
-        stmt = stmt.where(services.awaiting_clause(scope))
-    found = list(db.session.scalars(stmt.order_by(RecognitionRequest.id.desc())))
-    if awaiting_me:
-        found = services.awaiting(user, scope, found)
-    return found
 
 
 @blp.route("", methods=["POST"], roles=("police",))
@@ -120,11 +85,10 @@ def get_requests(args):
     """Requests in the caller's scope; ``awaiting_me=true`` lists those waiting for them."""
     scope = current_scope()
     user = current_user._get_current_object()
-    found = list_requests(scope, user, args.get("state"), args.get("area_code"),
-                          args["awaiting_me"])
-    offset, limit = page_window(args["page"], args["per_page"])
-    shown = found[offset: offset + limit]
-    return {"items": [describe_request(r, user) for r in shown], "total": len(found)}
+    shown, total = services.page_of_requests(
+        scope, user, args["page"], args["per_page"], args.get("state"), args.get("area_code"),
+        args["awaiting_me"])
+    return {"items": [describe_request(r, user) for r in shown], "total": total}
 
 
 @blp.route("/<int:request_id>")
@@ -176,16 +140,7 @@ def upload_attachment(request_id):
     return describe_attachment(attachment, redaction.may_see_personal(request.org_unit))
 
 
-def send_attachment(request: RecognitionRequest, sha256: str):
-    attachment = next((a for a in request.attachments if a.sha256 == sha256), None)
-    path = services.attachment_path(sha256) if attachment else None
-    if attachment is None or not path.exists():
-        raise NotFound()
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename)
-
-
 @blp.route("/<int:request_id>/attachments/<sha256>")
 @blp.response(200, content_type="application/octet-stream")
 def download_attachment(request_id, sha256):
-    return send_attachment(scoped_request(request_id, current_scope()), sha256)
+    return services.send_attachment(scoped_request(request_id, current_scope()), sha256)

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.areas.criteria import CRITERIA
+from casework.areas.services import request_state
 from casework.audit.models import AuditEntry
 from casework.extensions import db
-from casework.recognition.schemas import CRITERIA
 from casework.workflow.registry import effect, rule
 
 # The step of the chain each role acts at; one person may act at only one step of a request.
@@ -116,7 +117,7 @@ def area_awaits_recognition(record, data, context):
     area = getattr(record, "area", None)
     if area is None:
         return _("The request has no area record to recognise.")
-    if area.state != "less_complex":
+    if area.state != request_state():
         from casework.workflow.engine import state_label
 
         return _("The area is “%(state)s”; only a less complex area can be recognised.",

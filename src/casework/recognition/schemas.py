@@ -6,11 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from casework.areas.criteria import CRITERIA
 from casework.validation import Date, Page, Schema, Text
 from casework.workflow.registry import data_schema
 from casework.workflow.schemas import AvailableEventSchema
-
-CRITERIA = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
 
 
 class CriterionJudgementSchema(Schema):

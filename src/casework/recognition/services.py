@@ -9,29 +9,24 @@ from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from casework import storage
 from casework.areas import services as areas
-from casework.auth.scope import Scope
-from casework.errors import NotPermitted, RuleFailed, ValidationFailed
+from casework.auth.roles import PERSONAL_READ_ROLES
+from casework.auth.scope import Scope, get_scoped_orgunit, scoped
+from casework.errors import NotFound, NotPermitted, RuleFailed, ValidationFailed
 from casework.extensions import db
 from casework.instance import attachments_dir as instance_attachments_dir
 from casework.orgunits.models import OrgUnit
 from casework.recognition.models import OPEN_STATES, RecognitionAttachment, RecognitionRequest
+from casework.validation import page_window
 from casework.workflow import engine
 
 # Roles that take part in the chain: they may read a request and attach files to it.
 CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority"})
-# The role whose action a request in each state awaits.
-AWAITING_ROLE = {
-    "draft": "police",
-    "submitted": "inspector",
-    "evaluated": "steering_committee",
-    "endorsed": "city_authority",
-}
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -65,7 +60,7 @@ def open_request(unit: OrgUnit, actor, effective_at: datetime | None = None
     """
     Scope.for_user(actor).require_write(unit.path, ("police",))
     area = areas.area_of(unit)
-    if area is None or area.state != "less_complex":
+    if area is None or area.state != areas.request_state():
         state = (engine.state_label(area) if area is not None
                  else engine.state_label(engine.get_catalog().get("area"), "unassessed"))
         message = _("Only a less complex area can ask for recognition; this area is "
@@ -102,6 +97,21 @@ def fire_request_event(request: RecognitionRequest, event: str, actor, data: dic
                        effective_at=effective_at, version=version)
 
 
+def awaiting_roles() -> dict[str, str]:
+    """The role whose action a request in each open state awaits (recognition.yaml, meta)."""
+    return engine.get_catalog().get("recognition").meta["awaiting"]
+
+
+def awaiting_role(request: RecognitionRequest) -> str | None:
+    """The role the request waits for now; None once it is closed."""
+    return engine.definition_of(request).meta["awaiting"].get(request.state)
+
+
+def chain(request: RecognitionRequest) -> tuple[str, ...]:
+    """The steps of the request's chain, in order (recognition.yaml, meta)."""
+    return engine.definition_of(request).meta["chain"]
+
+
 def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
     """The requests among ``candidates`` on which ``user`` can act now."""
     return [r for r in candidates if engine.available_events(r, user)]
@@ -112,7 +122,7 @@ def awaiting_clause(scope: Scope):
     from casework.orgunits.models import OrgUnit as Unit
 
     parts = []
-    for state, role in AWAITING_ROLE.items():
+    for state, role in awaiting_roles().items():
         if role in scope.roles:
             visible = sa.select(Unit.id).where(scope.unit_clause(Unit.path, [role]))
             parts.append(sa.and_(RecognitionRequest.state == state,
@@ -191,3 +201,68 @@ def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filenam
 def _megabytes(n: int) -> str:
     value = n / (1024 * 1024)
     return f"{value:.0f}" if value >= 1 else f"{value:.2f}"
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+# Who may read a request: the dossier names persons, so never viewers.
+READ_ROLES = PERSONAL_READ_ROLES
+
+
+def scoped_request(request_id: int, scope: Scope) -> RecognitionRequest:
+    """The request, if ``scope`` may read it (NotFound otherwise)."""
+    found = db.session.scalar(scoped(
+        sa.select(RecognitionRequest).where(RecognitionRequest.id == request_id),
+        RecognitionRequest.org_unit_id, scope, READ_ROLES))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def requests_query(scope: Scope, state=None, area_code=None, awaiting_me=False):
+    """The requests the user may read, newest first, as one SELECT; ``awaiting_me``: only
+    those waiting for a role the user holds over their area."""
+    stmt = scoped(sa.select(RecognitionRequest), RecognitionRequest.org_unit_id, scope,
+                  READ_ROLES)
+    if state:
+        stmt = stmt.where(RecognitionRequest.state == state)
+    if area_code:
+        unit = get_scoped_orgunit(area_code, scope)
+        stmt = stmt.join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id).where(
+            sa.and_(OrgUnit.path >= unit.path, OrgUnit.path < unit.path[:-1] + "/"))
+    if awaiting_me:
+        stmt = stmt.where(awaiting_clause(scope))
+    return stmt.order_by(RecognitionRequest.id.desc())
+
+
+def list_requests(scope: Scope, user, state=None, area_code=None, awaiting_me=False):
+    """Requests the user may read, newest first; ``awaiting_me``: those they can act on now."""
+    found = list(db.session.scalars(requests_query(scope, state, area_code, awaiting_me)))
+    if awaiting_me:
+        found = awaiting(user, scope, found)
+    return found
+
+
+def page_of_requests(scope: Scope, user, page: int, per_page: int, state=None, area_code=None,
+                     awaiting_me=False) -> tuple[list[RecognitionRequest], int]:
+    """One page of ``list_requests`` and the total, paged in SQL. The inbox (``awaiting_me``)
+    is judged request by request (the engine's conditions, such as separate duties, are not
+    SQL), among the few that wait for one of the user's roles, and paged after."""
+    if awaiting_me:
+        found = list_requests(scope, user, state, area_code, awaiting_me=True)
+        offset, limit = page_window(page, per_page)
+        return found[offset: offset + limit], len(found)
+    offset, limit = page_window(page, per_page)
+    paged = db.paginate(requests_query(scope, state, area_code), page=offset // limit + 1,
+                        per_page=limit, max_per_page=None, error_out=False)
+    return list(paged.items), paged.total
+
+
+def send_attachment(request: RecognitionRequest, sha256: str):
+    """The response that downloads one of the request's files."""
+    attachment = next((a for a in request.attachments if a.sha256 == sha256), None)
+    path = attachment_path(sha256) if attachment else None
+    if attachment is None or not path.exists():
+        raise NotFound()
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)

@@ -7,22 +7,30 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from casework.areas.criteria import CRITERIA, criterion_label, evaluate_area
+from casework.areas.views import area_page
 from casework.audit.services import history_of
 from casework.auth.scope import current_scope, get_scoped_orgunit
 from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db
-from casework.people.forms import event_input, form_fields
 from casework.recognition import services
-from casework.recognition.api import list_requests, scoped_request, send_attachment
 from casework.recognition.rules import STEP_LABELS, STEP_OF_ROLE
+from casework.recognition.services import list_requests, scoped_request
 from casework.web import redaction
+from casework.web.events import (
+    after_event,
+    event_option,
+    fire_and_render,
+    form_fields,
+    page_or_fragment,
+    refusal,
+)
 from casework.workflow import engine
 from casework.workflow.definitions import FieldSpec
 
 bp = Blueprint("recognition", __name__, url_prefix="/recognition")
 
-# The steps of the chain, in order, as the request page draws them.
-CHAIN = ("draft", "submitted", "evaluated", "endorsed", "approved")
+# Events that move the request forward: files chosen on their form are filed with them.
+FILED = ("submit", "evaluate", "endorse", "approve")
 # Events whose data holds the 8 criteria, judged in a table of checkboxes.
 JUDGED = {"submit": "self_assessment", "evaluate": "verdicts"}
 # The other fields of the events whose data is a registered schema, as their forms take them.
@@ -79,10 +87,8 @@ def create():
         opened = services.open_request(unit, _user())
     except CaseworkError as exc:
         db.session.rollback()
-        from casework.areas.views import _area_page
-
-        return _area_page(unit.code, {"key": "request", "message": str(exc.message),
-                                      "errors": {}, "values": {}}, exc.status)
+        return area_page(unit.code, refusal(exc, "request", values={}) | {"errors": {}},
+                         exc.status)
     db.session.commit()
     return redirect(url_for("recognition.show", request_id=opened.id))
 
@@ -99,14 +105,17 @@ def _page(request_id: int, form_error: dict | None = None, status: int = 200):
     for entry in history_of(found):
         if entry.role in STEP_OF_ROLE and entry.actor_name:
             actors.setdefault(STEP_OF_ROLE[entry.role], entry.actor_name)
-    return render_template(
-        "recognition/show.html", req=redaction.shown(found, scope=scope),
+    return page_or_fragment(
+        "recognition/show.html", "recognition/_panels.html",
+        req=redaction.shown(found, scope=scope),
         state_label=engine.state_label(found),
         area_state_label=engine.state_label(found.area), events=events,
-        event_fields={o.name: form_fields(_specs(o)) for o in events},
-        judged=JUDGED, chosen=CHOSEN, computed=computed, criteria_codes=CRITERIA,
-        criterion_label=criterion_label, chain=CHAIN, entries=redaction.history(found, scope),
-        awaiting=services.AWAITING_ROLE.get(found.state), actors=actors,
+        event_fields={o.name: form_fields(s for s in _specs(o) if s.name != "attachments")
+                      for o in events},
+        judged=JUDGED, chosen=CHOSEN, filed=FILED, computed=computed, criteria_codes=CRITERIA,
+        criterion_label=criterion_label, chain=services.chain(found),
+        entries=redaction.history(found, scope),
+        awaiting=services.awaiting_role(found), actors=actors,
         step_labels=STEP_LABELS, form_error=form_error or {},
         shown_keys=[f"event-{o.name}" for o in events] + ["upload"],
         max_mb=services.max_attachment_bytes() // (1024 * 1024),
@@ -147,15 +156,9 @@ def fire_event(request_id, event):
     scope = current_scope()
     found = scoped_request(request_id, scope)
     user = _user()
-    option = next((o for o in engine.available_events(found, user) if o.name == event), None)
-    specs = _specs(option)
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        data, effective_at = event_input(specs, request.form,
-                                         option.date_field if option is not None else None)
+    option = event_option(engine.available_events(found, user), event)
+
+    def add_data(data: dict) -> None:
         if event in JUDGED:
             data[JUDGED[event]] = _judgements(request.form, event)
         checksums = []
@@ -165,19 +168,17 @@ def fire_event(request_id, event):
                                                    scope, request.form.get("file_description"))
                 checksums.append(attached.sha256)
         if checksums:
-            if event in ("return", "reject", "withdraw"):
+            if event not in FILED:
                 raise ValidationFailed(errors={"files": [
                     _("Files are filed with a step that moves the request forward.")]})
             data["attachments"] = checksums
-        services.fire_request_event(found, event, user, data=data,
-                                    reason=request.form.get("reason") or None,
-                                    effective_at=effective_at, version=version)
-    except CaseworkError as exc:
-        db.session.rollback()
-        return _page(request_id, {"key": f"event-{event}", "message": str(exc.message),
-                                  "errors": exc.errors, "values": request.form}, exc.status)
-    db.session.commit()
-    return redirect(url_for("recognition.show", request_id=request_id))
+
+    return fire_and_render(
+        option, event, lambda **kw: services.fire_request_event(found, event, user, **kw),
+        specs=_specs(option), add_data=add_data,
+        refused=lambda form_error, exc: _page(request_id, form_error, exc.status),
+        done=lambda: after_event(lambda: _page(request_id),
+                                 url_for("recognition.show", request_id=request_id)))
 
 
 @bp.route("/<int:request_id>/files", methods=["POST"])
@@ -194,8 +195,7 @@ def upload(request_id):
                                 request.form.get("description"))
     except CaseworkError as exc:
         db.session.rollback()
-        return _page(request_id, {"key": "upload", "message": str(exc.message),
-                                  "errors": exc.errors, "values": request.form}, exc.status)
+        return _page(request_id, refusal(exc, "upload"), exc.status)
     db.session.commit()
     return redirect(url_for("recognition.show", request_id=request_id) + "#files")
 
@@ -203,4 +203,4 @@ def upload(request_id):
 @bp.route("/<int:request_id>/files/<sha256>")
 @login_required
 def download(request_id, sha256):
-    return send_attachment(scoped_request(request_id, current_scope()), sha256)
+    return services.send_attachment(scoped_request(request_id, current_scope()), sha256)

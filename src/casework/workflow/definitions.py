@@ -215,6 +215,9 @@ class WorkflowDef:
     # Each event's principal date: the date field of its data that says when it happened
     # (WORKFLOWS.md §8). Its ``effective_at`` defaults to it.
     event_dates: dict[str, str] = field(default_factory=dict)
+    # What the features read of the workflow besides its graph (the `meta:` block, META_KEYS):
+    # which states count as recognised, the chain's steps and the role each one awaits.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -301,11 +304,20 @@ def _line(obj: Any, key: str | None = None, default: int | None = None) -> int |
 # --- structure: from YAML to WorkflowDef ------------------------------------------------------
 
 
+# The keys of a workflow's `meta:` block and what each holds.
+META_KEYS = {
+    "recognized_states": "states",  # the states in which a record counts as recognised
+    "request_state": "state",       # the state from which recognition may be requested
+    "chain": "states",              # the steps of a chain, in order (as its page draws them)
+    "awaiting": "state_roles",      # the role whose action each open step awaits
+}
+
+
 class _Reader:
     """Reads one file's YAML into a WorkflowDef, collecting problems."""
 
     TOP_KEYS = {"name", "version", "effective_from", "title", "initial", "states", "events",
-                "transitions"}
+                "transitions", "meta"}
     STATE_KEYS = {"vi", "en", "closed", "deadline"}
     DEADLINE_KEYS = {"days", "working_days", "months", "from", "warn_days", "label", "kind",
                      "entered_by", "when"}
@@ -408,11 +420,46 @@ class _Reader:
             self.problem(_line(doc, "initial"),
                          f"initial state {initial!r} is not a declared state")
         transitions = self.transitions(doc.get("transitions"), _line(doc, "transitions"), states)
+        meta = self.meta(doc.get("meta"), _line(doc, "meta"), states)
         if self.problems:
             return None
         return WorkflowDef(name=name, version=version, effective_from=effective_from, title=title,
                            initial=initial, states=states, events=events,
-                           transitions=transitions, path=self.path, event_dates=event_dates)
+                           transitions=transitions, path=self.path, event_dates=event_dates,
+                           meta=meta)
+
+    # --- meta: what features read besides the graph ------------------------------------------
+    def meta(self, value: Any, line: int | None, states: dict) -> dict[str, Any]:
+        """The `meta:` block (META_KEYS): each entry names states of this workflow (and, for
+        `awaiting`, a role per state, checked against the roles by check_definition)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(line, "meta must be a mapping (keys: " + ", ".join(sorted(META_KEYS))
+                         + ")")
+            return {}
+        self.unknown_keys(value, set(META_KEYS), "meta")
+        out: dict[str, Any] = {}
+        for key, kind in META_KEYS.items():
+            if key not in value:
+                continue
+            item, kline = value[key], _line(value, key, line)
+            named = ([item] if kind == "state" and isinstance(item, str)
+                     else list(item) if kind != "state" and isinstance(item, dict | list)
+                     else None)
+            if not named or not all(isinstance(n, str) for n in named):
+                self.problem(kline, f"meta {key!r} must be "
+                             + {"state": "a state", "states": "a list of states",
+                                "state_roles": "a mapping of state to role"}[kind])
+                continue
+            for state in named:
+                if state not in states:
+                    self.problem(kline, f"meta {key!r}: unknown state {state!r}")
+            if kind == "state_roles" and not all(isinstance(r, str) for r in item.values()):
+                self.problem(kline, f"meta {key!r}: each state names one role")
+            out[key] = (item if kind == "state" else dict(item) if kind == "state_roles"
+                        else tuple(item))
+        return out
 
     def states(self, value: Any, line: int | None) -> dict[str, StateDef]:
         if not isinstance(value, dict) or not value:
@@ -731,6 +778,10 @@ def check_definition(definition: WorkflowDef, registry, roles: set[str]) -> list
 
     def problem(line, message):
         problems.append(Problem(path, line, message))
+
+    for state, role in definition.meta.get("awaiting", {}).items():
+        if role not in roles:
+            problem(None, f"meta 'awaiting': unknown role {role!r} for state {state!r}")
 
     # Names: roles, rules, effects, schemas, events.
     for t in definition.transitions:
