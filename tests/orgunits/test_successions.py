@@ -289,3 +289,11 @@ def test_cli_exit_codes(app, db, merged_tree):
     moved = runner.invoke(args=["orgunits", "move", "G21", "--to", "W1", "--on", "2025-08-01",
                                 "--basis", "x"])
     assert moved.exit_code == 1   # W1 has ended
+
+
+def test_reimporting_the_old_four_column_file_after_a_merger_changes_nothing(db, merged_tree):
+    successions.merge(["W1", "W2"], "N", ON, BASIS, dry_run=False)
+    report = import_csv("code,name,kind,parent_code\nW1,Phường Một,ward,C\n"
+                        "G11,Tổ dân phố 1,residential_group,W1\n")
+    assert report.ok and report.unchanged == 2
+    assert unit(db, "W1").valid_to == EVE and unit(db, "G11").parent.code == "N"

@@ -193,6 +193,8 @@ class _Row:
     parent_code: str
     valid_from: date | None = None
     valid_to: date | None = None
+    # False for the 4-column file: it says nothing about dates, and changes none.
+    dated: bool = False
 
 
 def import_csv(text: str) -> ImportReport:
@@ -251,7 +253,7 @@ def import_csv(text: str) -> ImportReport:
         if unit.kind != row.kind:
             unit.kind = row.kind
             changed = True
-        if unit.parent_id != (parent.id if parent else None):
+        if unit.parent_id != (parent.id if parent else None) and not _past_parent(unit, parent):
             move_orgunit(unit, parent)
             changed = True
         report.updated += changed
@@ -299,8 +301,17 @@ def _read_rows(text: str, report: ImportReport) -> list[_Row]:
             )
             continue
         seen[code] = line
-        rows.append(_Row(line, code, name, kind, parent_code, valid_from, valid_to))
+        rows.append(_Row(line, code, name, kind, parent_code, valid_from, valid_to,
+                         dated=bool(dates)))
     return rows
+
+
+def _past_parent(unit: OrgUnit, parent: OrgUnit | None) -> bool:
+    """Whether ``parent`` held ``unit`` in an earlier period: a file of the old map, whose
+    place a succession has since changed (it says nothing new)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        OrgUnitLink.unit_id == unit.id, OrgUnitLink.valid_to.is_not(None),
+        OrgUnitLink.parent_id == (parent.id if parent else None))))
 
 
 def _csv_date(text: str) -> date | None:
@@ -320,7 +331,7 @@ def _csv_date(text: str) -> date | None:
 def _set_dates(unit: OrgUnit, row: _Row) -> bool:
     """Give an imported unit the row's dates; only a unit without history can take new ones
     (a succession dates the others)."""
-    if (unit.valid_from, unit.valid_to) == (row.valid_from, row.valid_to):
+    if not row.dated or (unit.valid_from, unit.valid_to) == (row.valid_from, row.valid_to):
         return False
     links = db.session.scalars(sa.select(OrgUnitLink).where(OrgUnitLink.unit_id == unit.id)).all()
     if len(links) != 1 or has_history(unit):
