@@ -155,6 +155,71 @@ def orgunits_remote(code: str, off: bool):
     click.echo(f"{code} ({unit.name}): {'not remote' if off else 'remote'}.")
 
 
+def _succession_day(ctx, param, value):
+    from casework.typed_dates import BadInput, parse_day
+
+    try:
+        day = parse_day(value)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc.message)) from None
+    if day is None:
+        raise click.BadParameter("give a date (YYYY-MM-DD or dd/mm/yyyy)")
+    return day
+
+
+def _run_succession(verb, *args, dry_run: bool, **kwargs) -> None:
+    from casework.extensions import db
+    from casework.orgunits.successions import SuccessionConflict, SuccessionError
+
+    try:
+        report = verb(*args, dry_run=dry_run, **kwargs)
+    except SuccessionConflict as exc:
+        db.session.rollback()
+        for line in exc.report.lines():
+            click.echo(line, err=True)
+        _fail(str(exc))
+    except SuccessionError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@orgunits_group.command("merge")
+@click.argument("old", nargs=-1, required=True)
+@click.option("--into", "into", required=True, help="Code of the successor unit.")
+@click.option("--on", "on", required=True, callback=_succession_day,
+              help="The successor's first day (the old units end the day before).")
+@click.option("--basis", required=True, help="Legal basis, e.g. NQ 1670/NQ-UBTVQH15 Art 1.35.")
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@with_appcontext
+def orgunits_merge(old, into, on, basis, dry_run):
+    """Merge the units OLD into --into from --on (WORKFLOWS.md §6): the old units end the day
+    before, their villages and groups move under the successor. Recorded by the system."""
+    from casework.orgunits import successions
+
+    _run_succession(successions.merge, list(old), into, on, basis, dry_run=dry_run)
+
+
+@orgunits_group.command("move")
+@click.argument("code")
+@click.option("--to", "to", required=True, help="Code of the new parent.")
+@click.option("--on", "on", required=True, callback=_succession_day,
+              help="The first day under the new parent.")
+@click.option("--basis", required=True, help="Legal basis.")
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@with_appcontext
+def orgunits_move(code, to, on, basis, dry_run):
+    """Re-parent the unit CODE (with its subtree) under --to from --on."""
+    from casework.orgunits import successions
+
+    _run_succession(successions.move, code, to, on, basis, dry_run=dry_run)
+
+
 @click.group("users")
 def users_group():
     """User accounts and their roles."""

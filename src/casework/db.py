@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -21,9 +22,23 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Dates are Vietnam's: a day starts at 00:00 in Hà Nội (UTC+7, no daylight saving).
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
 def utcnow() -> datetime:
     """Timezone-aware now, in UTC. Every stored timestamp is UTC."""
     return datetime.now(UTC)
+
+
+def local_date(moment: datetime) -> date:
+    """The date in Vietnam at ``moment``."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def today_local() -> date:
+    """Vietnam's today: the one "today" of the app."""
+    return local_date(utcnow())
 
 
 class UTCDateTime(sa.types.TypeDecorator):

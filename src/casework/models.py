@@ -11,7 +11,12 @@ from casework.auth.models import (  # noqa: F401
     User,
 )
 from casework.imports.models import ImportBatch  # noqa: F401
-from casework.orgunits.models import OrgUnit  # noqa: F401
+from casework.orgunits.models import (  # noqa: F401
+    OrgUnit,
+    OrgUnitLink,
+    Succession,
+    SuccessionUnit,
+)
 from casework.people.models import (  # noqa: F401
     Assessment,
     CourtDecision,

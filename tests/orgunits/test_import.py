@@ -71,5 +71,9 @@ def test_unknown_parent_can_be_an_existing_unit(db, tree):
 def test_kind_change_is_refused_when_children_need_it(db, tree):
     report = import_csv("code,name,kind,parent_code\nW1,Phường Một,commune,C\n")
     assert report.ok  # groups may sit under a commune too
+    # Since 2025 a ward may sit directly under a province: a city may become one.
     report = import_csv("code,name,kind,parent_code\nC,Thành phố Thử,province,\n")
-    assert not report.ok and "C" in report.errors[0][1]
+    assert report.ok
+    # A ward cannot become a district: its groups need a commune-level unit above them.
+    report = import_csv("code,name,kind,parent_code\nW1,Phường Một,district,C\n")
+    assert not report.ok and "W1" in report.errors[0][1]

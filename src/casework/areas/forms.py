@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from casework.areas.models import ACTIVITY_TYPE_LABELS, FACT_KINDS
 from casework.errors import ValidationFailed
 from casework.orgunits.models import LEAF_KINDS
-from casework.web.dates import iso_dates
+from casework.typed_dates import iso_dates
 from casework.web.fields import field_label, register_labels
 
 FIELD_LABELS = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.auth.models import User
 from casework.db import Base, TimestampMixin, UTCDateTime, utcnow
-from casework.orgunits.models import OrgUnit
+from casework.orgunits.models import OrgUnit, register_open_records
 from casework.workflow import WorkflowRecordMixin
 from casework.workflow.registry import record_type
 
@@ -206,3 +206,8 @@ class AreaFact(Base):
 
     def __repr__(self) -> str:
         return f"<AreaFact {self.id} {self.kind}>"
+
+
+# Stays on its unit, reachable from the successor (WORKFLOWS.md §6).
+register_open_records("areas", _l("Area records"), Area)
+register_open_records("hotspots", _l("Hotspots"), Hotspot, Hotspot.state != "eliminated")

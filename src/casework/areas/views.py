@@ -20,11 +20,12 @@ from casework.auth.roles import ADMIN_ROLES
 from casework.auth.scope import current_scope, get_scoped_orgunit, scoped
 from casework.errors import CaseworkError, NotFound, ValidationFailed
 from casework.extensions import db
+from casework.orgunits import history
 from casework.orgunits import services as orgunit_services
 from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
+from casework.typed_dates import BadInput, parse_day
 from casework.validation import date_problem
 from casework.web import redaction
-from casework.web.dates import BadInput, parse_day
 from casework.web.events import (
     after_event,
     event_option,
@@ -34,6 +35,7 @@ from casework.web.events import (
     refusal,
 )
 from casework.workflow import engine
+from casework.workflow.deadlines import today_local
 
 bp = Blueprint("areas", __name__)
 
@@ -63,8 +65,12 @@ def index():
     """From the top of the caller's scope down to residential groups, coloured by state."""
     scope = current_scope()
     trees = []
+    today = today_local()
     for root in services.scope_roots(scope):
-        units = services.subtree_units(root)
+        if not root.valid_on(today):
+            continue
+        # Today's map: the units that ended are shown on their own pages, not in the tree.
+        units = [u for u in services.subtree_units(root) if u.valid_on(today)]
         states = services.states_of(units)
         results = evaluate_subtree(root)
         requests = services.open_requests_of(units)
@@ -122,10 +128,10 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
                scope).order_by(OrgUnit.depth)).all()
     open_request = services.open_requests_of([unit]).get(unit.id)
     facts, facts_total = services.recent_facts(unit, FACTS_SHOWN)
-    may_record = scope.covers(unit.path, services.FACT_ROLES)
+    may_record = scope.may_write(unit.path, services.FACT_ROLES)
     may_request = (area is not None and area.state == services.request_state()
-                   and open_request is None and scope.covers(unit.path, ("police",)))
-    may_flag_remote = unit.kind in COMMUNE_KINDS and scope.covers(unit.path, ADMIN_ROLES)
+                   and open_request is None and scope.may_write(unit.path, ("police",)))
+    may_flag_remote = unit.kind in COMMUNE_KINDS and scope.may_write(unit.path, ADMIN_ROLES)
     context = {
         "unit": unit, "area": area, "ancestors": ancestors,
         "state": area.state if area else services.UNASSESSED,
@@ -142,6 +148,8 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
         "entries": redaction.history(area, scope),
         "form_error": form_error or {}, "criteria_codes": CRITERIA,
         "commune_kind": unit.kind in COMMUNE_KINDS,
+        "predecessors": history.direct_predecessors(unit),
+        "successors": history.direct_successors(unit),
         "may_flag_remote": may_flag_remote,
         "shown_keys": [f"event-{o.name}" for o in events] + [f"fact-{k}" for k in (
             fact_kinds_for(unit) if may_record else [])] + ["request"] + (
@@ -229,7 +237,7 @@ def fact(code, fact_id, form_error=None, status=200):
     scope, found = _scoped_fact(code, fact_id)
     return render_template(
         "areas/fact.html", fact=redaction.shown(found, scope=scope), fields=fact_fields(found.kind),
-        may_close=found.closable and scope.covers(found.org_unit.path, services.FACT_ROLES),
+        may_close=found.closable and scope.may_write(found.org_unit.path, services.FACT_ROLES),
         form_error=form_error or {}), status
 
 

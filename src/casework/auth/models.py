@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.auth.roles import ROLES, role_label
 from casework.db import Base, TimestampMixin, UTCDateTime
-from casework.orgunits.models import OrgUnit
+from casework.extensions import db
+from casework.orgunits.models import OrgUnit, register_assignment_finder
 
 _ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")"
 
@@ -143,3 +144,17 @@ class LoginFailure(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+def _assignments_on(unit_ids: list[int]) -> list[dict]:
+    """The role assignments on these units, for a succession's dry run (WORKFLOWS.md §6)."""
+    rows = db.session.execute(
+        sa.select(User.username, RoleAssignment.role, OrgUnit.code)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .where(RoleAssignment.org_unit_id.in_(unit_ids))
+        .order_by(OrgUnit.code, User.username, RoleAssignment.role)).all()
+    return [{"username": u, "role": r, "unit": c} for u, r, c in rows]
+
+
+register_assignment_finder(_assignments_on)

@@ -1,37 +1,57 @@
-"""The hierarchy of org units: province > city > ward/commune > residential group/village."""
+"""The hierarchy of org units, over time (WORKFLOWS.md "Org units and areas" and §6).
+
+Today: province > ward/commune/special zone > residential group/village. Before 2025-07-01 a
+city or district stood between the province and the wards; such units remain for history.
+
+A unit exists from ``valid_from`` to ``valid_to`` (its last day; both open when null). Its place
+in the tree is kept with dates in ``org_unit_links``: one row per period, the latest one mirrored
+on the unit itself (``parent_id``, ``path``, ``depth``), so that queries of today's subtree stay
+one index range scan. Successions (``successions``) say which units ended and which took their
+place, on which date and on which legal basis.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.db import Base, TimestampMixin
+from casework.db import Base, TimestampMixin, UTCDateTime, utcnow
 
 KIND_LABELS = {
     "province": _l("Province"),
     "city": _l("City"),
+    "district": _l("District"),
     "ward": _l("Ward"),
     "commune": _l("Commune"),
+    "special_zone": _l("Special zone"),
     "residential_group": _l("Residential group"),
     "village": _l("Village"),
 }
 KINDS: tuple[str, ...] = tuple(KIND_LABELS)
 
-# Which kinds may sit directly under which. A city may stand alone (the province is optional).
+# Which kinds may sit directly under which. Today a ward, commune or special zone sits under
+# its province; before 2025-07-01 it sat under a city or district, which may stand alone (the
+# province is optional).
 ALLOWED_PARENTS: dict[str, tuple[str | None, ...]] = {
     "province": (None,),
     "city": (None, "province"),
-    "ward": ("city",),
-    "commune": ("city",),
-    "residential_group": ("ward", "commune"),
-    "village": ("ward", "commune"),
+    "district": (None, "province"),
+    "ward": ("province", "city", "district"),
+    "commune": ("province", "city", "district"),
+    "special_zone": ("province", "city", "district"),
+    "residential_group": ("ward", "commune", "special_zone"),
+    "village": ("ward", "commune", "special_zone"),
 }
 
 # Residential groups and villages are where persons live.
 LEAF_KINDS: frozenset[str] = frozenset({"residential_group", "village"})
-# Wards and communes: the units whose People's Committee and police manage the persons.
-COMMUNE_KINDS: frozenset[str] = frozenset({"ward", "commune"})
+# Wards, communes and special zones: the commune-level units, whose People's Committee and
+# police manage the persons.
+COMMUNE_KINDS: frozenset[str] = frozenset({"ward", "commune", "special_zone"})
 
 # The path column compares byte by byte on PostgreSQL too, so that a subtree is one index
 # range scan (see `subtree_clause`).
@@ -50,10 +70,14 @@ class OrgUnit(TimestampMixin, Base):
     __record_type__ = "org_unit"
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('province', 'city', 'ward', 'commune', 'residential_group', 'village')",
+            "kind IN ('province', 'city', 'district', 'ward', 'commune', 'special_zone', "
+            "'residential_group', 'village')",
             name="kind",
         ),
         sa.CheckConstraint("depth >= 0", name="depth"),
+        # valid_to is the last day the unit existed: never before its first.
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
+                           name="valid_dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +93,9 @@ class OrgUnit(TimestampMixin, Base):
     # 105/2021 Art 41.1): verifying a drug user's residence may take up to 10 working days
     # instead of 3. Set by the admin; read through `orgunits.services.remote_on`.
     remote: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The first and the last day the unit existed; null: since always, still exists.
+    valid_from: Mapped[date | None] = mapped_column(sa.Date())
+    valid_to: Mapped[date | None] = mapped_column(sa.Date())
 
     parent: Mapped[OrgUnit | None] = relationship(
         remote_side=[id], back_populates="children"
@@ -80,6 +107,15 @@ class OrgUnit(TimestampMixin, Base):
     @property
     def kind_label(self) -> str:
         return str(KIND_LABELS.get(self.kind, self.kind))
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the unit existed on ``day``."""
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+    @property
+    def ended(self) -> bool:
+        return self.valid_to is not None
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -96,3 +132,135 @@ def subtree_clause(path_column, path: str):
     bound swaps the trailing dot for the next character, "/".
     """
     return sa.and_(path_column >= path, path_column < path[:-1] + "/")
+
+
+class OrgUnitLink(Base):
+    """One period of a unit's place in the tree: its parent and path from ``valid_from`` to
+    ``valid_to`` (inclusive; open when null).
+
+    Every unit has at least one link; the periods of one unit do not overlap, and its latest
+    one is copied on the unit (``parent_id``, ``path``, ``depth``). A link closes when the unit
+    moves (or when an ancestor moves, since the path changes) and when the unit ends. Ids are
+    never reused, so "X was in G's subtree at some time" is "some link path of X starts with
+    some link path of G".
+    """
+
+    __tablename__ = "org_unit_links"
+    __table_args__ = (
+        sa.CheckConstraint("depth >= 0", name="depth"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
+                           name="valid_dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="RESTRICT"))
+    path: Mapped[str] = mapped_column(_PATH_TYPE, index=True)
+    depth: Mapped[int] = mapped_column(default=0)
+    valid_from: Mapped[date | None] = mapped_column(sa.Date())
+    valid_to: Mapped[date | None] = mapped_column(sa.Date())
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+    def __repr__(self) -> str:
+        return f"<OrgUnitLink {self.unit_id} {self.path} {self.valid_from}..{self.valid_to}>"
+
+
+SUCCESSION_KINDS: tuple[str, ...] = ("merge", "split", "rename", "move")
+SUCCESSION_KIND_LABELS = {
+    "merge": _l("Merger"),
+    "split": _l("Split"),
+    "rename": _l("Renaming"),
+    "move": _l("Move"),
+}
+
+
+class Succession(Base):
+    """Units that ended or moved on ``on_date`` and the units that took their place, with the
+    legal basis (WORKFLOWS.md §6). Written once, after a dry run; its audit chain is
+    ``("succession", id)``."""
+
+    __tablename__ = "successions"
+    __record_type__ = "succession"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('merge', 'split', 'rename', 'move')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    on_date: Mapped[date] = mapped_column(sa.Date(), index=True)
+    basis: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+
+    units: Mapped[list[SuccessionUnit]] = relationship(back_populates="succession",
+                                                      order_by="SuccessionUnit.id")
+
+    @property
+    def kind_label(self) -> str:
+        return str(SUCCESSION_KIND_LABELS.get(self.kind, self.kind))
+
+    def side(self, side: str) -> list[OrgUnit]:
+        return [link.unit for link in self.units if link.side == side]
+
+
+class SuccessionUnit(Base):
+    """A unit on one side of a succession: ``old`` (ended, or moved away) or ``new``."""
+
+    __tablename__ = "succession_units"
+    __table_args__ = (
+        sa.CheckConstraint("side IN ('old', 'new')", name="side"),
+        sa.UniqueConstraint("succession_id", "unit_id", "side"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    succession_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("successions.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+    side: Mapped[str] = mapped_column(sa.String(3))
+
+    succession: Mapped[Succession] = relationship(back_populates="units")
+    unit: Mapped[OrgUnit] = relationship()
+
+
+# --- open records, for the dry run of a succession ------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRecords:
+    """A kind of record attached to org units, as a feature registers it: how to count the
+    open ones on given units, and whether one attached *directly* to a commune-level unit that
+    ends is a conflict (it would be left in an ended unit, with no successor place)."""
+
+    key: str
+    label: object
+    model: type
+    open_clause: object = None
+    conflict_when_direct: bool = False
+
+
+OPEN_RECORDS: dict[str, OpenRecords] = {}
+
+
+def register_open_records(key: str, label, model, open_clause=None, *,
+                          conflict_when_direct: bool = False) -> None:
+    """Called by a feature's models module: its records count in a succession's dry run.
+    ``model`` has an ``org_unit_id`` column; ``open_clause`` selects its open rows (None: all
+    rows)."""
+    OPEN_RECORDS[key] = OpenRecords(key, label, model, open_clause, conflict_when_direct)
+
+
+# Who holds roles on units, for a succession's dry run: auth registers it (users and their
+# assignments stand on org units, so orgunits never imports auth).
+ASSIGNMENT_FINDERS: list = []
+
+
+def register_assignment_finder(finder) -> None:
+    """``finder(unit_ids)`` returns [{"username", "role", "unit"}] for those units."""
+    ASSIGNMENT_FINDERS[:] = [finder]

@@ -17,10 +17,13 @@ from casework.orgunits.models import (
     COMMUNE_KINDS,
     KINDS,
     OrgUnit,
+    OrgUnitLink,
     subtree_clause,
 )
 
 CSV_COLUMNS = ("code", "name", "kind", "parent_code")
+# The dates are optional: a unit without them exists since always and still exists.
+CSV_DATED_COLUMNS = CSV_COLUMNS + ("valid_from", "valid_to")
 MAX_CODE_LEN = 32
 MAX_NAME_LEN = 200
 
@@ -61,19 +64,37 @@ def _check_fields(code: str, name: str) -> None:
         raise OrgUnitError(_("The name must be 1 to %(n)d characters.", n=MAX_NAME_LEN))
 
 
-def create_orgunit(code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
-    """Add a unit under ``parent`` and give it its materialised path."""
+def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise OrgUnitError(_("The last day of a unit cannot be before its first day."))
+
+
+def create_orgunit(code: str, name: str, kind: str, parent: OrgUnit | None, *,
+                   valid_from: date | None = None, valid_to: date | None = None) -> OrgUnit:
+    """Add a unit under ``parent``: its materialised path and its first place in the tree
+    (one link over the unit's whole life, ``valid_from`` to ``valid_to``)."""
     _check_fields(code, name)
     check_placement(kind, parent)
+    _check_dates(valid_from, valid_to)
     if get_by_code(code) is not None:
         raise OrgUnitError(_("The code %(code)s is already used.", code=code))
-    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, path="", depth=0)
+    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, path="", depth=0,
+                   valid_from=valid_from, valid_to=valid_to)
     db.session.add(unit)
     db.session.flush()  # the id is part of the path
     unit.path = (parent.path if parent else "") + f"{unit.id}."
     unit.depth = parent.depth + 1 if parent else 0
+    db.session.add(OrgUnitLink(unit_id=unit.id, parent_id=parent.id if parent else None,
+                               path=unit.path, depth=unit.depth, valid_from=valid_from,
+                               valid_to=valid_to))
     db.session.flush()
     return unit
+
+
+def has_history(unit: OrgUnit) -> bool:
+    """Whether a unit of ``unit``'s subtree has ever changed place or ended (a closed link)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        subtree_clause(OrgUnitLink.path, unit.path), OrgUnitLink.valid_to.is_not(None))))
 
 
 def _attributes(unit: OrgUnit) -> dict:
@@ -101,19 +122,11 @@ def update_orgunit(unit: OrgUnit, actor, *, name: str | None = None,
 
 
 def commune_of(unit: OrgUnit, on: date | None = None) -> OrgUnit | None:
-    """The commune or ward that holds ``unit`` (itself when it is one) on the day ``on``.
+    """The commune, ward or special zone that holds ``unit`` (itself when it is one) on the
+    day ``on`` (its latest place when ``on`` is None): see ``orgunits.history``."""
+    from casework.orgunits import history
 
-    The map does not keep dates yet, so ``on`` does not change the answer today; a unit's
-    dated parents (WORKFLOWS.md §6) will make it do so here, and only here.
-    """
-    if unit.kind in COMMUNE_KINDS:
-        return unit
-    return db.session.scalar(
-        sa.select(OrgUnit)
-        .where(OrgUnit.id.in_(unit.ancestor_ids), OrgUnit.kind.in_(COMMUNE_KINDS))
-        .order_by(OrgUnit.depth.desc())
-        .limit(1)
-    )
+    return history.commune_of(unit, on)
 
 
 def remote_on(unit: OrgUnit, on: date | None = None) -> bool:
@@ -124,23 +137,36 @@ def remote_on(unit: OrgUnit, on: date | None = None) -> bool:
 
 
 def move_orgunit(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
-    """Re-hang ``unit`` and its whole subtree under ``new_parent`` in one UPDATE."""
+    """Correct the place of ``unit`` and its whole subtree: it has always been under
+    ``new_parent``. The paths are rewritten in place, links included, in one UPDATE each.
+
+    A unit whose subtree has a history (a closed link) is not corrected but moved on a date,
+    with ``orgunits.successions.move``.
+    """
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise OrgUnitError(_("A unit cannot be moved under itself."))
     check_placement(unit.kind, new_parent)
+    if has_history(unit):
+        raise OrgUnitError(_("%(code)s has a history of places in the tree: move it on a "
+                             "date (casework orgunits move).", code=unit.code))
     old_path, old_depth = unit.path, unit.depth
     new_path = (new_parent.path if new_parent else "") + f"{unit.id}."
     new_depth = new_parent.depth + 1 if new_parent else 0
     db.session.flush()
-    db.session.execute(
-        sa.update(OrgUnit)
-        .where(subtree_clause(OrgUnit.path, old_path))
-        .values(
-            path=sa.literal(new_path) + sa.func.substr(OrgUnit.path, len(old_path) + 1),
-            depth=OrgUnit.depth + (new_depth - old_depth),
+    for model in (OrgUnit, OrgUnitLink):
+        db.session.execute(
+            sa.update(model)
+            .where(subtree_clause(model.path, old_path))
+            .values(
+                path=sa.literal(new_path) + sa.func.substr(model.path, len(old_path) + 1),
+                depth=model.depth + (new_depth - old_depth),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(
+        sa.update(OrgUnitLink).where(OrgUnitLink.unit_id == unit.id)
+        .values(parent_id=new_parent.id if new_parent else None)
+        .execution_options(synchronize_session=False))
     unit.parent = new_parent
     db.session.flush()
     db.session.expire_all()
@@ -165,12 +191,20 @@ class _Row:
     name: str
     kind: str
     parent_code: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    # False for the 4-column file: it says nothing about dates, and changes none.
+    dated: bool = False
 
 
 def import_csv(text: str) -> ImportReport:
-    """Import ``code,name,kind,parent_code`` rows; idempotent by code, all or nothing.
+    """Import ``code,name,kind,parent_code[,valid_from,valid_to]`` rows; idempotent by code,
+    all or nothing.
 
-    Rows may name a parent defined later in the same file. When any row is wrong the report
+    Today's tree (a commune, ward or special zone directly under its province) and the tree
+    before 2025-07-01 (under a city or district) are both accepted. The dates are ISO
+    (YYYY-MM-DD) or dd/mm/yyyy, and may be empty. Rows may name a parent defined later in the
+    same file. When any row is wrong the report
     lists one error per bad row, with its line number, and nothing is written.
     """
     report = ImportReport()
@@ -208,17 +242,18 @@ def import_csv(text: str) -> ImportReport:
         parent = units.get(row.parent_code) if row.parent_code else None
         unit = existing.get(row.code)
         if unit is None:
-            units[row.code] = create_orgunit(row.code, row.name, row.kind, parent)
+            units[row.code] = create_orgunit(row.code, row.name, row.kind, parent,
+                                             valid_from=row.valid_from, valid_to=row.valid_to)
             report.created += 1
             continue
-        changed = False
+        changed = _set_dates(unit, row)
         if unit.name != row.name:
             unit.name = row.name
             changed = True
         if unit.kind != row.kind:
             unit.kind = row.kind
             changed = True
-        if unit.parent_id != (parent.id if parent else None):
+        if unit.parent_id != (parent.id if parent else None) and not _past_parent(unit, parent):
             move_orgunit(unit, parent)
             changed = True
         report.updated += changed
@@ -234,10 +269,11 @@ def _read_rows(text: str, report: ImportReport) -> list[_Row]:
     except StopIteration:
         report.errors.append((1, _("The file is empty.")))
         return []
-    header = [h.strip().lower() for h in header]
-    if tuple(header) != CSV_COLUMNS:
+    header = tuple(h.strip().lower() for h in header)
+    if header not in (CSV_COLUMNS, CSV_DATED_COLUMNS):
         report.errors.append(
-            (1, _("The header must be exactly: %(cols)s.", cols=",".join(CSV_COLUMNS)))
+            (1, _("The header must be exactly: %(cols)s (and optionally %(dates)s).",
+                  cols=",".join(CSV_COLUMNS), dates=",".join(CSV_DATED_COLUMNS[4:])))
         )
         return []
     rows: list[_Row] = []
@@ -246,13 +282,18 @@ def _read_rows(text: str, report: ImportReport) -> list[_Row]:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        if len(values) != len(CSV_COLUMNS):
+        if len(values) != len(header):
             report.errors.append(
-                (line, _("Expected %(n)d columns, found %(m)d.", n=len(CSV_COLUMNS),
+                (line, _("Expected %(n)d columns, found %(m)d.", n=len(header),
                          m=len(values)))
             )
             continue
-        code, name, kind, parent_code = (v.strip() for v in values)
+        code, name, kind, parent_code, *dates = (v.strip() for v in values)
+        try:
+            valid_from, valid_to = (_csv_date(v) for v in (dates or ["", ""]))
+        except OrgUnitError as exc:
+            report.errors.append((line, str(exc)))
+            continue
         if code in seen:
             report.errors.append(
                 (line, _("The code %(code)s already appears on line %(other)d.",
@@ -260,8 +301,45 @@ def _read_rows(text: str, report: ImportReport) -> list[_Row]:
             )
             continue
         seen[code] = line
-        rows.append(_Row(line, code, name, kind, parent_code))
+        rows.append(_Row(line, code, name, kind, parent_code, valid_from, valid_to,
+                         dated=bool(dates)))
     return rows
+
+
+def _past_parent(unit: OrgUnit, parent: OrgUnit | None) -> bool:
+    """Whether ``parent`` held ``unit`` in an earlier period: a file of the old map, whose
+    place a succession has since changed (it says nothing new)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        OrgUnitLink.unit_id == unit.id, OrgUnitLink.valid_to.is_not(None),
+        OrgUnitLink.parent_id == (parent.id if parent else None))))
+
+
+def _csv_date(text: str) -> date | None:
+    from casework.typed_dates import BadInput, parse_day
+    from casework.validation import date_problem
+
+    try:
+        day = parse_day(text)
+    except BadInput as exc:
+        raise OrgUnitError(str(exc.message)) from None
+    problem = day and date_problem(day)
+    if problem:
+        raise OrgUnitError(problem)
+    return day
+
+
+def _set_dates(unit: OrgUnit, row: _Row) -> bool:
+    """Give an imported unit the row's dates; only a unit without history can take new ones
+    (a succession dates the others)."""
+    if not row.dated or (unit.valid_from, unit.valid_to) == (row.valid_from, row.valid_to):
+        return False
+    links = db.session.scalars(sa.select(OrgUnitLink).where(OrgUnitLink.unit_id == unit.id)).all()
+    if len(links) != 1 or has_history(unit):
+        raise OrgUnitError(_("The dates of %(code)s come from its successions; they are not "
+                             "imported.", code=unit.code))
+    unit.valid_from, unit.valid_to = row.valid_from, row.valid_to
+    links[0].valid_from, links[0].valid_to = row.valid_from, row.valid_to
+    return True
 
 
 def _validate_row(row: _Row, by_code, known_parents, existing) -> None:
@@ -275,6 +353,7 @@ def _validate_row(row: _Row, by_code, known_parents, existing) -> None:
         else:
             raise OrgUnitError(_("Unknown parent code %(code)s.", code=row.parent_code))
     _check_kind_under(row.kind, parent_kind)
+    _check_dates(row.valid_from, row.valid_to)
     unit = existing.get(row.code)
     if unit is not None and unit.kind != row.kind:
         child_kinds = set(db.session.scalars(

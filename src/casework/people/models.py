@@ -11,11 +11,12 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from casework.audit.models import AuditEntry
 from casework.db import Base, TimestampMixin
-from casework.orgunits.models import OrgUnit
+from casework.orgunits.models import OrgUnit, register_open_records
 from casework.workflow import WorkflowRecordMixin, state_label
 from casework.workflow.deadlines import current_deadline, today_local
 from casework.workflow.registry import record_type
@@ -238,3 +239,9 @@ class ResidenceCheck(PersonEventMixin, Base):
     check_date: Mapped[date] = mapped_column(sa.Date, index=True)
     present: Mapped[bool] = mapped_column()
     note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+# A person lives in a village or residential group, which moves with a merger; one attached
+# to a commune that ends would be left there (WORKFLOWS.md §6).
+register_open_records("persons", _l("Persons"), Person, ~Person.state.in_(CLOSED_STATES),
+                      conflict_when_direct=True)

@@ -232,7 +232,7 @@ def transfer_target_valid(record, data, context):
     if unit.id == record.workflow_org_unit().id:
         return _("The person is already managed in this area.")
     roles = context.transition.roles if context.transition else ()
-    if not Scope.for_user(context.actor).covers(unit.path, roles):
+    if not Scope.for_user(context.actor).may_write(unit.path, roles, context.effective_date):
         return _("The new area is outside your area.")
     return True
 

@@ -20,8 +20,8 @@ from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import forms, services  # noqa: F401  (forms: the labels)
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
+from casework.typed_dates import iso_dates, iso_moment
 from casework.web import redaction
-from casework.web.dates import iso_dates, iso_moment
 from casework.web.events import event_option, fire_and_render, form_fields
 from casework.workflow import available_events
 from casework.workflow.catalog import get_catalog

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, TimestampMixin, UTCDateTime, utcnow
-from casework.orgunits.models import OrgUnit
+from casework.orgunits.models import OrgUnit, register_open_records
 
 TARGET_UNITS = ("count", "percent")
 REPORT_KINDS = ("six_month", "annual", "phase")
@@ -117,3 +118,6 @@ class ReportSubmission(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+register_open_records("plans", _l("Plans"), Plan)

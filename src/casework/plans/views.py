@@ -18,7 +18,7 @@ from casework.plans.chart import line_chart, month_ends
 from casework.plans.metrics import METRICS, compute
 from casework.plans.reports import build_report
 from casework.plans.schemas import PhaseInSchema, PlanInSchema, TargetInSchema
-from casework.web.dates import iso_dates
+from casework.typed_dates import iso_dates
 from casework.web.fields import error_lines, register_labels
 from casework.workflow.deadlines import today_local
 
@@ -78,13 +78,13 @@ def show(plan_id):
     return render_template(
         "plans/show.html", plan=plan, rows=rows, today=today, chart=chart, headline=headline,
         reports=services.report_schedule(plan), current_phase=services.phase_of(plan, today),
-        can_report=current_scope().covers(plan.org_unit.path, REPORTING_ROLES),
-        can_edit=current_scope().covers(plan.org_unit.path, services.PLAN_ROLES),
+        can_report=current_scope().may_write(plan.org_unit.path, REPORTING_ROLES),
+        can_edit=current_scope().may_write(plan.org_unit.path, services.PLAN_ROLES),
         metrics=METRICS, changes=list(reversed(history_of(plan))),
     )
 
 
-# The date fields of the plan forms, typed dd/mm/yyyy (casework.web.dates).
+# The date fields of the plan forms, typed dd/mm/yyyy (casework.typed_dates).
 DATE_FIELDS = ("issued_on", "start_date", "end_date", "report_due", "deadline", "counted_from")
 
 

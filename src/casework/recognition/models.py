@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.areas.models import Area
 from casework.auth.models import User
 from casework.db import Base, TimestampMixin, UTCDateTime, utcnow
-from casework.orgunits.models import OrgUnit
+from casework.orgunits.models import OrgUnit, register_open_records
 from casework.workflow import WorkflowRecordMixin
 from casework.workflow.registry import record_type
 
@@ -109,3 +110,7 @@ class RecognitionAttachment(Base):
 
     def __repr__(self) -> str:
         return f"<RecognitionAttachment {self.id} {self.filename}>"
+
+
+register_open_records("recognition_requests", _l("Recognition requests"), RecognitionRequest,
+                      RecognitionRequest.state.in_(OPEN_STATES))

@@ -16,7 +16,7 @@ from flask import redirect, render_template, request
 
 from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db, htmx
-from casework.web.dates import (
+from casework.typed_dates import (
     TIME_WITHOUT_DATE,
     BadInput,
     iso_day,
@@ -59,7 +59,7 @@ TIME_FIELD = "effective_time"  # the time of day, optional
 def event_input(specs, form, date_field: str | None = None) -> tuple[dict, object]:
     """The event's JSON data and its ``effective_at`` from a submitted event form.
 
-    Dates are typed dd/mm/yyyy and handed on as ISO (``casework.web.dates``). The event is
+    Dates are typed dd/mm/yyyy and handed on as ISO (``casework.typed_dates``). The event is
     dated by its principal date (``date_field``), or, for an event without one, by the
     optional ``effective_date``; an optional ``effective_time`` gives the hour. Without a time
     the engine reads a date without a time (and without a date, now). The data's values are

@@ -7,9 +7,10 @@ from datetime import date
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 
+from casework import typed_dates as dates
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
-from casework.web import dates, numbers, redaction
+from casework.web import numbers, redaction
 from casework.web.fields import error_lines, field_label, field_value, messages_of
 from casework.web.nav import nav_for_current_user
 from casework.workflow.dates import has_time

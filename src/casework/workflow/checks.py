@@ -42,13 +42,23 @@ def check_access(definition: WorkflowDef, event: str, actor, candidates,
     if not scope.roles & allowed:
         raise NotPermitted(_("Your role may not do “%(event)s”.",
                              event=event_label(definition, event)))
-    held = frozenset(scope.roles_at(unit.path))
+    # The roles over the unit on some day; the event's own date is checked once it is known
+    # (``check_date_scope``): a unit that ended takes no event dated after its last day.
+    held = frozenset(scope.roles_ever(unit.path))
     usable = held & allowed
     if not usable:
         raise NotPermitted(_("This record is outside the area where you may do “%(event)s”.",
                              event=event_label(definition, event)))
     role = next(r for r in ordered if r in usable)
     return held, role
+
+
+def check_date_scope(definition: WorkflowDef, event: str, actor, unit, role: str,
+                     day: date) -> None:
+    """The actor's role reaches the unit on the event's date (WORKFLOWS.md §6)."""
+    if role not in Scope.for_user(actor).roles_at(unit.path, day):
+        raise NotPermitted(_("On that date this record is outside the area where you may do "
+                             "“%(event)s”.", event=event_label(definition, event)))
 
 
 def load_data(transition: TransitionDef, data: dict | None) -> tuple[dict, dict]:

@@ -12,19 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
 
 from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.audit.models import AuditEntry
+from casework.db import LOCAL_TZ, local_date  # noqa: F401 - imported from here by features
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.workflow.catalog import get_catalog
 from casework.workflow.definitions import Deadline, WorkflowDef
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @lru_cache(maxsize=64)
@@ -52,10 +50,6 @@ def add_months(start: date, n: int) -> date:
     month_index = start.month - 1 + n
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 def _as_date(value: Any) -> date | None:

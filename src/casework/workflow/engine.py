@@ -78,6 +78,7 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
     _check_possible(definition, record, event, candidates)
     loaded, dumped = checks.load_data(candidates[0], data)
     effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
+    checks.check_date_scope(definition, event, actor, unit, role, local_date(effective_at))
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=record.state,
                           reason=checks.clean_reason(reason), parent=running.get())
@@ -210,6 +211,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
         loaded, dumped = checks.load_data(candidates[0], data)
         effective_at = dates.judge(record, definition, event, candidates[0], loaded, given,
                                    opening=True)
+        checks.check_date_scope(definition, event, actor, unit, role, local_date(effective_at))
         if catalog.in_force(record.__workflow__, local_date(effective_at)) is definition:
             break
         day = local_date(effective_at)

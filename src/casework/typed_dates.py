@@ -1,4 +1,4 @@
-"""Dates on pages: typed and shown as dd/mm/yyyy, whatever the browser's language.
+"""Dates typed by people (pages, CSV files): dd/mm/yyyy, whatever the browser's language.
 
 Browsers draw ``<input type="date">`` in their own locale (Chromium in English shows
 mm/dd/yyyy), so no page uses it. Every date input is the ``date_input`` macro of

@@ -1,0 +1,216 @@
+"""The map of a given day, and who came before whom (WORKFLOWS.md §6).
+
+A unit exists from ``valid_from`` to ``valid_to`` (its last day). Its places in the tree are
+its links (``OrgUnitLink``), each valid over a period; the unit's own ``parent_id``/``path``
+are its latest place. Successions of kind merge, split or rename make the new units the
+*successors* of the old ones; a move keeps the unit and only changes its links.
+
+These functions read; ``orgunits.successions`` writes. Figures "as of" a date (plans,
+criteria, dashboards) use ``in_subtree_on``; scope uses ``predecessors`` and the links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from casework.extensions import db
+from casework.orgunits.models import (
+    COMMUNE_KINDS,
+    OrgUnit,
+    OrgUnitLink,
+    Succession,
+    SuccessionUnit,
+    subtree_clause,
+)
+
+# The successions whose old units end and whose new units take their place. A move keeps
+# its unit: it has no predecessor or successor.
+ENDING_KINDS = ("merge", "split", "rename")
+
+
+def _link_valid_on(day: date):
+    return sa.and_(sa.or_(OrgUnitLink.valid_from.is_(None), OrgUnitLink.valid_from <= day),
+                   sa.or_(OrgUnitLink.valid_to.is_(None), OrgUnitLink.valid_to >= day))
+
+
+def _unit_valid_on(day: date):
+    return sa.and_(sa.or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= day),
+                   sa.or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day))
+
+
+def valid_on(unit: OrgUnit, day: date) -> bool:
+    """Whether ``unit`` existed on ``day``."""
+    return unit.valid_on(day)
+
+
+def links_of(unit_id: int) -> list[OrgUnitLink]:
+    """Every place ``unit_id`` has had in the tree, oldest first."""
+    return list(db.session.scalars(
+        sa.select(OrgUnitLink).where(OrgUnitLink.unit_id == unit_id)
+        .order_by(OrgUnitLink.valid_from.is_not(None), OrgUnitLink.valid_from, OrgUnitLink.id)))
+
+
+def link_on(unit: OrgUnit | int, day: date) -> OrgUnitLink | None:
+    """The place ``unit`` had in the tree on ``day``; None when it did not exist then."""
+    unit_id = unit if isinstance(unit, int) else unit.id
+    return db.session.scalar(sa.select(OrgUnitLink).where(
+        OrgUnitLink.unit_id == unit_id, _link_valid_on(day)).limit(1))
+
+
+def path_on(unit: OrgUnit | int, day: date) -> str | None:
+    """``unit``'s materialised path on ``day`` (None when it did not exist then)."""
+    link = link_on(unit, day)
+    return link.path if link is not None else None
+
+
+def parent_on(unit: OrgUnit, day: date) -> OrgUnit | None:
+    """The unit ``unit`` sat under on ``day`` (None for a root, or when it did not exist)."""
+    link = link_on(unit, day)
+    if link is None or link.parent_id is None:
+        return None
+    return db.session.get(OrgUnit, link.parent_id)
+
+
+def commune_of(unit: OrgUnit, on: date | None = None) -> OrgUnit | None:
+    """The commune, ward or special zone that held ``unit`` on the day ``on`` (itself when it
+    is one); with ``on`` None, the one that holds it in its latest place."""
+    if unit.kind in COMMUNE_KINDS:
+        return unit
+    if on is None:
+        ids = unit.ancestor_ids
+    else:
+        path = path_on(unit, on)
+        if path is None:
+            return None
+        ids = [int(part) for part in path.split(".") if part]
+    return db.session.scalar(
+        sa.select(OrgUnit)
+        .where(OrgUnit.id.in_(ids), OrgUnit.kind.in_(COMMUNE_KINDS))
+        .order_by(OrgUnit.depth.desc())
+        .limit(1)
+    )
+
+
+def in_subtree_on(unit_id_column, root: OrgUnit, day: date):
+    """SQL condition: the unit named by ``unit_id_column`` was in ``root``'s subtree (``root``
+    included) on ``day``: its link valid that day has a path under ``root``'s path that day.
+    False when ``root`` did not exist on ``day``."""
+    root_path = path_on(root, day)
+    if root_path is None:
+        return sa.false()
+    inside = sa.select(OrgUnitLink.unit_id).where(
+        _link_valid_on(day), subtree_clause(OrgUnitLink.path, root_path))
+    return unit_id_column.in_(inside)
+
+
+def subtree_ids_on(root: OrgUnit, day: date) -> set[int]:
+    """The ids of the units in ``root``'s subtree on ``day`` (``root`` included)."""
+    return set(db.session.scalars(sa.select(OrgUnit.id).where(
+        in_subtree_on(OrgUnit.id, root, day))))
+
+
+def ever_in_subtree(unit_id_column, root: OrgUnit):
+    """SQL condition: the unit was in ``root``'s subtree at some time (any link of the unit
+    under any link of ``root``; ids are never reused, so the paths say it)."""
+    root_paths = sorted(set(db.session.scalars(
+        sa.select(OrgUnitLink.path).where(OrgUnitLink.unit_id == root.id))) | {root.path})
+    inside = sa.select(OrgUnitLink.unit_id).where(
+        sa.or_(*(subtree_clause(OrgUnitLink.path, p) for p in root_paths)))
+    return sa.or_(unit_id_column.in_(inside),
+                  unit_id_column.in_(sa.select(OrgUnit.id).where(
+                      sa.or_(*(subtree_clause(OrgUnit.path, p) for p in root_paths)))))
+
+
+def tree_on(day: date, parent: OrgUnit | None = None, *, roots_only: bool = False):
+    """A select of the units that existed on ``day``, with that day's parent and path as
+    columns ``parent_id_on``, ``path_on`` and ``depth_on``; optionally only the children
+    that day of ``parent`` (or the roots, with ``roots_only``)."""
+    stmt = (sa.select(OrgUnit, OrgUnitLink.parent_id.label("parent_id_on"),
+                      OrgUnitLink.path.label("path_on"), OrgUnitLink.depth.label("depth_on"))
+            .join(OrgUnitLink, OrgUnitLink.unit_id == OrgUnit.id)
+            .where(_unit_valid_on(day), _link_valid_on(day)))
+    if parent is not None:
+        stmt = stmt.where(OrgUnitLink.parent_id == parent.id)
+    elif roots_only:
+        stmt = stmt.where(OrgUnitLink.parent_id.is_(None))
+    return stmt
+
+
+@dataclass(frozen=True)
+class Step:
+    """One unit on the other side of a succession: who, by which kind of succession, on which
+    date (the successor's first day) and on which legal basis."""
+
+    unit: OrgUnit
+    kind: str
+    on: date
+    basis: str
+    succession_id: int
+
+    def as_json(self) -> dict:
+        return {"code": self.unit.code, "name": self.unit.name, "unit_kind": self.unit.kind,
+                "kind": self.kind, "on": self.on.isoformat(), "basis": self.basis}
+
+
+def _neighbours(unit_ids: set[int], side_from: str, side_to: str) -> list[Step]:
+    mine = sa.orm.aliased(SuccessionUnit)
+    theirs = sa.orm.aliased(SuccessionUnit)
+    rows = db.session.execute(
+        sa.select(OrgUnit, Succession)
+        .join(theirs, theirs.unit_id == OrgUnit.id)
+        .join(Succession, Succession.id == theirs.succession_id)
+        .join(mine, mine.succession_id == Succession.id)
+        .where(mine.unit_id.in_(unit_ids), mine.side == side_from, theirs.side == side_to,
+               Succession.kind.in_(ENDING_KINDS))
+        .order_by(Succession.on_date, OrgUnit.code)
+    ).all()
+    return [Step(u, s.kind, s.on_date, s.basis, s.id) for u, s in rows]
+
+
+def direct_predecessors(unit: OrgUnit) -> list[Step]:
+    """The units that ended when ``unit`` took their place."""
+    return _neighbours({unit.id}, "new", "old")
+
+
+def direct_successors(unit: OrgUnit) -> list[Step]:
+    """The units that took ``unit``'s place when it ended."""
+    return _neighbours({unit.id}, "old", "new")
+
+
+def _closure(unit: OrgUnit, side_from: str, side_to: str) -> list[Step]:
+    seen = {unit.id}
+    found: list[Step] = []
+    frontier = {unit.id}
+    while frontier:
+        steps = [s for s in _neighbours(frontier, side_from, side_to) if s.unit.id not in seen]
+        frontier = set()
+        for step in steps:
+            if step.unit.id not in seen:
+                seen.add(step.unit.id)
+                frontier.add(step.unit.id)
+                found.append(step)
+    return found
+
+
+def predecessors(unit: OrgUnit) -> list[Step]:
+    """Every unit whose place ``unit`` took, directly or through other successions."""
+    return _closure(unit, "new", "old")
+
+
+def successors(unit: OrgUnit) -> list[Step]:
+    """Every unit that took ``unit``'s place, directly or through later successions."""
+    return _closure(unit, "old", "new")
+
+
+def predecessor_ids(unit_ids: set[int]) -> set[int]:
+    """The ids of every predecessor of any of ``unit_ids`` (transitively), without them."""
+    seen = set(unit_ids)
+    frontier = set(unit_ids)
+    while frontier:
+        new = {s.unit.id for s in _neighbours(frontier, "new", "old")} - seen
+        seen |= new
+        frontier = new
+    return seen - set(unit_ids)
