@@ -63,8 +63,10 @@ class AuditEntry(Base):
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
-    actor: Mapped[User | None] = relationship("User", lazy="joined")
-    org_unit: Mapped[OrgUnit] = relationship("OrgUnit", lazy="joined")
+    # For reading only: an entry is written with its ids (``audit.services.new_entry``), so the
+    # flush does no bookkeeping for these two (no cascade on add, no dependency to sort).
+    actor: Mapped[User | None] = relationship("User", lazy="joined", viewonly=True)
+    org_unit: Mapped[OrgUnit] = relationship("OrgUnit", lazy="joined", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.record_type}#{self.record_id}.{self.seq} {self.event}>"

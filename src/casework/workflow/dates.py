@@ -25,6 +25,7 @@ with, and is keyed by the field, so that a page shows it under that field.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -75,12 +76,19 @@ def before(moment: datetime, other: datetime) -> bool:
     return local_date(moment) < local_date(other)
 
 
-def date_fields(transition: TransitionDef) -> list[str]:
+def date_fields(transition: TransitionDef) -> tuple[str, ...]:
     """The date fields of the transition's data (its marshmallow schema), in order."""
     schema = transition.schema
     if schema is None:
-        return []
-    return [name for name, f in schema.fields.items() if isinstance(f, ma_fields.Date)]
+        return ()
+    found = _date_fields.get(schema)
+    if found is None:  # once per schema: its fields do not change after it is built
+        found = _date_fields[schema] = tuple(
+            name for name, f in schema.fields.items() if isinstance(f, ma_fields.Date))
+    return found
+
+
+_date_fields: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # --- the record's own dates -------------------------------------------------------------------
@@ -118,22 +126,22 @@ class _Judge:
 
     # A date of the event (of its data, or the day of effective_at) against the record.
     def day(self, key: str, day: date, *, future: bool = True) -> bool:
-        label = field_label(key)
-        shown = show_day(day)
+        # The field's label and the date as shown are only needed for a refusal.
         today = local_date(utcnow())
         if future and day > today:
             self.refuse(key, _("%(field)s (%(date)s) may not be after today (%(today)s).",
-                               field=label, date=shown, today=show_day(today)))
+                               field=field_label(key), date=show_day(day),
+                               today=show_day(today)))
             return False
         earliest = self.record.earliest_event()
         if earliest is not None and day < earliest[0]:
             self.refuse(key, _("%(field)s (%(date)s) may not be before %(what)s (%(other)s).",
-                               field=label, date=shown, what=earliest[1],
+                               field=field_label(key), date=show_day(day), what=earliest[1],
                                other=show_day(earliest[0])))
             return False
         entered = None if self.opening else getattr(self.record, "state_entered_at", None)
         if entered is not None and day < local_date(entered):
-            self.refuse(key, self._before_entering(label, day, local_date(entered)))
+            self.refuse(key, self._before_entering(field_label(key), day, local_date(entered)))
             return False
         return True
 
