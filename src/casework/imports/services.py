@@ -10,9 +10,8 @@ Services flush, never commit: the caller commits once, or rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,21 +19,34 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from casework.auth.scope import Scope
-from casework.errors import CaseworkError
 from casework.extensions import db
-from casework.imports.columns import column_label, name_columns_by_code
+from casework.imports.columns import column_label
+from casework.imports.drug_tests import check_tests, import_tests, tests_steps  # noqa: F401
 from casework.imports.parsing import (
-    CellError,
-    Problem,
     Sheet,
-    SheetError,
     as_bool,
     as_choice,
     as_date,
     as_int,
     as_text,
-    check_columns,
-    read_sheet,
+)
+from casework.imports.sheets import (  # noqa: F401 - ImportReport, read: the package's API
+    COLUMNS,
+    DATE_COLUMNS,
+    EXIT_REASONS,
+    GENDERS,
+    RESIDENCE,
+    STATE_NEEDS,
+    TEST_REQUIRED,
+    Cells,
+    ImportReport,
+    Progress,
+    Steps,
+    chunks,
+    drive,
+    read,
+    start_of,
+    text_or_none,
 )
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.orgunits.services import remote_on
@@ -42,7 +54,6 @@ from casework.people.identity import ADULT_AGE, age_on, fold
 from casework.people.models import (
     CLOSED_STATES,
     CourtDecision,
-    DrugTest,
     ManagementDecision,
     Person,
     PostRehabTerm,
@@ -50,156 +61,9 @@ from casework.people.models import (
 )
 from casework.people.schemas import PersonCreateSchema
 from casework.people.services import OPEN_ROLES, duplicate_person, persons_in_scope
-from casework.workflow import fire
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import LOCAL_TZ, add_months, local_date, today_local
+from casework.workflow.deadlines import add_months, today_local
 from casework.workflow.engine import import_records
-
-Progress = Callable[[int, int], None]  # (rows done, rows to do)
-Steps = Generator[tuple[int, int], None, "ImportReport"]
-
-# --- the columns ------------------------------------------------------------------------------
-
-PERSON_REQUIRED = ("external_id", "full_name", "birth_date", "gender", "area_code", "state")
-PERSON_OPTIONAL = (
-    "national_id", "residence_type", "resident_since", "address", "state_since",
-    "decision_no", "decision_date", "assessment_date", "start_date", "planned_months",
-    "facility", "court", "months", "exit_reason", "confirm_new",
-)
-
-# What a person's current state needs beside the identity: the facts of the event that
-# enters it (WORKFLOWS.md §1). The first date listed is the day the person entered the state.
-STATE_NEEDS: dict[str, tuple[str, ...]] = {
-    "suspected": ("state_since",),
-    "cleared": ("state_since",),
-    "positive": ("state_since",),
-    "managed_user": ("decision_date", "decision_no"),
-    "assessment": ("state_since",),
-    "addict": ("assessment_date",),
-    "relapsed": ("assessment_date",),
-    "rehab_community": ("start_date", "decision_no", "planned_months"),
-    "rehab_facility": ("start_date", "decision_no", "planned_months", "facility"),
-    "methadone": ("start_date", "facility"),
-    "compulsory_dossier": ("state_since",),
-    "compulsory_rehab": ("decision_date", "court", "decision_no", "months"),
-    "post_rehab": ("start_date", "months"),
-    "reintegrated": ("state_since",),
-    "management_ended": ("state_since",),
-    "exited": ("state_since", "exit_reason"),
-}
-DATE_COLUMNS = ("state_since", "decision_date", "assessment_date", "start_date")
-
-TEST_REQUIRED = ("external_id", "person_external_id", "test_date", "sample", "substances",
-                 "result", "facility")
-TEST_OPTIONAL = ("guardian_consent",)
-
-COLUMNS = {
-    "persons": (PERSON_REQUIRED, PERSON_OPTIONAL),
-    "tests": (TEST_REQUIRED, TEST_OPTIONAL),
-}
-
-GENDERS = {"male": "male", "m": "male", "nam": "male",
-           "female": "female", "f": "female", "nu": "female",
-           "other": "other", "khac": "other"}
-RESIDENCE = {"permanent": "permanent", "thuong tru": "permanent",
-             "temporary": "temporary", "tam tru": "temporary"}
-EXIT_REASONS = {r: r for r in ("moved_out", "imprisoned", "deceased", "missing",
-                               "educational_measure")}
-SAMPLES = {"urine": "urine", "nuoc tieu": "urine", "blood": "blood", "mau": "blood",
-           "hair": "hair", "toc": "hair", "saliva": "saliva", "nuoc bot": "saliva"}
-RESULTS = {"positive": "positive", "duong tinh": "positive",
-           "negative": "negative", "am tinh": "negative"}
-
-CHUNK = 500  # values per IN (...) query
-
-
-# --- the report -------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    """What a dry run found, or what an import did."""
-
-    kind: str
-    rows: int = 0
-    new: int = 0
-    existing: int = 0
-    imported: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "rows": self.rows, "new": self.new,
-                "existing": self.existing, "imported": self.imported,
-                "problems": [p.as_list() for p in self.problems]}
-
-    def add(self, row: int, column: str | None, message) -> None:
-        self.problems.append(Problem(row, column, str(message)))
-
-    def sort(self) -> None:
-        self.problems.sort(key=lambda p: (p.row, p.column or ""))
-
-
-def read(content: bytes, kind: str, report: ImportReport) -> Sheet | None:
-    """The sheet, or None with the file's problems in ``report`` (not a spreadsheet, columns)."""
-    try:
-        sheet = read_sheet(content)
-    except SheetError as exc:
-        report.add(1, None, exc)
-        return None
-    required, optional = COLUMNS[kind]
-    name_columns_by_code(sheet)  # headed by the columns' labels, or by their codes
-    report.problems.extend(check_columns(sheet, required, optional, label=column_label))
-    report.rows = len(sheet.rows)
-    if not report.ok:
-        return None
-    if not sheet.rows:
-        report.add(sheet.header_row, None, _("The file has no rows below the header."))
-        return None
-    return sheet
-
-
-def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    values = list(values)
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
-
-
-def _start_of(day: date) -> datetime:
-    """The first moment of ``day`` in Vietnam: events of that day come after it."""
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
-
-
-class _Cells:
-    """Converts the cells of one row, collecting a problem per bad cell."""
-
-    def __init__(self, report: ImportReport, number: int, values: dict):
-        self.report, self.number, self.values = report, number, values
-        self.failed = False
-
-    def get(self, column: str, convert, *args, required: bool = False, needed_for=None):
-        try:
-            value = convert(self.values.get(column), *args)
-        except CellError as exc:
-            self.report.add(self.number, column, exc)
-            self.failed = True
-            return None
-        if value is None and (required or needed_for):
-            if needed_for:
-                message = _("Required for the state “%(state)s”.", state=needed_for)
-            else:
-                message = _("This column is required.")
-            self.report.add(self.number, column, message)
-            self.failed = True
-        return value
-
-    def problem(self, column: str | None, message) -> None:
-        self.report.add(self.number, column, message)
-        self.failed = True
-
 
 # --- persons ----------------------------------------------------------------------------------
 
@@ -241,12 +105,12 @@ class _PersonIndex:
     def __init__(self, rows: list[tuple[int, dict]]):
         codes = {str(v.get("area_code")) for _n, v in rows if v.get("area_code") is not None}
         self.units: dict[str, OrgUnit] = {}
-        for chunk in _chunks(codes):
+        for chunk in chunks(codes):
             for unit in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.code.in_(chunk))):
                 self.units[unit.code] = unit
-        ids = {t for _n, v in rows if (t := _text_or_none(v.get("external_id"))) is not None}
+        ids = {t for _n, v in rows if (t := text_or_none(v.get("external_id"))) is not None}
         self.existing: dict[str, int] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             self.existing.update(db.session.execute(
                 sa.select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
             ).all())
@@ -259,33 +123,26 @@ class _PersonIndex:
 
     def load_duplicates(self, national_ids: set[str], names: set[tuple[str, date]],
                         scope: Scope) -> None:
-        for chunk in _chunks(national_ids):
+        for chunk in chunks(national_ids):
             for person in db.session.scalars(
                     sa.select(Person).where(Person.national_id.in_(chunk),
                                             Person.state.not_in(CLOSED_STATES))
                     .order_by(Person.id)):
                 self.open_holders.setdefault(person.national_id, person)
         in_scope = persons_in_scope(scope).subquery()
-        for chunk in _chunks(national_ids):
+        for chunk in chunks(national_ids):
             self.national_ids.update(db.session.execute(
                 sa.select(in_scope.c.national_id, in_scope.c.external_id)
                 .where(in_scope.c.national_id.in_(chunk))
             ).all())
         folded = {name for name, _birth in names}
-        for chunk in _chunks(folded):
+        for chunk in chunks(folded):
             for name, birth, external in db.session.execute(
                 sa.select(in_scope.c.name_folded, in_scope.c.birth_date, in_scope.c.external_id)
                 .where(in_scope.c.name_folded.in_(chunk))
             ):
                 if (name, birth) in names:
                     self.names.setdefault((name, birth), []).append(external)
-
-
-def _text_or_none(value: Any) -> str | None:
-    try:
-        return as_text(value, 64)
-    except CellError:
-        return None
 
 
 def check_persons(sheet: Sheet, scope: Scope, report: ImportReport) -> list[PersonRow]:
@@ -303,7 +160,7 @@ def check_persons(sheet: Sheet, scope: Scope, report: ImportReport) -> list[Pers
     seen_national: dict[str, int] = {}
     schema = PersonCreateSchema()
     for number, values in sheet.rows:
-        cells = _Cells(report, number, values)
+        cells = Cells(report, number, values)
         external_id = cells.get("external_id", as_text, 64, required=True)
         full_name = cells.get("full_name", as_text, 200, required=True)
         birth = cells.get("birth_date", as_date, required=True)
@@ -361,7 +218,7 @@ def check_persons(sheet: Sheet, scope: Scope, report: ImportReport) -> list[Pers
     return new
 
 
-def _check_area(cells: _Cells, code: str | None, index: _PersonIndex,
+def _check_area(cells: Cells, code: str | None, index: _PersonIndex,
                 scope: Scope) -> OrgUnit | None:
     if code is None:
         return None
@@ -379,7 +236,7 @@ def _check_area(cells: _Cells, code: str | None, index: _PersonIndex,
     return unit
 
 
-def _state_facts(cells: _Cells, state: str, definition, birth: date | None,
+def _state_facts(cells: Cells, state: str, definition, birth: date | None,
                  today: date) -> tuple[dict, date | None]:
     """The typed data of the state's entering event, and the day the state was entered."""
     label = str(definition.states[state].label)
@@ -411,7 +268,7 @@ def _state_facts(cells: _Cells, state: str, definition, birth: date | None,
     return _event_data(state, values), entered_on
 
 
-def _months(cells: _Cells, state: str, label: str, birth: date | None,
+def _months(cells: Cells, state: str, label: str, birth: date | None,
             decided_on: date | None) -> int | None:
     if state == "post_rehab":
         months = cells.get("months", as_int, 1, 36, needed_for=label)
@@ -530,17 +387,6 @@ def persons_steps(content: bytes, actor, scope: Scope, source: str = "") -> Step
     return report
 
 
-def drive(steps: Steps, progress: Progress | None = None) -> ImportReport:
-    """Run a generator of steps to its end, reporting each step; its report."""
-    while True:
-        try:
-            done, total = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if progress is not None:
-            progress(done, total)
-
-
 def _create_persons(rows: list[PersonRow], actor, source: str) -> list[Person]:
     persons, items = [], []
     for row in rows:
@@ -560,7 +406,7 @@ def _create_persons(rows: list[PersonRow], actor, source: str) -> list[Person]:
             facts["remote_commune"] = remote_on(row.unit, row.entered_on)
         reason = _("Imported from %(file)s, row %(row)d.", file=source or "-", row=row.number)
         persons.append(person)
-        items.append((person, row.state, facts, _start_of(row.entered_on), reason))
+        items.append((person, row.state, facts, start_of(row.entered_on), reason))
     entries = import_records(items, actor)
     for person, row, entry in zip(persons, rows, entries, strict=True):
         for event_row in _state_rows(row.state, row.facts):
@@ -598,159 +444,6 @@ def _state_rows(state: str, f: dict) -> list:
         return [PostRehabTerm(start_date=f["start_date"], months=months,
                               end_date=add_months(f["start_date"], months))]
     return []
-
-
-# --- drug tests -------------------------------------------------------------------------------
-
-
-@dataclass
-class TestRow:
-    number: int
-    external_id: str
-    person: Person
-    data: dict  # the record_test event's data, as JSON
-    test_date: date
-
-
-def _substances(value: Any) -> list[str] | None:
-    text = as_text(value, 400)
-    if text is None:
-        return None
-    items = [s.strip() for s in text.replace(";", ",").split(",") if s.strip()]
-    if any(len(s) > 200 for s in items):
-        raise CellError(_("Use at most %(n)d characters.", n=200))
-    return items
-
-
-def _parse_tests(sheet: Sheet, scope: Scope, report: ImportReport) -> list[TestRow]:
-    person_ids = {t for _n, v in sheet.rows
-                  if (t := _text_or_none(v.get("person_external_id"))) is not None}
-    persons: dict[str, Person] = {}
-    for chunk in _chunks(person_ids):
-        for person in db.session.scalars(
-                persons_in_scope(scope).where(Person.external_id.in_(chunk))):
-            persons[person.external_id] = person
-    test_ids = {t for _n, v in sheet.rows
-                if (t := _text_or_none(v.get("external_id"))) is not None}
-    existing: set[str] = set()
-    for chunk in _chunks(test_ids):
-        existing.update(db.session.scalars(
-            sa.select(DrugTest.external_id).where(DrugTest.external_id.in_(chunk))))
-    today = today_local()
-    rows: list[TestRow] = []
-    seen: dict[str, int] = {}
-    for number, values in sheet.rows:
-        cells = _Cells(report, number, values)
-        external_id = cells.get("external_id", as_text, 64, required=True)
-        person_id = cells.get("person_external_id", as_text, 64, required=True)
-        tested = cells.get("test_date", as_date, required=True)
-        sample = cells.get("sample", as_choice, SAMPLES, required=True)
-        substances = cells.get("substances", _substances, required=True)
-        result = cells.get("result", as_choice, RESULTS, required=True)
-        facility = cells.get("facility", as_text, 200, required=True)
-        consent = cells.get("guardian_consent", as_bool)
-        if external_id is not None:
-            if external_id in seen:
-                cells.problem("external_id", _("The external ID %(id)s is already on row "
-                                               "%(row)d.", id=external_id,
-                                               row=seen[external_id]))
-            seen.setdefault(external_id, number)
-        person = persons.get(person_id) if person_id is not None else None
-        if person_id is not None and person is None:
-            cells.problem("person_external_id", _(
-                "No person in your area has the external ID %(id)s.", id=person_id))
-        if tested is not None and tested > today:
-            cells.problem("test_date", _("The date may not be in the future."))
-        if cells.failed:
-            continue
-        if external_id in existing:
-            report.existing += 1
-            continue
-        data = {"test_date": tested.isoformat(), "sample": sample, "substances": substances,
-                "result": result, "facility": facility}
-        if consent is not None:
-            data["guardian_consent"] = consent
-        rows.append(TestRow(number, external_id, person, data, tested))
-    return rows
-
-
-def tests_steps(content: bytes, actor, scope: Scope, source: str = "",
-                write: bool = True) -> Steps:
-    """The drug-test import (or, with ``write`` False, its dry run) as a generator of
-    progress; its return value is the report."""
-    report = ImportReport("tests")
-    sheet = read(content, "tests", report)
-    if sheet is None:
-        return report
-    rows = _parse_tests(sheet, scope, report)
-    if not report.ok:
-        report.sort()
-        return report
-    # Each test is the event record_test of its person, in date order: the engine judges it
-    # (role, scope, state, rules) and moves the state as if it were entered by hand. A dry
-    # run does the same inside a savepoint that it then rolls back.
-    rows.sort(key=lambda r: (r.person.id, r.test_date, r.number))
-    total = len(rows)
-    step = max(1, total // 100)
-    outer = db.session.begin_nested()
-    try:
-        yield 0, total
-        for done, row in enumerate(rows, start=1):
-            _fire_test(row, actor, source, report)
-            if done % step == 0 or done == total:
-                yield done, total
-    except BaseException:
-        outer.rollback()
-        raise
-    report.sort()
-    if report.ok:
-        report.new = total
-    if write and report.ok:
-        outer.commit()
-        report.imported = total
-    else:
-        outer.rollback()
-    return report
-
-
-def _fire_test(row: TestRow, actor, source: str, report: ImportReport) -> None:
-    person = row.person
-    effective_at = _start_of(row.test_date)
-    last = person.last_event_at
-    if last is not None and local_date(last) == row.test_date and last > effective_at:
-        effective_at = last  # the same day as the latest event: just after it
-    savepoint = db.session.begin_nested()
-    try:
-        entry = fire(person, "record_test", actor, data=row.data, effective_at=effective_at,
-                     reason=_("Imported from %(file)s, row %(row)d.", file=source or "-",
-                              row=row.number))
-    except CaseworkError as exc:
-        savepoint.rollback()
-        details = [str(m) for messages in exc.errors.values()
-                   for m in (messages if isinstance(messages, list) else [messages])]
-        report.add(row.number, None, " ".join(details) if details and exc.code ==
-                   "validation_error" else exc.message)
-        return
-    savepoint.commit()
-    test = db.session.scalar(sa.select(DrugTest).where(DrugTest.audit_entry_id == entry.id))
-    test.external_id = row.external_id
-
-
-def check_tests(content: bytes, actor, scope: Scope, source: str = "",
-                progress: Progress | None = None) -> ImportReport:
-    """The dry run of a drug-test file: every test applied, then all rolled back."""
-    return drive(tests_steps(content, actor, scope, source, write=False), progress)
-
-
-def import_tests(content: bytes, actor, scope: Scope, source: str = "",
-                 progress: Progress | None = None) -> ImportReport:
-    """Record each test of the file as the event ``record_test`` of its person, all or none.
-
-    Tests are applied per person in date order, so a positive test moves a suspected person
-    to ``positive`` (or a managed one to ``assessment``) exactly as when entered by hand.
-    A test the workflow refuses is a problem of its row, and then nothing is written.
-    """
-    return drive(tests_steps(content, actor, scope, source, write=True), progress)
 
 
 def check_file(kind: str, content: bytes, actor, scope: Scope, source: str = "",
