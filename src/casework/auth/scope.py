@@ -29,7 +29,7 @@ from flask_login import current_user
 from casework import db as clock  # Vietnam's today, read at call time (tests freeze it)
 from casework.errors import NotFound, NotPermitted
 from casework.extensions import db
-from casework.orgunits.models import OrgUnit, OrgUnitLink, subtree_clause
+from casework.orgunits.models import OrgUnit, OrgUnitLink, SuccessionUnit, subtree_clause
 
 
 @dataclass(frozen=True)
@@ -85,19 +85,26 @@ def _grants_of(assignments) -> list[Grant]:
     if not assignments:
         return []
     units = {a.org_unit_id: a.org_unit for a in assignments}
-    # One query says which grants are on the fast path: no closed link under any of them.
-    changed = {(i, p) for i, p in db.session.execute(
-        sa.select(OrgUnitLink.unit_id, OrgUnitLink.path).where(
-            OrgUnitLink.valid_to.is_not(None),
-            sa.or_(OrgUnitLink.unit_id.in_(list(units)),
-                   *(subtree_clause(OrgUnitLink.path, u.path) for u in units.values())))
-        .distinct())}
+    # One query says which grants are on the fast path: no closed link under any of them
+    # ("link" rows), and no succession that made one of them take another unit's place
+    # ("successor" rows; only those have predecessors to look up).
+    links = sa.select(sa.literal("link"), OrgUnitLink.unit_id, OrgUnitLink.path).where(
+        OrgUnitLink.valid_to.is_not(None),
+        sa.or_(OrgUnitLink.unit_id.in_(list(units)),
+               *(subtree_clause(OrgUnitLink.path, u.path) for u in units.values())))
+    took_place = sa.select(sa.literal("successor"), SuccessionUnit.unit_id,
+                           sa.literal("")).where(
+        SuccessionUnit.side == "new", SuccessionUnit.unit_id.in_(list(units)))
+    rows = db.session.execute(sa.union_all(links, took_place)).all()
+    changed = {(i, p) for kind, i, p in rows if kind == "link"}
+    successors = {i for kind, i, _p in rows if kind == "successor"}
     cache: dict[int, tuple[tuple[str, ...], tuple[Link, ...], tuple]] = {}
     grants = []
     for a in assignments:
         unit = units[a.org_unit_id]
         if unit.id not in cache:
-            cache[unit.id] = _reach(unit, changed, predecessor_ids)
+            cache[unit.id] = _reach(unit, changed,
+                                    predecessor_ids if unit.id in successors else None)
         reach, history, extra = cache[unit.id]
         grants.append(Grant(a.role, unit.id, unit.path, unit.valid_to, reach, history, extra))
     return grants
@@ -106,7 +113,7 @@ def _grants_of(assignments) -> list[Grant]:
 def _reach(unit: OrgUnit, changed: set[str], predecessor_ids):
     from casework.extensions import db
 
-    preds = predecessor_ids({unit.id})
+    preds = predecessor_ids({unit.id}) if predecessor_ids is not None else set()
     if not preds and not any(i == unit.id or p.startswith(unit.path) for i, p in changed):
         return (unit.path,), (), ()
     ids = {unit.id} | preds

@@ -28,9 +28,10 @@ def event_label(definition: WorkflowDef, event: str) -> str:
     return str(label) if label is not None else event
 
 
-def check_access(definition: WorkflowDef, event: str, actor, candidates,
+def check_access(definition: WorkflowDef, event: str, scope: Scope, candidates,
                  unit) -> tuple[frozenset[str], str]:
-    """Role, then scope. Returns the actor's roles over the unit and the role acted in."""
+    """Role, then scope (the actor's, ``Scope.for_user``, built once per event). Returns the
+    actor's roles over the unit and the role acted in."""
     if event not in definition.events:
         raise InvalidEvent(_("The action “%(event)s” does not exist in this workflow.",
                              event=event))
@@ -38,7 +39,6 @@ def check_access(definition: WorkflowDef, event: str, actor, candidates,
                else definition.event_roles(event))
     ordered = [r for t in (candidates or definition.transitions) if t.event == event
                for r in t.roles]
-    scope = Scope.for_user(actor)
     if not scope.roles & allowed:
         raise NotPermitted(_("Your role may not do “%(event)s”.",
                              event=event_label(definition, event)))
@@ -53,10 +53,10 @@ def check_access(definition: WorkflowDef, event: str, actor, candidates,
     return held, role
 
 
-def check_date_scope(definition: WorkflowDef, event: str, actor, unit, role: str,
+def check_date_scope(definition: WorkflowDef, event: str, scope: Scope, unit, role: str,
                      day: date) -> None:
     """The actor's role reaches the unit on the event's date (WORKFLOWS.md §6)."""
-    if role not in Scope.for_user(actor).roles_at(unit.path, day):
+    if role not in scope.roles_at(unit.path, day):
         raise NotPermitted(_("On that date this record is outside the area where you may do "
                              "“%(event)s”.", event=event_label(definition, event)))
 

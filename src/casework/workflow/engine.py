@@ -73,12 +73,13 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
     definition = definition_of(record)
     candidates = definition.transitions_from(record.state, event)
     unit = record.workflow_org_unit()
-    roles, role = checks.check_access(definition, event, actor, candidates, unit)
+    scope = Scope.for_user(actor)
+    roles, role = checks.check_access(definition, event, scope, candidates, unit)
     _check_version(record, version)
     _check_possible(definition, record, event, candidates)
     loaded, dumped = checks.load_data(candidates[0], data)
     effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
-    checks.check_date_scope(definition, event, actor, unit, role, local_date(effective_at))
+    checks.check_date_scope(definition, event, scope, unit, role, local_date(effective_at))
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
                           roles=roles, effective_at=effective_at, from_state=record.state,
                           reason=checks.clean_reason(reason), parent=running.get())
@@ -197,6 +198,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     # The version in force on the day the record was opened: the day given, else the event's
     # principal date once the data is read, else today.
     day = local_date(given or utcnow())
+    scope = Scope.for_user(actor)
     for _attempt in range(2):
         definition = catalog.in_force(record.__workflow__, day)
         creators = definition.creation_transitions
@@ -204,14 +206,14 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
             event = creators[0].event
         candidates = [t for t in creators if t.event == event]
         unit = record.workflow_org_unit()
-        roles, role = checks.check_access(definition, event, actor, candidates, unit)
+        roles, role = checks.check_access(definition, event, scope, candidates, unit)
         if not candidates:
             raise InvalidEvent(_("The action “%(event)s” does not open a record.",
                                  event=event_label(definition, event)))
         loaded, dumped = checks.load_data(candidates[0], data)
         effective_at = dates.judge(record, definition, event, candidates[0], loaded, given,
                                    opening=True)
-        checks.check_date_scope(definition, event, actor, unit, role, local_date(effective_at))
+        checks.check_date_scope(definition, event, scope, unit, role, local_date(effective_at))
         if catalog.in_force(record.__workflow__, local_date(effective_at)) is definition:
             break
         day = local_date(effective_at)
@@ -380,6 +382,7 @@ def import_records(items, actor) -> list[AuditEntry]:
     """
     catalog = get_catalog()
     prepared = []
+    scope = Scope.for_user(actor)
     for record, state, data, effective_at, reason in items:
         if getattr(record, "state", None) is not None:
             raise InvalidEvent(_("This record is already open."))
@@ -388,7 +391,7 @@ def import_records(items, actor) -> list[AuditEntry]:
         definition = catalog.in_force(record.__workflow__, local_date(effective_at))
         creators = definition.creation_transitions
         unit = record.workflow_org_unit()
-        _roles, role = checks.check_access(definition, creators[0].event, actor, creators,
+        _roles, role = checks.check_access(definition, creators[0].event, scope, creators,
                                            unit)
         if state not in definition.states:
             raise InvalidEvent(_("The state “%(state)s” does not exist in this workflow.",
