@@ -23,13 +23,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, has_app_context
 from flask_login import current_user
 
 from casework import db as clock  # Vietnam's today, read at call time (tests freeze it)
 from casework.errors import NotFound, NotPermitted
 from casework.extensions import db
-from casework.orgunits.models import OrgUnit, OrgUnitLink, SuccessionUnit, subtree_clause
+from casework.orgunits.models import (
+    OrgUnit,
+    OrgUnitLink,
+    SuccessionUnit,
+    subtree_clause,
+    tree_generation,
+)
 
 
 @dataclass(frozen=True)
@@ -143,9 +149,18 @@ class Scope:
 
     @classmethod
     def for_user(cls, user) -> Scope:
+        """The user's scope, built once per app context (a request, a command) for the same
+        assignments and the same tree: a succession or an import of units in between makes a
+        new one (``orgunits.models.tree_generation``)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return cls(())
-        return cls(_grants_of(user.assignments))
+        assignments = list(user.assignments)
+        key = (user.id, tuple(sorted((a.role, a.org_unit_id) for a in assignments)),
+               tree_generation())
+        cache = g.setdefault("_casework_scopes", {}) if has_app_context() else {}
+        if key not in cache:
+            cache[key] = cls(_grants_of(assignments))
+        return cache[key]
 
     # --- one grant, one unit ------------------------------------------------------------
     def _links_of(self, unit_id: int) -> list[Link]:

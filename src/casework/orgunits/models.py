@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from casework.db import Base, TimestampMixin, UTCDateTime, utcnow
 
@@ -264,3 +264,25 @@ ASSIGNMENT_FINDERS: list = []
 def register_assignment_finder(finder) -> None:
     """``finder(unit_ids)`` returns [{"username", "role", "unit"}] for those units."""
     ASSIGNMENT_FINDERS[:] = [finder]
+
+
+# --- the tree's generation ---------------------------------------------------------------------
+# Bumped whenever a flush writes a unit, a dated place or a succession, so that what was
+# computed from the tree in this process (a user's scope, auth.scope) is computed again.
+_generation = [0]
+
+
+def tree_generation() -> int:
+    return _generation[0]
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _tree_changed(session, _context) -> None:
+    if any(isinstance(obj, OrgUnit | OrgUnitLink | Succession | SuccessionUnit)
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        _generation[0] += 1
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _tree_rolled_back(_session) -> None:
+    _generation[0] += 1
