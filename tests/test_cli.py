@@ -103,15 +103,24 @@ def test_init_and_demo_on_a_fresh_database(tmp_path):
         assert wards == ["Phường Quyết Thắng", "Phường Quyết Tiến", "Phường Tân Phong",
                          "Phường Đoàn Kết", "Phường Đông Phong"]
         assert communes == ["Xã Nậm Loỏng", "Xã San Thàng"]
-        leaves = [u for u in units if u.path.startswith(city.path)
-                  and u.kind in ("residential_group", "village")]
-        assert len(leaves) == 72
+        # The 2024 map: 72 groups and villages under the city on its last day, 2025-06-30.
+        from casework.areas.services import territory
+
+        leaves = [u for u in territory(city)[0] if u.kind in ("residential_group", "village")]
+        assert len(leaves) == 72 and city.valid_to == date(2025, 6, 30)
+        # Today's map: the wards made on 2025-07-01 hold them; the cities have ended.
+        by_code = {u.code: u for u in db.session.scalars(sa.select(OrgUnit))}
+        tan_phong, doan_ket = by_code["LCH-P-TPH"], by_code["LCH-P-DK"]
+        assert {tan_phong.parent_id, doan_ket.parent_id} == {by_code["LCH"].id}
+        assert all(u.path.startswith((tan_phong.path, doan_ket.path)) for u in leaves)
+        assert sum(u.path.startswith(tan_phong.path) for u in leaves) == 12 + 10 + 7
         san_thang = by_code["LCH-ST"]
-        villages = [u for u in units if u.parent_id == san_thang.id and u.kind == "village"]
-        assert len(villages) == 7
-        bac_cuong = by_code["LCI-BC"]
-        assert bac_cuong.name == "Phường Bắc Cường"
-        assert any(u.parent_id == bac_cuong.id for u in units)
+        villages = [u for u in territory(san_thang)[0] if u.kind == "village"]
+        assert len(villages) == 7 and all(v.parent_id == tan_phong.id for v in villages)
+        bac_cuong, cam_duong = by_code["LCI-BC"], by_code["LCI-P-CD"]
+        assert bac_cuong.name == "Phường Bắc Cường" and bac_cuong.valid_to is not None
+        assert sum(u.parent_id == cam_duong.id for u in by_code.values()) == 15
+        assert by_code["LCI-TP"].valid_to == date(2025, 6, 30)
         # Ten accounts to sign in with, and the inactive one that recorded the demo history.
         users = db.session.scalars(sa.select(User)).all()
         assert sum(u.active for u in users) == 10 and len(users) == 11

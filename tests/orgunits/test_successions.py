@@ -297,3 +297,23 @@ def test_reimporting_the_old_four_column_file_after_a_merger_changes_nothing(db,
                         "G11,Tổ dân phố 1,residential_group,W1\n")
     assert report.ok and report.unchanged == 2
     assert unit(db, "W1").valid_to == EVE and unit(db, "G11").parent.code == "N"
+
+
+def test_a_city_ends_only_once_its_wards_have_gone(db, merged_tree):
+    """The district level ended on 2025-07-01: a city ends without successor, once nothing
+    is left under it; before that the dry run lists what remains and nothing is written."""
+    before = counts(db)
+    with pytest.raises(successions.SuccessionConflict) as refused:
+        successions.end("C", ON, BASIS, dry_run=False)
+    assert [c["unit"] for c in refused.value.report.conflicts] == ["W1", "W2"]
+    assert counts(db) == before and unit(db, "C").valid_to is None
+    successions.merge(["W1", "W2"], "N", ON, BASIS, dry_run=False)
+    report = successions.end("C", ON, BASIS, dry_run=False)
+    db.session.commit()
+    assert report.conflicts == [] and unit(db, "C").valid_to == EVE
+    assert history.link_on(unit(db, "C"), ON) is None
+    assert history.path_on(unit(db, "C"), EVE) is not None
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.event == "end"
+    with pytest.raises(successions.SuccessionError):
+        successions.end("C", ON, BASIS, dry_run=False)  # already ended

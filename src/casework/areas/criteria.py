@@ -29,7 +29,14 @@ from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
 from casework.extensions import db
-from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.orgunits import history
+from casework.orgunits.models import (
+    LEAF_KINDS,
+    OrgUnit,
+    OrgUnitLink,
+    SuccessionUnit,
+    subtree_clause,
+)
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
 from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
@@ -230,7 +237,7 @@ class _Collector:
                         **values)
 
 
-def _hotspots(c: _Collector, root_path: str, as_of: date) -> None:
+def _hotspots(c: _Collector, inside, as_of: date) -> None:
     """C1: hotspots found by ``as_of`` and not eliminated at its end."""
     cutoff = _day_end(as_of)
     state = aliased(AuditEntry)
@@ -242,7 +249,7 @@ def _hotspots(c: _Collector, root_path: str, as_of: date) -> None:
                              state.record_id == Hotspot.id,
                              state.seq == _last_entry_seq(Hotspot.__record_type__, Hotspot.id,
                                                           cutoff, changes_only=False)))
-        .where(subtree_clause(OrgUnit.path, root_path), Hotspot.found_date <= as_of,
+        .where(inside, Hotspot.found_date <= as_of,
                state.to_state != "eliminated")
     ).all()
     for hotspot_id, name, unit_id, found, to_state in rows:
@@ -253,12 +260,12 @@ def _hotspots(c: _Collector, root_path: str, as_of: date) -> None:
             url=f"/hotspots/{hotspot_id}", date=found, source=("hotspots", "name")))
 
 
-def _incidents(c: _Collector, root_path: str, as_of: date) -> None:
+def _incidents(c: _Collector, inside, as_of: date) -> None:
     """C1, C2, C8: incidents open at the end of ``as_of``."""
     rows = db.session.scalars(
         sa.select(AreaFact)
         .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
-        .where(subtree_clause(OrgUnit.path, root_path),
+        .where(inside,
                AreaFact.kind.in_(tuple(INCIDENT_CRITERION)),
                AreaFact.found_date <= as_of,
                sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > as_of))
@@ -281,7 +288,7 @@ def _incidents(c: _Collector, root_path: str, as_of: date) -> None:
             source=("area_facts", "description" if fact.description else "kind_label")))
 
 
-def _persons(c: _Collector, root_path: str, as_of: date) -> None:
+def _persons(c: _Collector, inside, as_of: date) -> None:
     """C3, C4, C5 from each person's state at the end of ``as_of`` (the audit log)."""
     cutoff = _day_end(as_of)
     entered = aliased(AuditEntry)
@@ -312,7 +319,7 @@ def _persons(c: _Collector, root_path: str, as_of: date) -> None:
                                entered.record_id == Person.id,
                                entered.seq == _last_entry_seq(Person.__record_type__,
                                                               Person.id, cutoff, True)))
-        .where(subtree_clause(OrgUnit.path, root_path), entered.to_state.in_(PERSON_STATES))
+        .where(inside, entered.to_state.in_(PERSON_STATES))
     ).all()
     for (person_id, name, unit_id, state, entered_at, data, version, checked, started,
          other) in rows:
@@ -384,12 +391,12 @@ def _state_label(workflow: str, state: str) -> str:
     return str(found.label) if found else state
 
 
-def _households(c: _Collector, root_path: str, as_of: date) -> None:
+def _households(c: _Collector, inside, as_of: date) -> None:
     """C6: the latest household tally and hotline board of every residential group/village."""
     rows = db.session.scalars(
         sa.select(AreaFact)
         .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
-        .where(subtree_clause(OrgUnit.path, root_path),
+        .where(inside,
                sa.or_(sa.and_(AreaFact.kind == "household_tally", AreaFact.as_of <= as_of),
                       sa.and_(AreaFact.kind == "hotline_board",
                               AreaFact.verified_on <= as_of)))
@@ -443,29 +450,57 @@ def _households(c: _Collector, root_path: str, as_of: date) -> None:
                 url=url + str(board.id), date=board.verified_on))
 
 
-def _models(c: _Collector, root_path: str, ancestor_ids: list[int], as_of: date) -> None:
+def _carried(units: dict[int, _Unit], inside, day: date) -> dict[int, list[str]]:
+    """The units that had ended by ``day`` and were once above some unit of the day's tree
+    (a ward merged away), each with the day's paths of the topmost units that were below
+    it: a working model of the old ward still covers its villages. (A village moved away
+    from a commune that still exists leaves that commune's models behind.)"""
+    ever: dict[int, set[int]] = defaultdict(set)
+    for unit_id, path in db.session.execute(
+            sa.select(OrgUnitLink.unit_id, OrgUnitLink.path).where(
+                OrgUnitLink.unit_id.in_(sa.select(OrgUnit.id).where(inside)))):
+        ever[unit_id] |= {int(part) for part in path.split(".") if part} - {unit_id}
+    ended = set(db.session.scalars(sa.select(OrgUnit.id).where(
+        OrgUnit.id.in_(set().union(*ever.values())), OrgUnit.valid_to < day))) if ever else set()
+    found: dict[int, list[str]] = defaultdict(list)
+    for unit_id, above in ever.items():
+        above = above & ended
+        now = {int(part) for part in units[unit_id].path.split(".") if part}
+        for other in above - now:
+            found[other].append(units[unit_id].path)
+    return {other: [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+            for other, paths in found.items()}
+
+
+def _models(c: _Collector, inside, ancestor_ids: list[int], as_of: date,
+            map_day: date | None = None, carried: dict[int, list[str]] | None = None) -> None:
     """C7: prevention models of the subtree and of the units above it."""
     rows = db.session.scalars(
         sa.select(AreaFact)
         .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
         .where(AreaFact.kind == "prevention_model", AreaFact.started_on <= as_of,
-               sa.or_(subtree_clause(OrgUnit.path, root_path),
-                      OrgUnit.id.in_(ancestor_ids)))
+               sa.or_(inside,
+                      OrgUnit.id.in_(list(ancestor_ids) + list(carried or ()))))
     ).all()
     for fact in rows:
         if fact.org_unit_id not in c.units:
+            path = (history.path_on(fact.org_unit, map_day) if map_day is not None
+                    else None) or fact.org_unit.path
             c.units[fact.org_unit_id] = _Unit(fact.org_unit_id, fact.org_unit.code,
-                                              fact.org_unit.name, fact.org_unit.kind,
-                                              fact.org_unit.path)
+                                              fact.org_unit.name, fact.org_unit.kind, path)
         working = fact.ended_on is None or fact.ended_on > as_of
         if working:
             detail = _("Working since %(date)s.", date=_show(fact.started_on))
         else:
             detail = _("Ended on %(date)s.", date=_show(fact.ended_on))
-        c.add("C7", fact.org_unit_id, "supports" if working else "ended", c.evidence(
+        evidence = c.evidence(
             fact.org_unit_id, kind="prevention_model", id=fact.id, label=fact.name,
             detail=detail, url=f"/areas/{fact.org_unit.code}/facts/{fact.id}",
-            date=fact.started_on, source=("area_facts", "name")))
+            date=fact.started_on, source=("area_facts", "name"))
+        severity = "supports" if working else "ended"
+        for path in (carried or {}).get(fact.org_unit_id, ()):
+            c.findings["C7"].append(_Finding(path, severity, evidence))
+        c.add("C7", fact.org_unit_id, severity, evidence)
 
 
 # --- judging ----------------------------------------------------------------------------------
@@ -501,26 +536,77 @@ def _judge(code: str, unit: _Unit, findings: list[_Finding]) -> CriterionResult:
     return CriterionResult(code, MET, support=support)
 
 
+def territory_day(root: OrgUnit, day: date) -> date | None:
+    """The day whose map gives ``root``'s territory for figures as of ``day``: ``day`` itself,
+    or the last day of a unit that had ended by then (a plan keeps the territory it was
+    written for: the city's 2024 subtree, wherever its villages sit now), or the first day of
+    one not yet made. None when nothing under ``root`` ever changed place (today's subtree is
+    every day's: the fast path)."""
+    if root.valid_to is not None and day > root.valid_to:
+        return root.valid_to
+    if root.valid_from is not None and day < root.valid_from:
+        return root.valid_from
+    return day if _changed(root) else None
+
+
+def _changed(root: OrgUnit) -> bool:
+    """Whether the map under ``root`` ever changed, in one query: a closed place under its
+    path (a unit that left or ended), a unit now under it that had another place once, or
+    ``root`` taking the place of others (a succession's new side)."""
+    closed = OrgUnitLink.valid_to.is_not(None)
+    return bool(db.session.scalar(sa.select(sa.or_(
+        sa.exists().where(closed, subtree_clause(OrgUnitLink.path, root.path)),
+        sa.exists().where(closed, OrgUnitLink.unit_id == OrgUnit.id,
+                          subtree_clause(OrgUnit.path, root.path)),
+        sa.exists().where(SuccessionUnit.unit_id == root.id, SuccessionUnit.side == "new"),
+    ))))
+
+
+def territory_clause(root: OrgUnit, as_of: date):
+    """SQL condition on ``OrgUnit``: the unit lies in ``root``'s territory for figures as of
+    ``as_of`` (the map of ``territory_day``; today's subtree on the fast path)."""
+    day = territory_day(root, as_of)
+    if day is None:
+        return subtree_clause(OrgUnit.path, root.path)
+    return history.in_subtree_on(OrgUnit.id, root, day)
+
+
 def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, AreaCriteria]:
-    """The criteria of every area in ``root``'s subtree on ``as_of`` (default: today).
+    """The criteria of every area in ``root``'s subtree on ``as_of`` (default: today), on the
+    map of that day (``territory_day``: an ended unit's is its last day's).
 
     A fixed number of queries whatever the size of the subtree. Keys are org-unit ids.
     """
     as_of = as_of or today()
-    units = {
-        row.id: _Unit(row.id, row.code, row.name, row.kind, row.path)
-        for row in db.session.execute(
+    map_day = territory_day(root, as_of)
+    if map_day is None:
+        # Nothing under ``root`` ever changed place: its current subtree is the day's.
+        root_path, ancestors = root.path, root.ancestor_ids[:-1]
+        rows = db.session.execute(
             sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.path)
-            .where(subtree_clause(OrgUnit.path, root.path))
-        )
-    }
+            .where(subtree_clause(OrgUnit.path, root_path)))
+        inside = subtree_clause(OrgUnit.path, root_path)
+        carried = None
+    else:
+        # The map of ``map_day`` (WORKFLOWS.md §6): the units under ``root`` that day, with
+        # that day's paths; the data are still those of ``as_of``.
+        root_path = history.path_on(root, map_day) or root.path
+        ancestors = [int(part) for part in root_path.split(".") if part][:-1]
+        rows = db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnitLink.path)
+            .join(OrgUnitLink, OrgUnitLink.unit_id == OrgUnit.id)
+            .where(history.link_valid_on(map_day), subtree_clause(OrgUnitLink.path, root_path)))
+        inside = history.in_subtree_on(OrgUnit.id, root, map_day)
+    units = {row[0]: _Unit(*row) for row in rows}
+    if map_day is not None:
+        carried = _carried(units, inside, map_day)
     in_tree = dict(units)
     c = _Collector(units)
-    _hotspots(c, root.path, as_of)
-    _incidents(c, root.path, as_of)
-    _persons(c, root.path, as_of)
-    _households(c, root.path, as_of)
-    _models(c, root.path, root.ancestor_ids[:-1], as_of)
+    _hotspots(c, inside, as_of)
+    _incidents(c, inside, as_of)
+    _persons(c, inside, as_of)
+    _households(c, inside, as_of)
+    _models(c, inside, ancestors, as_of, map_day, carried)
     results = {}
     for unit in in_tree.values():
         judged = [_judge(code, unit, c.findings.get(code, [])) for code in CRITERIA]

@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from casework.areas.criteria import CRITERIA, criterion_label, evaluate_subtree
+from casework.areas.criteria import (
+    CRITERIA,
+    criterion_label,
+    evaluate_subtree,
+    territory_day,
+    today,
+)
 from casework.areas.models import (
     ALL_FACT_KINDS,
     FACT_KIND_LABELS,
@@ -27,6 +33,7 @@ from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
 from casework.errors import InvalidEvent, NotFound, StaleVersion, ValidationFailed
 from casework.extensions import db
+from casework.orgunits import history
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.workflow import dates, engine
 from casework.workflow.deadlines import LOCAL_TZ, local_date
@@ -285,6 +292,21 @@ def subtree_units(root: OrgUnit) -> list[OrgUnit]:
         .order_by(OrgUnit.depth, OrgUnit.name)))
 
 
+def territory(root: OrgUnit, as_of: date | None = None):
+    """The units of ``root``'s subtree on the map that figures as of ``as_of`` use
+    (``criteria.territory_day``: an ended unit keeps its last day's territory), with each
+    unit's path and parent id on that map: (units, {id: path}, {id: parent id})."""
+    day = territory_day(root, as_of or today())
+    if day is None:
+        units = subtree_units(root)
+        return units, {u.id: u.path for u in units}, {u.id: u.parent_id for u in units}
+    rows = db.session.execute(history.tree_on(day).where(
+        history.in_subtree_on(OrgUnit.id, root, day)).order_by(OrgUnit.depth, OrgUnit.name)
+    ).all()
+    return ([r[0] for r in rows], {r[0].id: r.path_on for r in rows},
+            {r[0].id: r.parent_id_on for r in rows})
+
+
 def states_of(units: list[OrgUnit]) -> dict[int, str]:
     """The area state of each unit (``unassessed`` without a record), in one query."""
     ids = [u.id for u in units]
@@ -302,7 +324,7 @@ _request_finder = None
 
 def register_request_finder(finder) -> None:
     """``finder`` has ``open_of(unit_ids) -> {unit id: request}``, ``open_id_of(area) -> id or
-    None`` and ``counts_under(root) -> {state: count}``."""
+    None`` and ``counts_under(root, inside=None) -> {state: count}``."""
     global _request_finder
     _request_finder = finder
 
@@ -340,7 +362,7 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     villages meet 8/8, pass counts per criterion, and requests at each step.
     """
     definition = engine.get_catalog().get("area")
-    units = subtree_units(root)
+    units, path_of, parent_of = territory(root, as_of)
     states = states_of(units)
     results = evaluate_subtree(root, as_of)
     leaves = [u for u in units if u.kind in LEAF_KINDS]
@@ -354,12 +376,14 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
                  "percent": round(100 * counts[s] / total, 1) if total else 0.0}
                 for s in definition.states]
 
-    request_counts = _requests().counts_under(root)
+    day = territory_day(root, as_of or today())
+    request_counts = _requests().counts_under(
+        root, None if day is None else history.in_subtree_on(OrgUnit.id, root, day))
     recognition = engine.get_catalog().get("recognition")
-    children = [u for u in units if u.parent_id == root.id]
+    children = [u for u in units if parent_of[u.id] == root.id]
     child_rows = []
     for child in children:
-        below = [u for u in leaves if u.path.startswith(child.path)]
+        below = [u for u in leaves if path_of[u.id].startswith(path_of[child.id])]
         child_rows.append({
             "code": child.code, "name": child.name, "kind": child.kind,
             "state": states[child.id],

@@ -15,8 +15,26 @@ DEMO_PASSWORD = "casework-demo"
 SEED_USER = "du-lieu-mau"
 SEED_FULL_NAME = "Nạp dữ liệu mẫu (demo)"
 
-# (username, full name, role, org unit code)
+# (username, full name, role, org unit code) on today's map (WORKFLOWS.md §6): the wards made
+# on 2025-07-01. The admin holds both provinces.
 DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
+    ("admin", "Quản trị Demo", "admin", "LCH"),
+    ("admin", "Quản trị Demo", "admin", "LCI"),
+    ("police", "Công an Đoàn Kết (demo)", "police", "LCH-P-DK"),
+    ("health", "Trạm Y tế Đoàn Kết (demo)", "health", "LCH-P-DK"),
+    ("social", "Cán bộ LĐTBXH Đoàn Kết (demo)", "social_affairs", "LCH-P-DK"),
+    ("chair", "Chủ tịch UBND phường Đoàn Kết (demo)", "commune_chair", "LCH-P-DK"),
+    ("inspector", "Tổ kiểm tra thành phố (demo)", "inspector", "LCH"),
+    ("steering", "Ban Chỉ đạo thành phố (demo)", "steering_committee", "LCH"),
+    # Until the approver of WORKFLOWS.md §11 (commune chair / province authority) is
+    # implemented, the city's account keeps approving, over the province's today's map.
+    ("city", "UBND thành phố Lai Châu (demo)", "city_authority", "LCH"),
+    ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH"),
+    ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-P-CD"),
+]
+# The same accounts on the 2024 map, which the demo's history (2024-2025) was recorded on.
+# These grants stay after the merger: they read the old units' past and act no more.
+HISTORY_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("admin", "Quản trị Demo", "admin", "LCH-TP"),
     ("admin", "Quản trị Demo", "admin", "LCI-BC"),
     ("police", "Công an Đoàn Kết (demo)", "police", "LCH-DK"),

@@ -1,4 +1,6 @@
-"""Demo data: Lai Châu city and Bắc Cường ward, with one account per role.
+"""Demo data: Lai Châu city and Bắc Cường ward as the seed plans knew them in 2024, merged on
+2025-07-01 into today's wards (phường Tân Phong, phường Đoàn Kết, phường Cam Đường), with one
+account per role on today's map.
 
 Names of groups and villages are illustrative. Loading is idempotent: units are imported by
 code and existing accounts are left as they are. The database may hold other data: the demo
@@ -20,12 +22,14 @@ from casework.demo.accounts import (  # noqa: F401 - DEMO_ACCOUNTS is part of th
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     FULL_NAMES,
+    HISTORY_ACCOUNTS,
     DemoLoadError,
     account_name,
     demo_usernames,
     ensure_account,
 )
 from casework.demo.areas import load_demo_areas
+from casework.demo.map2025 import ORGUNITS_2025_CSV, grant_today, open_2025_areas, record_2025_map
 from casework.demo.persons import PLAN, demo_units_clause, load_demo_persons
 from casework.demo.plans import SEED_PLANS, load_seed_plans
 from casework.extensions import db
@@ -39,20 +43,27 @@ ORGUNITS_CSV = Path(__file__).with_name("orgunits.csv")
 
 
 def load_demo() -> list[tuple[str, str, str]]:
-    """Load the demo units and accounts; returns (username, role, unit name) rows."""
+    """Load the demo units and accounts; returns (username, role, unit name) rows.
+
+    The history is recorded on the 2024 map, then the map of 2025 (once): see
+    ``casework.demo.map2025``."""
     report = import_csv(ORGUNITS_CSV.read_text(encoding="utf-8"))
     if not report.ok:  # the shipped file is wrong: a bug, not user input
         raise DemoLoadError("; ".join(f"line {n}: {m}" for n, m in report.errors))
-    shown = []
-    for name, _full_name, role, code in DEMO_ACCOUNTS:
-        unit = get_by_code(code)
-        user = ensure_account(name)
-        auth_services.grant_role(user, role, unit)
-        shown.append((user.username, role, unit.name))
+    for name, _full_name, role, code in HISTORY_ACCOUNTS:
+        auth_services.grant_role(ensure_account(name), role, get_by_code(code))
     db.session.commit()
     load_demo_persons()
     load_demo_areas()
     load_seed_plans()
+    record_2025_map()
+    grant_today(DEMO_ACCOUNTS)
+    open_2025_areas()
+    db.session.commit()
+    shown = []
+    for name, _full_name, role, code in DEMO_ACCOUNTS:
+        user = ensure_account(name)
+        shown.append((user.username, role, get_by_code(code).name))
     return shown
 
 
@@ -60,7 +71,8 @@ def load_demo() -> list[tuple[str, str, str]]:
 
 
 def _demo_codes() -> list[str]:
-    lines = ORGUNITS_CSV.read_text(encoding="utf-8").splitlines()[1:]
+    lines = [line for csv in (ORGUNITS_CSV, ORGUNITS_2025_CSV)
+             for line in csv.read_text(encoding="utf-8").splitlines()[1:]]
     return [line.split(",", 1)[0] for line in lines if line.strip()]
 
 

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from casework.auth import services as auth_services
 from casework.demo.accounts import SEED_USER, ensure_account
 from casework.extensions import db
-from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.orgunits.history import ever_in_subtree
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.identity import fold
 from casework.people.models import Person
 from casework.workflow import fire, open_record
@@ -130,8 +131,9 @@ def demo_roots() -> list[OrgUnit]:
 
 
 def demo_units_clause():
-    """A condition on ``OrgUnit``: the unit lies under one of the demo's cities."""
-    return sa.or_(*(subtree_clause(OrgUnit.path, root.path) for root in demo_roots()))
+    """A condition on ``OrgUnit``: the unit lies, or lay, under one of the demo's cities
+    (their villages sit under today's wards since 2025-07-01)."""
+    return sa.or_(*(ever_in_subtree(OrgUnit.id, root) for root in demo_roots()))
 
 
 def _name(rng: random.Random) -> tuple[str, str]:

@@ -36,6 +36,11 @@ def _link_valid_on(day: date):
                    sa.or_(OrgUnitLink.valid_to.is_(None), OrgUnitLink.valid_to >= day))
 
 
+def link_valid_on(day: date):
+    """SQL condition: the ``OrgUnitLink`` row was the unit's place on ``day``."""
+    return _link_valid_on(day)
+
+
 def _unit_valid_on(day: date):
     return sa.and_(sa.or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= day),
                    sa.or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day))

@@ -421,3 +421,34 @@ def move(code: str, to: str, on: date, basis: str, *, actor=None, role: str | No
     report.succession_id = succession.id
     db.session.expire_all()
     return report
+
+
+def end(code: str, on: date, basis: str, *, actor=None, role: str | None = None,
+        dry_run: bool = True) -> SuccessionReport:
+    """End the unit ``code`` on ``on`` without a successor (its last day is the day before):
+    a level of government abolished, like the cities and districts on 2025-07-01. Only a
+    unit whose children have all ended or moved away by then may end; audited."""
+    basis = _check_basis(basis)
+    on = _check_date(on)
+    unit = _unit(code, "old")
+    _check_alive(unit, on, "old")
+    _check_links_before(unit, on, "old")
+    report = SuccessionReport("end", on, basis, [unit.code], "", dry_run=dry_run)
+    report.ending.append({"code": unit.code, "name": unit.name, "kind": unit.kind,
+                          "valid_to": (on - timedelta(days=1)).isoformat()})
+    report.assignments = _assignments([unit])
+    for child in _children(unit):
+        report.conflicts.append({
+            "unit": child.code, "records": "org_units", "count": 1,
+            "message": _("%(code)s still lies under %(parent)s: merge or move it first.",
+                         code=child.code, parent=unit.code)})
+    if dry_run:
+        return report
+    if report.conflicts:
+        raise SuccessionConflict(report)
+    _end(unit, on)
+    record_change(unit, "end", actor=actor, role=role, org_unit_id=unit.id,
+                  before={"valid_to": None},
+                  after={"valid_to": on - timedelta(days=1), "basis": basis})
+    db.session.expire_all()
+    return report

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from casework.areas.criteria import evaluate_subtree
+from casework.areas.criteria import evaluate_subtree, territory_clause
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
 from casework.extensions import db
-from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, due_date_for
 from casework.workflow.engine import entering_data
@@ -93,10 +93,12 @@ def states_as_of(record_type: str, cutoff: datetime):
     )
 
 
-def _in_subtree(rows, unit: OrgUnit):
+def _in_subtree(rows, unit: OrgUnit, as_of: date):
+    """``rows`` whose unit lies in ``unit``'s territory as of ``as_of`` (that day's map; an
+    ended unit's last day's: a plan keeps the territory it was written for)."""
     q = rows.subquery()
     return sa.select(q).join(OrgUnit, OrgUnit.id == q.c.org_unit_id).where(
-        subtree_clause(OrgUnit.path, unit.path))
+        territory_clause(unit, as_of))
 
 
 @metric("areas_in_state", _l("Areas in a state"), "count",
@@ -108,7 +110,7 @@ def areas_in_state(unit, as_of, params, since):
     stmt = (
         sa.select(sa.func.count()).select_from(rows)
         .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
-        .where(subtree_clause(OrgUnit.path, unit.path), OrgUnit.kind.in_(kinds),
+        .where(territory_clause(unit, as_of), OrgUnit.kind.in_(kinds),
                rows.c.state.in_(states))
     )
     return MetricValue(db.session.scalar(stmt))
@@ -125,7 +127,7 @@ def groups_meeting_all_criteria(unit, as_of, params, since):
 def _persons_with_deadlines(unit: OrgUnit, as_of: date):
     """(state, due date on ``as_of``) of every person in the subtree, as of that day."""
     cutoff = end_of(as_of)
-    rows = db.session.execute(_in_subtree(states_as_of("person", cutoff), unit)).all()
+    rows = db.session.execute(_in_subtree(states_as_of("person", cutoff), unit, as_of)).all()
     if not rows:
         return []
     ids = [r.record_id for r in rows]
@@ -184,7 +186,7 @@ def _entries_between(unit: OrgUnit, since: date | None, as_of: date, *where) -> 
         sa.select(sa.func.count()).select_from(AuditEntry)
         .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
         .where(AuditEntry.effective_at < end_of(as_of),
-               subtree_clause(OrgUnit.path, unit.path), *where)
+               territory_clause(unit, as_of), *where)
     )
     if since is not None:
         stmt = stmt.where(AuditEntry.effective_at >= datetime.combine(since, time.min,
@@ -214,7 +216,7 @@ def _activities(unit, as_of, since, activity_type: str) -> int:
         sa.select(sa.func.count()).select_from(AreaFact)
         .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
         .where(AreaFact.kind == "awareness_activity", AreaFact.activity_type == activity_type,
-               AreaFact.activity_date <= as_of, subtree_clause(OrgUnit.path, unit.path))
+               AreaFact.activity_date <= as_of, territory_clause(unit, as_of))
     )
     if since is not None:
         stmt = stmt.where(AreaFact.activity_date >= since)
@@ -233,7 +235,8 @@ def broadcasts(unit, as_of, params, since):
 
 @metric("hotspots_eliminated_pct", _l("Retail points and hotspots eliminated"), "percent")
 def hotspots_eliminated_pct(unit, as_of, params, since):
-    rows = db.session.execute(_in_subtree(states_as_of("hotspot", end_of(as_of)), unit)).all()
+    rows = db.session.execute(
+        _in_subtree(states_as_of("hotspot", end_of(as_of)), unit, as_of)).all()
     eliminated = sum(1 for r in rows if r.state == "eliminated")
     return MetricValue.percent(eliminated, len(rows))
 

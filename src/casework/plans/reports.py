@@ -17,11 +17,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from casework.areas.criteria import evaluate_subtree
+from casework.areas.criteria import evaluate_subtree, territory_clause, territory_day
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
-from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.orgunits import history
+from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.models import Person
 from casework.plans import services
 from casework.plans.metrics import end_of, states_as_of
@@ -96,16 +97,14 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
                     states=[(c, str(s.label)) for c, s in definition.states.items()])
 
     # Persons per state, per child unit, as of the report date (from the audit log).
-    children = db.session.scalars(
-        sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)).all()
-    groups = children or [unit]
+    groups = report_groups(unit, as_of)
     rows = states_as_of("person", end_of(as_of)).subquery()
     counts: dict[tuple[int, str], int] = {}
     for group in groups:
         stmt = (
             sa.select(rows.c.state, sa.func.count())
             .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
-            .where(subtree_clause(OrgUnit.path, group.path)).group_by(rows.c.state)
+            .where(territory_clause(group, as_of)).group_by(rows.c.state)
         )
         for state, n in db.session.execute(stmt):
             counts[(group.id, state)] = n
@@ -131,7 +130,7 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
 
     overdue = db.session.scalars(
         sa.select(Person).join(OrgUnit, OrgUnit.id == Person.org_unit_id)
-        .where(subtree_clause(OrgUnit.path, unit.path), Person.due_date < as_of)
+        .where(territory_clause(unit, as_of), Person.due_date < as_of)
         .order_by(Person.due_date)).all()
     for person in overdue:
         report.overdue.append({
@@ -251,3 +250,24 @@ def filename(report: Report) -> str:
     """e.g. bao-cao-6-thang-2025-H1-LCH-TP.xlsx (never the kind's code, six_month)."""
     return (f"bao-cao-{FILE_WORDS[report.kind]}-{report.period.replace(':', '-')}"
             f"-{report.unit.code}.xlsx")
+
+
+def report_groups(unit: OrgUnit, as_of: date) -> list[OrgUnit]:
+    """The rows of a report on ``unit`` as of ``as_of`` (WORKFLOWS.md §6): a successor's are
+    its predecessors (each on its last day's map; the report adds them up) and whatever
+    joined it otherwise; any other unit's are its children on that day's map (an ended
+    unit's: its last day's), or the unit itself when it has none."""
+    day = territory_day(unit, as_of)
+    if day is None:
+        children = list(db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)))
+        return children or [unit]
+    children = [row[0] for row in db.session.execute(
+        history.tree_on(day, unit).order_by(OrgUnit.name))]
+    before = [step.unit for step in history.direct_predecessors(unit)
+              if step.on <= as_of]
+    if before:
+        covered = set().union(*(history.subtree_ids_on(p, p.valid_to) for p in before
+                                if p.valid_to is not None))
+        children = [c for c in children if c.id not in covered]
+    return sorted(before, key=lambda u: u.name) + children or [unit]

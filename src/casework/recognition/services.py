@@ -147,11 +147,14 @@ class AreaRequests:
             RecognitionRequest.area_id == area.id, RecognitionRequest.state.in_(OPEN_STATES)))
 
     @staticmethod
-    def counts_under(root: OrgUnit) -> dict[str, int]:
+    def counts_under(root: OrgUnit, inside=None) -> dict[str, int]:
+        """Requests by state under ``root`` (today's subtree), or under the SQL condition
+        on ``OrgUnit`` ``inside`` (another day's map)."""
+        where = subtree_clause(OrgUnit.path, root.path) if inside is None else inside
         return dict(db.session.execute(
             sa.select(RecognitionRequest.state, sa.func.count())
             .join(OrgUnit, OrgUnit.id == RecognitionRequest.org_unit_id)
-            .where(subtree_clause(OrgUnit.path, root.path))
+            .where(where)
             .group_by(RecognitionRequest.state)).all())
 
 
