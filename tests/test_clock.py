@@ -26,7 +26,7 @@ def test_today_is_vietnams_date_on_either_side_of_midnight(moment, vietnam):
 
 
 def test_in_the_evening_utc_the_utc_date_would_be_yesterday():
-    """What date.today() got wrong: between 17:00 and 24:00 UTC it is a day behind."""
+    """What the machine's own date got wrong: between 17:00 and 24:00 UTC it is a day behind."""
     with frozen_at("2026-12-31T18:00:00Z"):
         assert datetime.now(UTC).date() == date(2026, 12, 31)
         assert vn_today() == date(2027, 1, 1)

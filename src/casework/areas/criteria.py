@@ -34,7 +34,6 @@ from casework.orgunits.models import (
     LEAF_KINDS,
     OrgUnit,
     OrgUnitLink,
-    SuccessionUnit,
     subtree_clause,
 )
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
@@ -536,41 +535,6 @@ def _judge(code: str, unit: _Unit, findings: list[_Finding]) -> CriterionResult:
     return CriterionResult(code, MET, support=support)
 
 
-def territory_day(root: OrgUnit, day: date) -> date | None:
-    """The day whose map gives ``root``'s territory for figures as of ``day``: ``day`` itself,
-    or the last day of a unit that had ended by then (a plan keeps the territory it was
-    written for: the city's 2024 subtree, wherever its villages sit now), or the first day of
-    one not yet made. None when nothing under ``root`` ever changed place (today's subtree is
-    every day's: the fast path)."""
-    if root.valid_to is not None and day > root.valid_to:
-        return root.valid_to
-    if root.valid_from is not None and day < root.valid_from:
-        return root.valid_from
-    return day if _changed(root) else None
-
-
-def _changed(root: OrgUnit) -> bool:
-    """Whether the map under ``root`` ever changed, in one query: a closed place under its
-    path (a unit that left or ended), a unit now under it that had another place once, or
-    ``root`` taking the place of others (a succession's new side)."""
-    closed = OrgUnitLink.valid_to.is_not(None)
-    return bool(db.session.scalar(sa.select(sa.or_(
-        sa.exists().where(closed, subtree_clause(OrgUnitLink.path, root.path)),
-        sa.exists().where(closed, OrgUnitLink.unit_id == OrgUnit.id,
-                          subtree_clause(OrgUnit.path, root.path)),
-        sa.exists().where(SuccessionUnit.unit_id == root.id, SuccessionUnit.side == "new"),
-    ))))
-
-
-def territory_clause(root: OrgUnit, as_of: date):
-    """SQL condition on ``OrgUnit``: the unit lies in ``root``'s territory for figures as of
-    ``as_of`` (the map of ``territory_day``; today's subtree on the fast path)."""
-    day = territory_day(root, as_of)
-    if day is None:
-        return subtree_clause(OrgUnit.path, root.path)
-    return history.in_subtree_on(OrgUnit.id, root, day)
-
-
 def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, AreaCriteria]:
     """The criteria of every area in ``root``'s subtree on ``as_of`` (default: today), on the
     map of that day (``territory_day``: an ended unit's is its last day's).
@@ -578,7 +542,7 @@ def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, Area
     A fixed number of queries whatever the size of the subtree. Keys are org-unit ids.
     """
     as_of = as_of or today()
-    map_day = territory_day(root, as_of)
+    map_day = history.territory_day(root, as_of)
     if map_day is None:
         # Nothing under ``root`` ever changed place: its current subtree is the day's.
         root_path, ancestors = root.path, root.ancestor_ids[:-1]

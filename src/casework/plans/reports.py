@@ -17,11 +17,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from casework.areas.criteria import evaluate_subtree, territory_clause, territory_day
+from casework.areas.criteria import evaluate_subtree
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
+from casework.orgunits.history import territory_clause, territory_day
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.models import Person
 from casework.plans import services
