@@ -2,8 +2,9 @@
 depend on the hour.
 
 The app dates everything in Vietnam's time (``casework.workflow.deadlines.today_local``). A
-test that takes "today" from the machine's local date (UTC here) disagrees with it from 17:00 to 24:00 UTC,
-and a test that builds a year from it disagrees for seven hours every 31 December. Tests use
+test that takes "today" from the machine's local date (UTC here) disagrees with it from 17:00
+to 24:00 UTC, and a test that builds a year from it disagrees for seven hours every 31
+December. Tests use
 ``vn_today()`` instead; a test about the flip itself freezes the clock with ``frozen_at``.
 
 The whole suite can be run at any instant with ``CASEWORK_TEST_CLOCK=2026-12-31T17:30:00Z``

@@ -16,7 +16,6 @@ from casework.areas.criteria import (
     CRITERIA,
     criterion_label,
     evaluate_subtree,
-    territory_day,
     today,
 )
 from casework.areas.models import (
@@ -296,7 +295,7 @@ def territory(root: OrgUnit, as_of: date | None = None):
     """The units of ``root``'s subtree on the map that figures as of ``as_of`` use
     (``orgunits.history.territory_day``: an ended unit keeps its last day's territory), with each
     unit's path and parent id on that map: (units, {id: path}, {id: parent id})."""
-    day = territory_day(root, as_of or today())
+    day = history.territory_day(root, as_of or today())
     if day is None:
         units = subtree_units(root)
         return units, {u.id: u.path for u in units}, {u.id: u.parent_id for u in units}
@@ -376,7 +375,7 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
                  "percent": round(100 * counts[s] / total, 1) if total else 0.0}
                 for s in definition.states]
 
-    day = territory_day(root, as_of or today())
+    day = history.territory_day(root, as_of or today())
     request_counts = _requests().counts_under(
         root, None if day is None else history.in_subtree_on(OrgUnit.id, root, day))
     recognition = engine.get_catalog().get("recognition")
