@@ -13,6 +13,7 @@ ROLE_LABELS = {
     "inspector": _l("Inspection team member"),
     "steering_committee": _l("Crime-prevention steering committee"),
     "city_authority": _l("City People's Committee"),
+    "province_authority": _l("Provincial People's Committee"),
     "viewer": _l("Supervisor (read-only)"),
 }
 
