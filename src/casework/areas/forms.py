@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from casework.areas.models import ACTIVITY_TYPE_LABELS, FACT_KINDS
+from casework.areas.models import (
+    ACTIVITY_TYPE_LABELS,
+    CASE_KIND_LABELS,
+    FACT_KINDS,
+    ROUTE_SCOPE_LABELS,
+)
 from casework.errors import ValidationFailed
 from casework.orgunits.models import LEAF_KINDS
 from casework.typed_dates import iso_dates
@@ -44,11 +49,20 @@ FIELD_LABELS = {
     "attachments": _l("Attachments"),
     "snapshot_sha256": _l("Criteria snapshot (SHA-256)"),
     "met": _l("Met"),
+    "arrested_on": _l("Arrested on"),
+    "residents": _l("Residents"),
+    "route_scope": _l("Route"),
+    "case_kind": _l("Kind of case"),
+    "suspects": _l("Suspects"),
+    "prosecuted_on": _l("Prosecuted on"),
+    "case_no": _l("Case number"),
 }
 CHOICE_LABELS = {
     "complex": _l("Complex"),
     "less_complex": _l("Less complex"),
     **ACTIVITY_TYPE_LABELS,
+    **ROUTE_SCOPE_LABELS,
+    **CASE_KIND_LABELS,
 }
 register_labels(FIELD_LABELS, CHOICE_LABELS)
 
@@ -75,7 +89,16 @@ FACT_FORMS: dict[str, tuple[FactField, ...]] = {
     "use_venue": _INCIDENT,
     "ring": _INCIDENT,
     "offender": (FactField("description", "text", True),
-                 FactField("resident_since", "date", True), FactField("found_date", "date", True)),
+                 FactField("resident_since", "date", True), FactField("found_date", "date", True),
+                 FactField("arrested_on", "date")),
+    "fugitive": _INCIDENT,
+    "population": (FactField("residents", "int", True), FactField("as_of", "date", True)),
+    "key_route": (FactField("route_scope", "choice", True, tuple(ROUTE_SCOPE_LABELS.items())),
+                  FactField("decision_no", "text", True), FactField("started_on", "date", True),
+                  FactField("ended_on", "date")),
+    "drug_case": (FactField("case_kind", "choice", True, tuple(CASE_KIND_LABELS.items())),
+                  FactField("suspects", "int", True), FactField("found_date", "date", True),
+                  FactField("prosecuted_on", "date"), FactField("case_no", "text")),
     "drug_plants": (FactField("description", "text"), FactField("plant_count", "int"),
                     FactField("plant_area_m2", "number"), FactField("found_date", "date", True)),
     "household_tally": (FactField("households_total", "int", True),
@@ -94,10 +117,13 @@ NOTE = FactField("note", "textarea")
 
 
 def fact_kinds_for(unit) -> list[str]:
-    """The kinds a user may record for ``unit`` (tallies and boards: groups and villages)."""
+    """The kinds a user may record for ``unit`` (tallies and boards: groups and villages;
+    population and key routes: communes, wards and special zones)."""
     kinds = ["hotspot", *FACT_KINDS]
     if unit.kind not in LEAF_KINDS:
         kinds = [k for k in kinds if k not in ("household_tally", "hotline_board")]
+    else:  # QĐ 28/2025 counts residents and routes per commune, ward or special zone
+        kinds = [k for k in kinds if k not in ("population", "key_route")]
     return kinds
 
 

@@ -22,13 +22,29 @@ from casework.workflow.registry import record_type
 # The initial state of the area workflow: an org unit without an area record is in it.
 UNASSESSED = "unassessed"
 
-INCIDENT_KINDS = ("dealer", "use_venue", "offender", "ring", "drug_plants")
+# Incidents are open until resolved. `fugitive` (QĐ 28/2025 Art 6.2) is a wanted drug offender
+# hiding in the area.
+INCIDENT_KINDS = ("dealer", "use_venue", "offender", "ring", "drug_plants", "fugitive")
 FACT_KINDS = INCIDENT_KINDS + (
     "household_tally", "hotline_board", "prevention_model", "awareness_activity",
+    # QĐ 28/2025 (WORKFLOWS.md §9, §10): the resident population, a key trafficking route
+    # through the commune, and drug cases.
+    "population", "key_route", "drug_case",
 )
 # Every kind a user may record, hotspots included (they live in their own table).
 ALL_FACT_KINDS = ("hotspot",) + FACT_KINDS
 ACTIVITY_TYPES = ("session", "broadcast")
+ROUTE_SCOPES = ("intra", "inter")      # intra- or inter-provincial key route
+CASE_KINDS = ("trafficking", "possession", "organising_use", "harbouring", "other")
+ROUTE_SCOPE_LABELS = {"intra": _l("Intra-provincial route"),
+                      "inter": _l("Inter-provincial route")}
+CASE_KIND_LABELS = {
+    "trafficking": _l("Trafficking"),
+    "possession": _l("Illegal possession"),
+    "organising_use": _l("Organising drug use"),
+    "harbouring": _l("Harbouring drug use"),
+    "other": _l("Other drug crime"),
+}
 
 FACT_KIND_LABELS = {
     "hotspot": _l("Drug hotspot"),
@@ -41,6 +57,10 @@ FACT_KIND_LABELS = {
     "hotline_board": _l("Hotline board"),
     "prevention_model": _l("Drug-prevention model"),
     "awareness_activity": _l("Awareness activity"),
+    "fugitive": _l("Wanted drug offender hiding in the area"),
+    "population": _l("Resident population"),
+    "key_route": _l("Key drug-trafficking route"),
+    "drug_case": _l("Drug case"),
 }
 ACTIVITY_TYPE_LABELS = {
     "session": _l("Awareness session"),
@@ -134,6 +154,22 @@ class AreaFact(Base):
         ),
         sa.CheckConstraint("activity_type IS NULL OR " + _in("activity_type", ACTIVITY_TYPES),
                            name="activity_type"),
+        sa.CheckConstraint(_kind_needs(("population",), "residents", "as_of"),
+                           name="population"),
+        sa.CheckConstraint("residents IS NULL OR residents >= 0", name="residents"),
+        sa.CheckConstraint(_kind_needs(("key_route",), "route_scope", "decision_no",
+                                       "started_on"), name="key_route"),
+        sa.CheckConstraint("route_scope IS NULL OR " + _in("route_scope", ROUTE_SCOPES),
+                           name="route_scope"),
+        sa.CheckConstraint(_kind_needs(("drug_case",), "found_date", "case_kind", "suspects"),
+                           name="drug_case"),
+        sa.CheckConstraint("case_kind IS NULL OR " + _in("case_kind", CASE_KINDS),
+                           name="case_kind"),
+        sa.CheckConstraint("suspects IS NULL OR suspects >= 0", name="suspects"),
+        sa.CheckConstraint("prosecuted_on IS NULL OR prosecuted_on >= found_date",
+                           name="prosecuted_after_found"),
+        sa.CheckConstraint("arrested_on IS NULL OR found_date IS NULL OR "
+                           "arrested_on >= found_date", name="arrested_after_found"),
         sa.CheckConstraint("resolved_date IS NULL OR resolved_date >= found_date",
                            name="resolved_after_found"),
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on",
@@ -154,6 +190,17 @@ class AreaFact(Base):
     resident_since: Mapped[date | None] = mapped_column(sa.Date)
     plant_count: Mapped[int | None] = mapped_column()
     plant_area_m2: Mapped[float | None] = mapped_column(sa.Float)
+    # offender: the day the offender was arrested (QĐ 28/2025 Art 4 c counts arrests)
+    arrested_on: Mapped[date | None] = mapped_column(sa.Date)
+    # population: residents as_of a date
+    residents: Mapped[int | None] = mapped_column()
+    # key_route: intra/inter provincial, approved by decision_no on started_on, until ended_on
+    route_scope: Mapped[str | None] = mapped_column(sa.String(5))
+    # drug_case: found_date, its kind, the number of suspects, prosecuted (khởi tố) on a day
+    case_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    suspects: Mapped[int | None] = mapped_column()
+    prosecuted_on: Mapped[date | None] = mapped_column(sa.Date)
+    case_no: Mapped[str | None] = mapped_column(sa.String(60))
     # household_tally
     households_total: Mapped[int | None] = mapped_column()
     households_signed: Mapped[int | None] = mapped_column()

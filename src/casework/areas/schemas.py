@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import INCLUDE, ValidationError, fields, validate, validates_schema
 
-from casework.areas.models import ACTIVITY_TYPES, ALL_FACT_KINDS
+from casework.areas.models import ACTIVITY_TYPES, ALL_FACT_KINDS, CASE_KINDS, ROUTE_SCOPES
 from casework.validation import Date, Integer, Page, Schema, Text
 from casework.workflow.schemas import AvailableEventSchema
 
@@ -58,6 +58,19 @@ class OffenderSchema(IncidentSchema):
     resident_since = _date()
 
 
+class ArrestedOffenderSchema(OffenderSchema):
+    """An offender resident; ``arrested_on`` counts toward QĐ 28/2025 Art 4 c."""
+
+    arrested_on = _date(required=False)
+
+    @validates_schema
+    def _arrested_after_found(self, data, **kwargs):
+        arrested, found = data.get("arrested_on"), data.get("found_date")
+        if arrested and found and arrested < found:
+            raise ValidationError(str(_l("The arrest cannot come before the offence was "
+                                         "found.")), "arrested_on")
+
+
 class DrugPlantsSchema(IncidentSchema):
     description = _text(300)
     plant_count = _count()
@@ -105,12 +118,56 @@ class AwarenessActivitySchema(_FactSchema):
     audience = _count()
 
 
+class PopulationSchema(_FactSchema):
+    """The resident population on a day (QĐ 28/2025: the denominator of Art 4 a and c)."""
+
+    residents = Integer(required=True, minimum=1, maximum=100_000_000)
+    as_of = _date()
+
+
+class KeyRouteSchema(_FactSchema):
+    """A key trafficking route through the commune, approved by a decision (Art 4 đ)."""
+
+    route_scope = fields.String(required=True, validate=validate.OneOf(ROUTE_SCOPES))
+    decision_no = _text(60, required=True)
+    started_on = _date()
+    ended_on = _date(required=False)
+
+    @validates_schema
+    def _ended_after_started(self, data, **kwargs):
+        ended, started = data.get("ended_on"), data.get("started_on")
+        if ended and started and ended < started:
+            raise ValidationError(str(_l("A route cannot stop being key before it was "
+                                         "approved.")), "ended_on")
+
+
+class DrugCaseSchema(_FactSchema):
+    """A drug case (WORKFLOWS.md §10); prosecuted (khởi tố) on a day, or not yet."""
+
+    found_date = _date()
+    case_kind = fields.String(required=True, validate=validate.OneOf(CASE_KINDS))
+    suspects = _count(required=True)
+    prosecuted_on = _date(required=False)
+    case_no = _text(60)
+
+    @validates_schema
+    def _prosecuted_after_found(self, data, **kwargs):
+        prosecuted, found = data.get("prosecuted_on"), data.get("found_date")
+        if prosecuted and found and prosecuted < found:
+            raise ValidationError(str(_l("A case cannot be prosecuted before it was found.")),
+                                  "prosecuted_on")
+
+
 FACT_SCHEMAS: dict[str, type[Schema]] = {
     "hotspot": HotspotFactSchema,
     "dealer": IncidentSchema,
     "use_venue": IncidentSchema,
     "ring": IncidentSchema,
-    "offender": OffenderSchema,
+    "offender": ArrestedOffenderSchema,
+    "fugitive": IncidentSchema,
+    "population": PopulationSchema,
+    "key_route": KeyRouteSchema,
+    "drug_case": DrugCaseSchema,
     "drug_plants": DrugPlantsSchema,
     "household_tally": HouseholdTallySchema,
     "hotline_board": HotlineBoardSchema,
@@ -120,7 +177,7 @@ FACT_SCHEMAS: dict[str, type[Schema]] = {
 
 # The date field that must not lie in the future, per kind.
 FACT_DATE_FIELDS = ("found_date", "resolved_date", "resident_since", "as_of", "verified_on",
-                    "started_on", "ended_on", "activity_date")
+                    "started_on", "ended_on", "activity_date", "arrested_on", "prosecuted_on")
 
 
 class FactInputSchema(Schema):

@@ -47,7 +47,8 @@ PUBLIC: dict[str, frozenset[str]] = {
     "areas": frozenset({"state", "kind"}),
     # A fact's kind, a prevention model's name and decision number (a programme, not a
     # person) and an awareness activity's type. Descriptions and notes are personal.
-    "area_facts": frozenset({"kind", "kind_label", "name", "decision_no", "activity_type"}),
+    "area_facts": frozenset({"kind", "kind_label", "name", "decision_no", "activity_type",
+                             "route_scope", "case_kind", "case_no"}),
     # A hotspot's name and address are personal: they point at a home or a person.
     "hotspots": frozenset({"kind", "state"}),
     "persons": frozenset({"gender", "state", "residence_type", "state_label", "due_label"}),
