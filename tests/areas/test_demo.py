@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from casework.areas.models import Area
 from casework.areas.services import dashboard, states_of, subtree_units, territory
+from casework.audit.models import AuditEntry
 from casework.auth.scope import Scope
 from casework.auth.services import get_user
 from casework.orgunits.services import get_by_code
@@ -16,7 +17,7 @@ from casework.plans.models import Plan
 from casework.plans.reports import report_groups
 from casework.plans.services import progress
 from casework.recognition.services import list_requests
-from casework.workflow.deadlines import today_local
+from casework.workflow.deadlines import local_date, today_local
 
 
 def test_the_demo_areas(app, db):
@@ -35,9 +36,22 @@ def test_the_demo_areas(app, db):
     steps = {r["state"]: r["count"] for r in board["requests_by_state"]}
     assert all(steps[s] >= 1 for s in ("draft", "submitted", "evaluated", "endorsed",
                                        "approved", "rejected", "withdrawn")), steps
-    for username in ("inspector", "steering", "city"):
+    def inbox(username):
         user = get_user(username)
-        assert list_requests(Scope.for_user(user), user, awaiting_me=True), username
+        return list_requests(Scope.for_user(user), user, awaiting_me=True)
+
+    for username in ("inspector", "steering"):
+        assert inbox(username), username
+    # WORKFLOWS.md §11: since 2025-07-01 the ward chairs approve their groups; the city,
+    # gone, approves nothing; the approval of 2025-09 was the chair's of the group's ward.
+    assert inbox("chair") or inbox("chair.tp")
+    assert not inbox("city")
+    approvals = db.session.execute(sa.select(AuditEntry.role, AuditEntry.effective_at).where(
+        AuditEntry.record_type == "recognition", AuditEntry.event == "approve")).all()
+    assert {role for role, at in approvals if local_date(at) >= date(2025, 7, 1)} == {
+        "commune_chair"}
+    assert {role for role, at in approvals if local_date(at) < date(2025, 7, 1)} == {
+        "city_authority"}
     # The plan keeps its map: the baseline is computed on the city's 2024 tree, today too;
     # the San Thàng target on the 7 villages that now sit in phường Tân Phong.
     plan = db.session.scalar(sa.select(Plan).where(Plan.code == "LCH-TP-2024-2025"))

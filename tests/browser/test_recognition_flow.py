@@ -1,6 +1,7 @@
 """The ward police watch the criteria of a group change and submit its recognition request;
-the inspection team, the steering committee and the city approve it from their inbox; the
-group becomes drug-free."""
+the inspection team and the steering committee pass it, and the ward's chair approves it from
+the inbox (the approver of a group since 2025-07-01, WORKFLOWS.md §11); the group becomes
+drug-free."""
 
 from __future__ import annotations
 
@@ -115,7 +116,7 @@ def test_a_request_climbs_the_chain_to_recognition(page, tmp_path):
     assert state_of(page) == "endorsed"
     sign_out(page)
 
-    sign_in(page, "city")
+    sign_in(page, "chair")  # phường Đoàn Kết's chair: the group is one of its own
     open_from_inbox(page, request_url)
     form = page.locator("details[data-event=approve] form")
     form.locator("input[name=decision_no]").fill("999/QĐ-UBND")

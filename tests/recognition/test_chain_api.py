@@ -22,7 +22,7 @@ STEP_DATA = {
     "approve": {"decision_no": "125/QĐ-UBND", "decision_date": TODAY},
 }
 STEP_ROLE = {"submit": "police", "evaluate": "inspector", "endorse": "steering_committee",
-             "approve": "city_authority"}
+             "approve": "commune_chair"}  # a group, today: WORKFLOWS.md §11
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -83,14 +83,14 @@ def test_the_full_chain_recognises_the_area_in_the_same_transaction(db, chain, r
     assert body["verdicts"]["C8"]["met"] and body["minutes_no"] == "BB-KT-07"
     body = _fire(chain["steering_committee"], body, "endorse")
     assert body["meeting_date"] == TODAY
-    body = _fire(chain["city_authority"], body, "approve")
+    body = _fire(chain["commune_chair"], body, "approve")
     assert (body["state"], body["area_state"]) == ("approved", "drug_free")
     assert body["decision_no"] == "125/QĐ-UBND"
 
     history = chain["police"].get(f"/api/v1/recognition-requests/{body['id']}/history")
     events = [(h["event"], h["role"]) for h in history.get_json()["items"]]
     assert events == [("open", "police"), ("submit", "police"), ("evaluate", "inspector"),
-                      ("endorse", "steering_committee"), ("approve", "city_authority")]
+                      ("endorse", "steering_committee"), ("approve", "commune_chair")]
     assert history.get_json()["items"][1]["data"]["snapshot_sha256"] == body["snapshot_sha256"]
     area_history = chain["police"].get("/api/v1/areas/G11/history").get_json()["items"]
     assert area_history[-1]["event"] == "recognize"
@@ -100,7 +100,7 @@ def test_the_full_chain_recognises_the_area_in_the_same_transaction(db, chain, r
 
 
 @pytest.mark.parametrize(("at", "returner"), [
-    ("submit", "inspector"), ("evaluate", "steering_committee"), ("endorse", "city_authority"),
+    ("submit", "inspector"), ("evaluate", "steering_committee"), ("endorse", "commune_chair"),
 ])
 def test_a_return_at_each_step_sends_it_back_to_draft(chain, ready_area, at, returner):
     ready_area("G11")

@@ -45,7 +45,7 @@ STEPS = {
     "evaluated": ("endorse", "steering_committee", "meeting_date",
                   lambda d: {"meeting_date": d}, INSPECTED, "Ngày họp",
                   "ngày kiểm tra ({limit}) của sự kiện “Kiểm tra, đánh giá”."),
-    "endorsed": ("approve", "city_authority", "decision_date",
+    "endorsed": ("approve", "commune_chair", "decision_date",
                  lambda d: {"decision_no": "QĐ-1", "decision_date": d}, ENDORSED,
                  "Ngày quyết định",
                  "ngày họp ({limit}) của sự kiện “Ban Chỉ đạo thông qua”."),
@@ -131,7 +131,7 @@ def test_no_step_is_dated_after_today(db, chain, dossier, state):
 def test_an_approval_dates_the_areas_recognition(db, chain, dossier):
     request = dossier("endorsed")
     decided = day_ago(ENDORSED - 2)
-    response = _fire(chain, request, "city_authority", "approve",
+    response = _fire(chain, request, "commune_chair", "approve",
                      {"decision_no": "QĐ-9", "decision_date": decided.isoformat()})
     assert response.status_code == 200, response.get_json()
     area_history = chain["police"].get("/api/v1/areas/G11/history").get_json()["items"]

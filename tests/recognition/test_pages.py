@@ -68,7 +68,8 @@ def test_the_chain_through_the_pages(page_as, db, ready_area, tree):
     steering = page_as("steering_committee", "C")
     assert steering.post(f"/recognition/{request_id}/events/endorse", data={
         "version": "3", "meeting_date": day_ago(0).isoformat()}).status_code == 302
-    city = page_as("city_authority", "C")
+    # A group approved today: the ward's chair (WORKFLOWS.md §11).
+    city = page_as("commune_chair", "W1")
     assert f'data-request="{request_id}"' in html(city.get("/recognition/inbox"))
     approved = city.post(f"/recognition/{request_id}/events/approve", data={
         "version": "4", "decision_no": "88/QĐ-UBND", "decision_date": day_ago(0).isoformat()})

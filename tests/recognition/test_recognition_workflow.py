@@ -20,7 +20,8 @@ STEPS = {  # event: (role, data)
     "evaluate": ("inspector", {"inspection_date": "{day}", "minutes_no": "BB-2",
                                "verdicts": all_met()}),
     "endorse": ("steering_committee", {"meeting_date": "{day}"}),
-    "approve": ("city_authority", {"decision_no": "QĐ-9", "decision_date": "{day}"}),
+    # A residential group, approved today: the commune chair (WORKFLOWS.md §11).
+    "approve": ("commune_chair", {"decision_no": "QĐ-9", "decision_date": "{day}"}),
 }
 PATHS = {
     "draft": [],
@@ -51,16 +52,22 @@ CASES = [
     ("evaluated", "endorse", "steering_committee", None, None, "endorsed"),
     ("evaluated", "endorse", "city_authority", None, None, "not_permitted"),
     ("evaluated", "return", "steering_committee", {}, "Họp lại", "draft"),
-    ("evaluated", "return", "city_authority", {}, "Xem lại", "draft"),
-    ("evaluated", "reject", "city_authority", {}, "Không đạt", "rejected"),
+    ("evaluated", "return", "commune_chair", {}, "Xem lại", "draft"),
+    ("evaluated", "return", "city_authority", {}, "Xem lại", "rule_failed"),
+    ("evaluated", "reject", "commune_chair", {}, "Không đạt", "rejected"),
+    ("evaluated", "reject", "province_authority", {}, "Không đạt", "rule_failed"),
     ("evaluated", "withdraw", "police", {}, "Rút", "invalid_event"),
     ("evaluated", "approve", "city_authority", None, None, "invalid_event"),
-    ("endorsed", "approve", "city_authority", None, None, "approved"),
+    ("endorsed", "approve", "commune_chair", None, None, "approved"),
+    # Since 2025-07-01 the city is gone and the province approves communes, not groups.
+    ("endorsed", "approve", "city_authority", None, None, "rule_failed"),
+    ("endorsed", "approve", "province_authority", None, None, "rule_failed"),
+    ("endorsed", "approve", "health", None, None, "not_permitted"),
     ("endorsed", "approve", "steering_committee", None, None, "not_permitted"),
-    ("endorsed", "return", "city_authority", {}, "Xem lại C6", "draft"),
+    ("endorsed", "return", "commune_chair", {}, "Xem lại C6", "draft"),
     ("endorsed", "return", "steering_committee", {}, "x", "not_permitted"),
     ("endorsed", "reject", "steering_committee", {}, "Không đạt", "rejected"),
-    ("endorsed", "reject", "city_authority", {}, None, "validation_error"),
+    ("endorsed", "reject", "commune_chair", {}, None, "validation_error"),
     ("approved", "return", "city_authority", {}, "x", "invalid_event"),
     ("rejected", "submit", "police", None, None, "invalid_event"),
     ("withdrawn", "submit", "police", None, None, "invalid_event"),
@@ -132,7 +139,7 @@ def test_an_area_that_left_less_complex_cannot_be_recognised(db, walk, user):
                 reason="Điểm bán mới", effective_at=clock + timedelta(hours=1))
     before = (request.state, request.version, _entries(db, request))
     with pytest.raises(CaseworkError) as caught:
-        engine.fire(request, "approve", user("city_authority", "C"),
+        engine.fire(request, "approve", user("commune_chair", "C"),
                     data=_fill(STEPS["approve"][1], clock), effective_at=clock + timedelta(days=1))
     assert caught.value.code == "rule_failed"
     assert caught.value.extra["rule"] == "area_awaits_recognition"
@@ -148,7 +155,7 @@ def test_when_recognising_the_area_fails_the_approval_rolls_back_too(db, walk, u
     engine.fire(area, "downgrade", user("steering_committee", "C"), data={"minutes_no": "BB"},
                 effective_at=clock + timedelta(days=3))
     db.session.commit()
-    city = api_as(("city_authority", "C"))
+    city = api_as(("commune_chair", "C"))
     approval_at = clock + timedelta(days=2)
     response = city.post(f"/api/v1/recognition-requests/{request.id}/transitions", json={
         "event": "approve", "version": request.version, "effective_at": approval_at.isoformat(),

@@ -26,14 +26,16 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("chair", "Chủ tịch UBND phường Đoàn Kết (demo)", "commune_chair", "LCH-P-DK"),
     ("inspector", "Tổ kiểm tra thành phố (demo)", "inspector", "LCH"),
     ("steering", "Ban Chỉ đạo thành phố (demo)", "steering_committee", "LCH"),
-    # Until the approver of WORKFLOWS.md §11 (commune chair / province authority) is
-    # implemented, the city's account keeps approving, over the province's today's map.
-    ("city", "UBND thành phố Lai Châu (demo)", "city_authority", "LCH"),
+    ("chair.tp", "Chủ tịch UBND phường Tân Phong (demo)", "commune_chair", "LCH-P-TPH"),
+    # The approvers of WORKFLOWS.md §11 since 2025-07-01: the ward chairs for their villages
+    # and groups, the province for its communes and wards.
+    ("province", "UBND tỉnh Lai Châu (demo)", "province_authority", "LCH"),
     ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH"),
     ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-P-CD"),
 ]
 # The same accounts on the 2024 map, which the demo's history (2024-2025) was recorded on.
-# These grants stay after the merger: they read the old units' past and act no more.
+# These grants stay after the merger: they read the old units' past and act no more. The
+# city's account approved until 2025-06-30 and has no unit on today's map.
 HISTORY_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("admin", "Quản trị Demo", "admin", "LCH-TP"),
     ("admin", "Quản trị Demo", "admin", "LCI-BC"),
@@ -47,7 +49,8 @@ HISTORY_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH-TP"),
     ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-BC"),
 ]
-FULL_NAMES = {username: full_name for username, full_name, _r, _u in DEMO_ACCOUNTS}
+FULL_NAMES = {username: full_name
+              for username, full_name, _r, _u in DEMO_ACCOUNTS + HISTORY_ACCOUNTS}
 FULL_NAMES[SEED_USER] = SEED_FULL_NAME
 
 

@@ -215,6 +215,13 @@ def _lai_chau_facts(all_met: list[OrgUnit], breach: OrgUnit | None) -> None:
 # --- recognition requests ---------------------------------------------------------------------
 
 
+# Approvals that fall on the map of 2025: the commune chairs of today's wards give them once
+# that map is recorded (``approve_on_2025_map``), since §11 makes them the approvers.
+_AFTER_MERGER: list[tuple[int, datetime]] = []
+# The demo's chair account of each ward of today's map.
+CHAIRS = {"LCH-P-DK": "chair", "LCH-P-TPH": "chair.tp"}
+
+
 def _chain(request, steps, start: datetime) -> None:
     """Fire the steps of a request: (event, username, data or None, reason, days after)."""
     clock = start
@@ -222,8 +229,37 @@ def _chain(request, steps, start: datetime) -> None:
         clock = clock + timedelta(days=wait)
         if clock > datetime.now(UTC):
             clock = datetime.now(UTC) - timedelta(minutes=5)
-        fire(request, event, _user(username), data=data(clock.astimezone(LOCAL_TZ).date())
-             if data else None, reason=reason, effective_at=clock)
+        day = clock.astimezone(LOCAL_TZ).date()
+        if event == "approve" and recognition.approver_of(request.org_unit, day).role != (
+                "city_authority"):
+            _AFTER_MERGER.append((request.id, clock))
+            return
+        fire(request, event, _user(username), data=data(day) if data else None,
+             reason=reason, effective_at=clock)
+
+
+def approve_on_2025_map() -> int:
+    """Approve the requests whose approval fell after 2025-07-01, by the chair of the
+    group's ward on that day; returns how many."""
+    from casework.orgunits.history import commune_of
+    from casework.recognition.models import RecognitionRequest
+
+    done = 0
+    while _AFTER_MERGER:
+        request_id, clock = _AFTER_MERGER.pop(0)
+        request = db.session.get(RecognitionRequest, request_id)
+        day = clock.astimezone(LOCAL_TZ).date()
+        ward = commune_of(request.org_unit, day)
+        chair = CHAIRS.get(ward.code) if ward is not None else None
+        if chair is None:
+            continue
+        try:
+            with db.session.begin_nested():
+                fire(request, "approve", _user(chair), data=APPROVE[2](day), effective_at=clock)
+            done += 1
+        except CaseworkError as exc:
+            log.warning("demo request %s not approved: %s", request_id, exc)
+    return done
 
 
 def _met(note: str | None = None) -> dict:
@@ -257,7 +293,7 @@ def _requests(all_met: list[OrgUnit], breach: OrgUnit | None) -> None:
         ([], recent),  # a draft in Đoàn Kết: the ward police's own work
         ([(SUBMIT, 3), (EVALUATE, 12), (ENDORSE, 9), (APPROVE, 14)], at(date(2025, 3, 3))),
         ([(SUBMIT, 2), (EVALUATE, 10), (ENDORSE, 7), (APPROVE, 10)], at(date(2025, 8, 18))),
-        ([(SUBMIT, 2), (EVALUATE, 6), (ENDORSE, 5)], recent),     # waits for the city
+        ([(SUBMIT, 2), (EVALUATE, 6), (ENDORSE, 5)], recent),     # waits for the approver
         ([(SUBMIT, 3), (EVALUATE, 8)], recent),                   # waits for the committee
         ([(SUBMIT, 10)], recent),                                 # waits for inspection
         ([(SUBMIT, 14)], recent),

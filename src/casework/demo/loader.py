@@ -28,7 +28,7 @@ from casework.demo.accounts import (  # noqa: F401 - DEMO_ACCOUNTS is part of th
     demo_usernames,
     ensure_account,
 )
-from casework.demo.areas import load_demo_areas
+from casework.demo.areas import approve_on_2025_map, load_demo_areas
 from casework.demo.map2025 import ORGUNITS_2025_CSV, grant_today, open_2025_areas, record_2025_map
 from casework.demo.persons import PLAN, demo_units_clause, load_demo_persons
 from casework.demo.plans import SEED_PLANS, load_seed_plans
@@ -58,6 +58,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     load_seed_plans()
     record_2025_map()
     grant_today(DEMO_ACCOUNTS)
+    approve_on_2025_map()
     open_2025_areas()
     db.session.commit()
     shown = []
@@ -106,7 +107,7 @@ class Survey:
         parts = []
         if self.units < len(_demo_codes()):
             parts.append(_n(len(_demo_codes()) - self.units, "unit"))
-        accounts = len({name for name, *_rest in DEMO_ACCOUNTS}) + 1  # and the seed account
+        accounts = len(FULL_NAMES)  # today's, the 2024 map's and the seed account
         if self.accounts < accounts:
             parts.append(_n(accounts - self.accounts, "account"))
         if not self.persons:

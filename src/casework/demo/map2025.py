@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from casework.auth import services as auth_services
-from casework.demo.accounts import DemoLoadError, demo_user
+from casework.demo.accounts import DemoLoadError, demo_user, ensure_account
 from casework.extensions import db
 from casework.orgunits import history, successions
 from casework.orgunits.services import get_by_code, import_csv
@@ -74,4 +74,4 @@ def grant_today(accounts) -> None:
     """Give the demo accounts their units of today's map (the 2024 grants stay, to read the
     past: WORKFLOWS.md §6)."""
     for name, _full_name, role, code in accounts:
-        auth_services.grant_role(demo_user(name), role, get_by_code(code))
+        auth_services.grant_role(ensure_account(name), role, get_by_code(code))

@@ -169,7 +169,8 @@ def metric_label(code: str) -> str:
 # Every path that changes a plan leaves one entry in the plan's audit chain (audit.changes).
 
 # Who may write a plan, over its issuing unit.
-PLAN_ROLES = ("police", "commune_chair", "steering_committee", "city_authority")
+PLAN_ROLES = ("police", "commune_chair", "steering_committee", "city_authority",
+              "province_authority")
 
 
 def _acting_role(scope: Scope, plan: Plan) -> str | None:

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from casework.areas.criteria import CRITERIA, evaluate_area
 from casework.areas.services import request_state
 from casework.audit.models import AuditEntry
+from casework.auth.roles import role_label
 from casework.extensions import db
 from casework.recognition.models import RecognitionAttachment
 from casework.workflow.engine import fire_caused_by, state_label
@@ -23,6 +24,8 @@ STEP_OF_ROLE = {
     "inspector": "inspection",
     "steering_committee": "endorsement",
     "city_authority": "approval",
+    "commune_chair": "approval",
+    "province_authority": "approval",
 }
 STEP_LABELS = {
     "preparation": _l("preparation"),
@@ -85,6 +88,31 @@ def separate_duties(record, data, context):
                  "at only one step, so a colleague must do this.",
                  step=", ".join(str(STEP_LABELS[s]) for s in other))
     return True
+
+
+# --- the approver of §11 ----------------------------------------------------------------------
+
+
+@rule("approver_of_level_and_date",
+      _l("an approving People's Committee acts only for the levels it approves on that date"),
+      uses_data=False)
+def approver_of_level_and_date(record, data, context):
+    """WORKFLOWS.md §11: the approver depends on the area's level and the event's date
+    (recognition.yaml, meta.approvers). The other steps' roles are not concerned."""
+    table = context.definition.meta.get("approvers")
+    if table is None or acting_role(context) not in table.roles():
+        return True
+    unit = record.org_unit
+    day = context.effective_date
+    approver = table.approver(unit.kind, day)
+    if approver is None:
+        return _("No People's Committee recognises a %(kind)s on %(date)s.",
+                 kind=unit.kind_label, date=day.strftime("%d/%m/%Y"))
+    if approver.role in context.roles:
+        return True
+    return _("On %(date)s a %(kind)s is recognised by the %(role)s (%(basis)s); your role "
+             "does not approve it.", date=day.strftime("%d/%m/%Y"), kind=unit.kind_label,
+             role=role_label(approver.role), basis=approver.basis)
 
 
 # --- the area and its criteria ----------------------------------------------------------------

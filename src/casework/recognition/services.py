@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +17,7 @@ from casework import storage
 from casework.areas import services as areas
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, get_scoped_orgunit, scoped
+from casework.db import today_local
 from casework.errors import NotFound, NotPermitted, RuleFailed, ValidationFailed
 from casework.extensions import db
 from casework.instance import attachments_dir as instance_attachments_dir
@@ -28,7 +29,10 @@ from casework.workflow import engine
 # Who may read a request: the dossier names persons, so never viewers.
 READ_ROLES = PERSONAL_READ_ROLES
 # Roles that take part in the chain: they may read a request and attach files to it.
-CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority"})
+CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_authority",
+                         "commune_chair", "province_authority"})
+# The pseudo-role of meta.awaiting for the step that waits for the approver of §11.
+APPROVER = "approver"
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -100,13 +104,34 @@ def fire_request_event(request: RecognitionRequest, event: str, actor, data: dic
 
 
 def awaiting_roles() -> dict[str, str]:
-    """The role whose action a request in each open state awaits (recognition.yaml, meta)."""
+    """The role whose action a request in each open state awaits (recognition.yaml, meta);
+    ``approver`` for the step of §11's approver."""
     return engine.get_catalog().get("recognition").meta["awaiting"]
+
+
+def approvers():
+    """The approver table of §11 (recognition.yaml, meta.approvers)."""
+    return engine.get_catalog().get("recognition").meta["approvers"]
+
+
+def approver_of(unit: OrgUnit, day: date | None = None):
+    """Who approves a request for ``unit`` on ``day`` (Vietnam's today by default)."""
+    return approvers().approver(unit.kind, day or today_local())
 
 
 def awaiting_role(request: RecognitionRequest) -> str | None:
     """The role the request waits for now; None once it is closed."""
-    return engine.definition_of(request).meta["awaiting"].get(request.state)
+    role = engine.definition_of(request).meta["awaiting"].get(request.state)
+    if role == APPROVER:
+        found = approver_of(request.org_unit)
+        return found.role if found is not None else None
+    return role
+
+
+def waiting_roles() -> frozenset[str]:
+    """Every role some open request may wait for."""
+    named = set(awaiting_roles().values())
+    return frozenset((named - {APPROVER}) | (approvers().roles() if APPROVER in named else set()))
 
 
 def chain(request: RecognitionRequest) -> tuple[str, ...]:
@@ -122,8 +147,17 @@ def awaiting(user, scope: Scope, candidates) -> list[RecognitionRequest]:
 def awaiting_clause(scope: Scope):
     """SQL condition: the request waits for a role the user holds over its area."""
     parts = []
+    today = today_local()
     for state, role in awaiting_roles().items():
-        if role in scope.roles:
+        if role == APPROVER:  # §11: each approving role, over the unit kinds it approves today
+            for held in sorted(approvers().roles() & scope.roles):
+                kinds = approvers().kinds_for(held, today)
+                if kinds:
+                    visible = sa.select(OrgUnit.id).where(
+                        scope.unit_clause(OrgUnit.path, [held]), OrgUnit.kind.in_(kinds))
+                    parts.append(sa.and_(RecognitionRequest.state == state,
+                                         RecognitionRequest.org_unit_id.in_(visible)))
+        elif role in scope.roles:
             visible = sa.select(OrgUnit.id).where(scope.unit_clause(OrgUnit.path, [role]))
             parts.append(sa.and_(RecognitionRequest.state == state,
                                  RecognitionRequest.org_unit_id.in_(visible)))

@@ -12,7 +12,12 @@ from flask_babel import gettext as _
 from casework.auth.scope import Scope
 from casework.extensions import db
 from casework.recognition.models import RecognitionRequest
-from casework.recognition.services import awaiting, awaiting_clause, awaiting_roles
+from casework.recognition.services import (
+    awaiting,
+    awaiting_clause,
+    awaiting_role,
+    waiting_roles,
+)
 from casework.web.work import WorkItem, work_source
 
 
@@ -24,14 +29,13 @@ def requests_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
         "evaluated": _("Endorse the recognition request"),
         "endorsed": _("Approve the recognition request"),
     }
-    waiting_for = awaiting_roles()
-    if not set(waiting_for.values()) & scope.roles:
+    if not waiting_roles() & scope.roles:
         return []
     candidates = db.session.scalars(
         sa.select(RecognitionRequest).where(awaiting_clause(scope))).all()
     return [
         WorkItem(title=titles[r.state], subject=r.org_unit.name,
                  url=url_for("recognition.show", request_id=r.id), due=None,
-                 role=waiting_for[r.state], kind=f"recognition_{r.state}")
+                 role=awaiting_role(r), kind=f"recognition_{r.state}")
         for r in awaiting(user, scope, candidates)
     ]

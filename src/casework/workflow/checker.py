@@ -26,9 +26,13 @@ def check_definition(definition: WorkflowDef, registry, roles: set[str]) -> list
     def problem(line, message):
         problems.append(Problem(path, line, message))
 
+    approvers = definition.meta.get("approvers")
     for state, role in definition.meta.get("awaiting", {}).items():
-        if role not in roles:
+        if role not in roles and not (role == "approver" and approvers is not None):
             problem(None, f"meta 'awaiting': unknown role {role!r} for state {state!r}")
+    for role in sorted(approvers.roles() if approvers is not None else ()):
+        if role not in roles:
+            problem(None, f"meta 'approvers': unknown role {role!r}")
 
     # Names: roles, rules, effects, schemas, events.
     for t in definition.transitions:

@@ -51,6 +51,7 @@ from typing import Any
 
 import yaml
 
+from casework.workflow.approvers import read_approvers
 from casework.workflow.definitions import (
     ANY_OPEN,
     DEADLINE_UNITS,
@@ -126,6 +127,9 @@ META_KEYS = {
     "request_state": "state",       # the state from which recognition may be requested
     "chain": "states",              # the steps of a chain, in order (as its page draws them)
     "awaiting": "state_roles",      # the role whose action each open step awaits
+    # who decides, by the unit's level and the date (workflow/approvers.py); `awaiting` may
+    # name the pseudo-role `approver` for the step that waits for them
+    "approvers": "approvers",
 }
 
 
@@ -260,6 +264,11 @@ class _Reader:
             if key not in value:
                 continue
             item, kline = value[key], _line(value, key, line)
+            if kind == "approvers":
+                table = read_approvers(item, lambda message, at=kline: self.problem(at, message))
+                if table is not None:
+                    out[key] = table
+                continue
             named = ([item] if kind == "state" and isinstance(item, str)
                      else list(item) if kind != "state" and isinstance(item, dict | list)
                      else None)
