@@ -155,3 +155,18 @@ def test_a_bad_approver_table_is_refused(change, message):
     change(table)
     problems = _problems(table)
     assert problems and message in problems[0], problems
+
+
+def test_the_dashboard_names_the_approver_of_its_day(db, tree):
+    from casework.areas.services import dashboard
+    from casework.auth.roles import role_label
+
+    def endorsed_row(day):
+        rows = dashboard(tree["C"], day)["requests_by_state"]
+        return next(r["waiting_for"] for r in rows if r["state"] == "endorsed")
+
+    city = role_label("city_authority")
+    assert endorsed_row(BEFORE) == f"{city} (bản, thôn, tổ dân phố); {city} (phường, xã, đặc khu)"
+    after = endorsed_row(FROM)
+    assert role_label("commune_chair") in after and role_label("province_authority") in after
+    assert role_label("city_authority") not in after

@@ -28,12 +28,13 @@ from casework.areas.models import (
     Hotspot,
 )
 from casework.areas.schemas import FACT_DATE_FIELDS, FACT_SCHEMAS
+from casework.auth.roles import role_label
 from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
 from casework.errors import InvalidEvent, NotFound, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
-from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.orgunits.models import KIND_LABELS, LEAF_KINDS, OrgUnit, subtree_clause
 from casework.workflow import dates, engine
 from casework.workflow.deadlines import LOCAL_TZ, local_date
 
@@ -354,6 +355,24 @@ def request_state() -> str:
     return engine.get_catalog().get("area").meta["request_state"]
 
 
+def waiting_for(definition, state: str, day: date | None = None) -> str | None:
+    """Whom a request in ``state`` waits for (recognition.yaml, meta.awaiting); the approver
+    step names the approver of each level on ``day`` (WORKFLOWS.md §11)."""
+    role = definition.meta.get("awaiting", {}).get(state)
+    table = definition.meta.get("approvers")
+    if role != "approver" or table is None:
+        return role_label(role) if role else None
+    day = day or datetime.now(LOCAL_TZ).date()
+    parts = []
+    for kinds in table.levels.values():
+        found = table.approver(kinds[0], day)
+        if found is not None:
+            parts.append(_("%(role)s (%(level)s)", role=role_label(found.role),
+                           level=", ".join(str(KIND_LABELS[k]).lower() for k in kinds
+                                           if k not in ("city", "district"))))
+    return "; ".join(dict.fromkeys(parts))
+
+
 def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     """The counts of the city dashboard for ``root``'s subtree, in a fixed number of queries.
 
@@ -403,6 +422,8 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
                       "met": sum(results[u.id].by_code[code].met for u in leaves),
                       "total": len(leaves)} for code in CRITERIA],
         "requests_by_state": [{"state": s, "label": engine.state_label(recognition, s),
-                               "count": request_counts.get(s, 0)} for s in recognition.states],
+                               "count": request_counts.get(s, 0),
+                               "waiting_for": waiting_for(recognition, s, as_of)}
+                              for s in recognition.states],
         "units": child_rows,
     }
