@@ -28,13 +28,20 @@ from casework.areas.models import (
     Hotspot,
 )
 from casework.areas.schemas import FACT_DATE_FIELDS, FACT_SCHEMAS
+from casework.audit.services import end_of, states_as_of
 from casework.auth.roles import role_label
 from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
 from casework.errors import InvalidEvent, NotFound, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
-from casework.orgunits.models import KIND_LABELS, LEAF_KINDS, OrgUnit, subtree_clause
+from casework.orgunits.models import (
+    KIND_LABELS,
+    LEAF_KINDS,
+    OrgUnit,
+    OrgUnitLink,
+    subtree_clause,
+)
 from casework.workflow import dates, engine
 from casework.workflow.deadlines import LOCAL_TZ, local_date
 
@@ -305,6 +312,34 @@ def territory(root: OrgUnit, as_of: date | None = None):
     ).all()
     return ([r[0] for r in rows], {r[0].id: r.path_on for r in rows},
             {r[0].id: r.parent_id_on for r in rows})
+
+
+def states_on(units: list[OrgUnit], day: date) -> dict[int, str]:
+    """The area state of each unit at the end of ``day`` (from the audit log), in one query."""
+    ids = [u.id for u in units]
+    rows = states_as_of("area", end_of(day)).subquery()
+    found = dict(db.session.execute(
+        sa.select(rows.c.org_unit_id, rows.c.state).where(rows.c.org_unit_id.in_(ids))).all())
+    return {i: found.get(i, UNASSESSED) for i in ids}
+
+
+def map_on(scope: Scope, day: date) -> list[tuple[OrgUnit, list[OrgUnit], dict[int, str],
+                                                   dict[int, int | None]]]:
+    """The caller's part of the map of ``day`` (WORKFLOWS.md §6): for each top unit the caller
+    can read that existed then, (root, its units that day, {id: path}, {id: parent id}).
+
+    A scope reaches the past of the units merged into its own, so the map of 2024 shows an
+    officer of a ward made in 2025 the wards and communes it was made of."""
+    rows = db.session.execute(history.tree_on(day).where(scope.unit_clause(OrgUnit.path))
+                              .order_by(OrgUnitLink.path)).all()
+    visible = {r[0].id for r in rows}
+    roots = [r[0] for r in rows if r.parent_id_on not in visible]
+    found = []
+    for root in roots:
+        units, path_of, parent_of = territory(root, day)
+        units = [u for u in units if u.id in visible]
+        found.append((root, units, path_of, parent_of))
+    return found
 
 
 def states_of(units: list[OrgUnit]) -> dict[int, str]:

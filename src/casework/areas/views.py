@@ -10,6 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from casework.areas import services
@@ -62,34 +63,52 @@ def _as_of() -> date | None:
 @bp.route("/areas/")
 @login_required
 def index():
-    """From the top of the caller's scope down to residential groups, coloured by state."""
+    """From the top of the caller's scope down to residential groups, coloured by state: the
+    map of today, or of the day chosen (``on``, dd/mm/yyyy or ISO) with that day's states."""
     scope = current_scope()
-    trees = []
     today = today_local()
-    for root in services.scope_roots(scope):
-        if not root.valid_on(today):
-            continue
-        # Today's map: the units that ended are shown on their own pages, not in the tree.
-        units = [u for u in services.subtree_units(root) if u.valid_on(today)]
-        states = services.states_of(units)
-        results = evaluate_subtree(root)
-        requests = services.open_requests_of(units)
+    day, problem = _map_day(today)
+    trees = []
+    for root, units, path_of, parent_of in services.map_on(scope, day):
+        states = (services.states_of(units) if day == today
+                  else services.states_on(units, day))
+        results = evaluate_subtree(root, day)
+        requests = services.open_requests_of(units) if day == today else {}
         children: dict[int | None, list[OrgUnit]] = {}
         for unit in units:
-            children.setdefault(unit.parent_id, []).append(unit)
+            children.setdefault(parent_of[unit.id], []).append(unit)
         trees.append({"root": root, "children": children, "states": states,
                       "results": results, "requests": requests,
-                      "counts": _counts(units, states, results)})
+                      "counts": _counts(units, path_of, states, results)})
     return render_template("areas/index.html", trees=trees, leaf_kinds=LEAF_KINDS,
-                           state_label=_state_label)
+                           state_label=_state_label, day=day, today=today,
+                           day_problem=problem)
 
 
-def _counts(units, states, results) -> dict[int, dict]:
+def _map_day(today: date) -> tuple[date, str | None]:
+    """The day of the map asked for, or today with the reason the one asked is refused."""
+    text = (request.args.get("on") or "").strip()
+    if not text:
+        return today, None
+    try:
+        day = parse_day(text)
+    except BadInput:
+        return today, _("“%(text)s” is not a date; type it as dd/mm/yyyy. Showing today's "
+                        "map.", text=text[:20])
+    problem = date_problem(day) if day is not None else None
+    if problem is not None:
+        return today, problem
+    if day > today:
+        return today, _("The map of a day to come is not known yet. Showing today's map.")
+    return day, None
+
+
+def _counts(units, path_of, states, results) -> dict[int, dict]:
     """Per unit: how many groups/villages below it are in each state, and meet 8/8."""
     counts: dict[int, dict] = {}
     leaves = [u for u in units if u.kind in LEAF_KINDS]
     for unit in units:
-        below = [leaf for leaf in leaves if leaf.path.startswith(unit.path)]
+        below = [leaf for leaf in leaves if path_of[leaf.id].startswith(path_of[unit.id])]
         by_state: dict[str, int] = {}
         for leaf in below:
             by_state[states[leaf.id]] = by_state.get(states[leaf.id], 0) + 1

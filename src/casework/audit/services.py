@@ -10,14 +10,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from casework.audit.models import AuditEntry
-from casework.db import utcnow
+from casework.db import LOCAL_TZ, utcnow
 from casework.extensions import db
 
 RECORD_MODELS_KEY = "casework.audit.record_models"
@@ -242,3 +243,27 @@ def verify(record_models: Iterable[type] = ()) -> VerifyReport:
                     "entries were removed",
                 ))
     return report
+
+
+# --- states as of a day ----------------------------------------------------------------------
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after ``day`` in Vietnam: "as of day D" includes all of D."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
+
+
+def states_as_of(record_type: str, cutoff: datetime):
+    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``."""
+    last = (
+        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
+        .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
+        .group_by(AuditEntry.record_id)
+        .subquery()
+    )
+    entry = aliased(AuditEntry)
+    return (
+        sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
+        .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
+        .where(entry.record_type == record_type)
+    )

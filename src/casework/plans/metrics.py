@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
+from casework.audit.services import end_of, states_as_of
 from casework.extensions import db
 from casework.orgunits.history import territory_clause
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
@@ -71,27 +72,6 @@ def metric(code: str, label, unit: str, description="", period: bool = False):
 def compute(code: str, unit: OrgUnit, as_of: date, params: dict | None = None,
             since: date | None = None) -> MetricValue:
     return METRICS[code].compute(unit, as_of, params or {}, since)
-
-
-def end_of(day: date) -> datetime:
-    """The first instant after ``day`` in Vietnam: "as of day D" includes all of D."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
-
-
-def states_as_of(record_type: str, cutoff: datetime):
-    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``."""
-    last = (
-        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
-        .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
-        .group_by(AuditEntry.record_id)
-        .subquery()
-    )
-    entry = aliased(AuditEntry)
-    return (
-        sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
-        .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
-        .where(entry.record_type == record_type)
-    )
 
 
 def _in_subtree(rows, unit: OrgUnit, as_of: date):

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from casework.areas.criteria import evaluate_subtree
+from casework.audit.services import end_of, states_as_of
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
@@ -26,7 +27,6 @@ from casework.orgunits.history import territory_clause, territory_day
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.models import Person
 from casework.plans import services
-from casework.plans.metrics import end_of, states_as_of
 from casework.plans.models import REPORT_KINDS, Plan
 from casework.spreadsheets import append_row
 from casework.validation import MAX_DATE, MIN_DATE
