@@ -39,7 +39,7 @@ def test_today_is_the_default_map(province_page):
     html = province_page.get("/areas/").get_data(as_text=True)
     assert codes(html) == ["P", "N", "G11", "G12", "G21", "G31"]
     assert 'id="map-notice"' not in html
-    assert f'value="{vn_today().isoformat()}"' in html
+    assert f'value="{vn_today().strftime("%d/%m/%Y")}"' in html
 
 
 @pytest.fixture
