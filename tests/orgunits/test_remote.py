@@ -96,3 +96,20 @@ def test_the_command_line_sets_and_removes_the_flag(app, tree, db):
     assert [e.actor_id for e in _changes(db, tree["W2"])] == [None, None]
     assert runner.invoke(args=["orgunits", "remote", "G11"]).exit_code == 1
     assert runner.invoke(args=["orgunits", "remote", "NOPE"]).exit_code == 1
+
+
+def test_an_ended_commune_keeps_its_flag(api_as, page_as, tree, db):
+    """A ward that ended keeps the flag it had: its page offers no change and the API
+    refuses one, saying why; nothing is logged."""
+    from datetime import date
+
+    tree["W1"].valid_to = date(2025, 6, 30)
+    db.session.commit()
+    admin = api_as(("admin", "C"))
+    refused = admin.patch("/api/v1/orgunits/W1", json={"remote": True})
+    assert refused.status_code == 422 and "30/06/2025" in refused.get_json()["message"]
+    assert _changes(db, tree["W1"]) == [] and tree["W1"].remote is False
+    # Saying what it already is changes nothing and is no error.
+    assert admin.patch("/api/v1/orgunits/W1", json={"remote": False}).status_code == 200
+    page = page_as("admin", "C").get("/areas/W1").get_data(as_text=True)
+    assert 'id="remote"' not in page

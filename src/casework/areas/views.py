@@ -150,7 +150,8 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
     may_record = scope.may_write(unit.path, services.FACT_ROLES)
     may_request = (area is not None and area.state == services.request_state()
                    and open_request is None and scope.may_write(unit.path, ("police",)))
-    may_flag_remote = unit.kind in COMMUNE_KINDS and scope.may_write(unit.path, ADMIN_ROLES)
+    may_flag_remote = (unit.kind in COMMUNE_KINDS and not unit.ended
+                       and scope.may_write(unit.path, ADMIN_ROLES))
     context = {
         "unit": unit, "area": area, "ancestors": ancestors,
         "state": area.state if area else services.UNASSESSED,

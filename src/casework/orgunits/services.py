@@ -112,6 +112,10 @@ def update_orgunit(unit: OrgUnit, actor, *, name: str | None = None,
     if remote is not None:
         if remote and unit.kind not in COMMUNE_KINDS:
             raise OrgUnitError(_("Only a commune or a ward can be marked remote."))
+        if remote != unit.remote and unit.ended:
+            raise OrgUnitError(_("%(name)s ended on %(day)s: its remote flag is part of its "
+                                 "history and no longer changes.", name=unit.name,
+                                 day=unit.valid_to.strftime("%d/%m/%Y")))
         unit.remote = remote
     after = _attributes(unit)
     db.session.flush()
