@@ -257,3 +257,21 @@ def territory_clause(root: OrgUnit, as_of: date):
     if day is None:
         return subtree_clause(OrgUnit.path, root.path)
     return in_subtree_on(OrgUnit.id, root, day)
+
+
+def former_parents(unit_ids) -> dict[int, OrgUnit]:
+    """The parent each unit had before it last moved (a village merged into a new ward keeps
+    its name, so two "Tổ dân phố 1" may now sit side by side); units that never moved are
+    left out. One query."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(OrgUnitLink.unit_id, OrgUnitLink.parent_id)
+        .where(OrgUnitLink.unit_id.in_(ids), OrgUnitLink.valid_to.is_not(None),
+               OrgUnitLink.parent_id.is_not(None))
+        .order_by(OrgUnitLink.unit_id, OrgUnitLink.valid_to)).all()
+    last = dict(rows)  # ordered by valid_to: the latest closed link wins
+    parents = {u.id: u for u in db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.id.in_(set(last.values()))))}
+    return {unit_id: parents[parent_id] for unit_id, parent_id in last.items()}

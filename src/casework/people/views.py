@@ -16,6 +16,7 @@ from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope, scoped
 from casework.errors import DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
+from casework.orgunits import history
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import forms, services  # noqa: F401  (forms: the labels)
 from casework.people.models import GENDERS, RESIDENCE_TYPES
@@ -82,6 +83,7 @@ def _list(values, q: str | None):
         "persons": redaction.shown_all(persons), "total": total, "query": query, "error": error,
         "pages": max(1, -(-total // query.per_page)),
         "states": get_catalog().get("person").states,
+        "former": history.former_parents(p.org_unit_id for p in persons),
     }
     if htmx and not htmx.boosted:
         response = make_response(render_template("people/_results.html", **context))
@@ -89,7 +91,9 @@ def _list(values, q: str | None):
             filters = {k: values.get(k) for k in URL_FILTERS if values.get(k)}
             response.headers["HX-Replace-Url"] = url_for("persons.index", **filters)
         return response
-    return render_template("people/index.html", areas=_leaf_units(), **context)
+    areas = _leaf_units()
+    return render_template("people/index.html", areas=areas,
+                           former_areas=history.former_parents(u.id for u in areas), **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])
