@@ -62,8 +62,11 @@ def test_the_map_of_the_eve_of_the_merger(ward_page, typed):
     assert "30/06/2025" in html and 'id="map-notice"' in html
     # Links open the unit's criteria as of that day.
     assert f'href="/areas/G11?as_of={EVE.isoformat()}"' in html
+    assert "trước đây thuộc" not in html  # in their places of that day
     today = ward_page.get("/areas/").get_data(as_text=True)
     assert codes(today) == ["N", "G11", "G12", "G21", "G31"]
+    assert ("Tổ dân phố 4</a>\n    <span class=\"muted\">Tổ dân phố · trước đây thuộc Phường Ba"
+            in today)
 
 
 def test_the_map_of_the_first_day_after(province_page):

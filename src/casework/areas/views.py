@@ -77,8 +77,11 @@ def index():
         children: dict[int | None, list[OrgUnit]] = {}
         for unit in units:
             children.setdefault(parent_of[unit.id], []).append(unit)
+        # A group merged into another ward keeps its name: say where it was before.
+        former = {i: p for i, p in history.former_parents(u.id for u in units).items()
+                  if p.id != parent_of[i]}
         trees.append({"root": root, "children": children, "states": states,
-                      "results": results, "requests": requests,
+                      "results": results, "requests": requests, "former": former,
                       "counts": _counts(units, path_of, states, results)})
     return render_template("areas/index.html", trees=trees, leaf_kinds=LEAF_KINDS,
                            state_label=_state_label, day=day, today=today,
