@@ -69,6 +69,12 @@ def test_the_map_of_the_eve_of_the_merger(ward_page, typed):
             in today)
 
 
+def test_the_province_reads_the_map_of_the_wards_merged_into_its_own(province_page):
+    html = province_page.get(f"/areas/?on={EVE.isoformat()}").get_data(as_text=True)
+    assert sorted(codes(html)) == ["G11", "G12", "G21", "G31", "P", "W1", "W2", "W3"]
+    assert "N" not in codes(html)
+
+
 def test_the_map_of_the_first_day_after(province_page):
     html = province_page.get(f"/areas/?on={ON.isoformat()}").get_data(as_text=True)
     assert codes(html) == ["P", "N", "G11", "G12", "G21", "G31"]

@@ -57,6 +57,19 @@ def test_successor_police_sees_and_acts_on_the_predecessors_records(db, tree, me
     assert fired.status_code == 200, fired.get_json()
 
 
+def test_a_grant_above_the_successor_reaches_its_predecessors(db, tree, merger, api_as):
+    """The province holding N reaches what N's predecessors held, though the old wards sat
+    under city C, outside the province (a province's officers read the merged communes)."""
+    province = api_as(("police", "P"))
+    assert province.get("/api/v1/areas/W1").status_code == 200
+    assert province.get(f"/api/v1/persons/{merger['person']}").status_code == 200
+    # Not the rest of the old city: C itself and city D never were the province's.
+    assert province.get("/api/v1/areas/C").status_code == 404
+    assert province.get("/api/v1/areas/D").status_code == 404
+    elsewhere = api_as(("police", "D"))
+    assert elsewhere.get("/api/v1/areas/W1").status_code == 404
+
+
 def test_old_unit_reads_its_past_and_acts_only_until_its_last_day(db, tree, merger, api_as):
     old = api_as(("health", "W1"))
     person = f"/api/v1/persons/{merger['person']}"

@@ -6,8 +6,10 @@ as missing (404); a record the caller may read but not change is forbidden (403)
 
 **Scope follows succession** (WORKFLOWS.md §6). A grant over a unit G reaches:
 
-- G's current subtree, and the current subtree of every predecessor of G (transitively: the
-  old units themselves, with their area records, requests and plans): read and write;
+- G's current subtree, and the current subtree of every predecessor of G or of a unit in G's
+  subtree (transitively: the old units themselves, with their area records, requests and
+  plans; a province reaches the old communes merged into its new wards, wherever they sat):
+  read and write;
 - every unit that was in G's subtree (or a predecessor's) at some time, through the dated
   links: read only, and write on an event dated while that unit was in G's subtree then;
 - nothing after G's ``valid_to``: no event dated after the last day of an ended unit.
@@ -85,7 +87,6 @@ def _today() -> date:
 def _grants_of(assignments) -> list[Grant]:
     """The grants of ``assignments`` with what succession adds to them (see the module)."""
     from casework.extensions import db
-    from casework.orgunits.history import predecessor_ids
 
     assignments = list(assignments)
     if not assignments:
@@ -98,28 +99,36 @@ def _grants_of(assignments) -> list[Grant]:
         OrgUnitLink.valid_to.is_not(None),
         sa.or_(OrgUnitLink.unit_id.in_(list(units)),
                *(subtree_clause(OrgUnitLink.path, u.path) for u in units.values())))
-    took_place = sa.select(sa.literal("successor"), SuccessionUnit.unit_id,
-                           sa.literal("")).where(
-        SuccessionUnit.side == "new", SuccessionUnit.unit_id.in_(list(units)))
+    took_place = sa.select(sa.literal("successor"), SuccessionUnit.unit_id, OrgUnit.path).join(
+        OrgUnit, OrgUnit.id == SuccessionUnit.unit_id).where(
+        SuccessionUnit.side == "new",
+        sa.or_(SuccessionUnit.unit_id.in_(list(units)),
+               *(subtree_clause(OrgUnit.path, u.path) for u in units.values())))
     rows = db.session.execute(sa.union_all(links, took_place)).all()
     changed = {(i, p) for kind, i, p in rows if kind == "link"}
-    successors = {i for kind, i, _p in rows if kind == "successor"}
+    successors = {(i, p) for kind, i, p in rows if kind == "successor"}
     cache: dict[int, tuple[tuple[str, ...], tuple[Link, ...], tuple]] = {}
     grants = []
     for a in assignments:
         unit = units[a.org_unit_id]
         if unit.id not in cache:
-            cache[unit.id] = _reach(unit, changed,
-                                    predecessor_ids if unit.id in successors else None)
+            below = {i for i, p in successors if i == unit.id or p.startswith(unit.path)}
+            cache[unit.id] = _reach(unit, changed, below)
         reach, history, extra = cache[unit.id]
         grants.append(Grant(a.role, unit.id, unit.path, unit.valid_to, reach, history, extra))
     return grants
 
 
-def _reach(unit: OrgUnit, changed: set[str], predecessor_ids):
+def _reach(unit: OrgUnit, changed: set[str], successors: set[int]):
+    """What a grant over ``unit`` reaches; ``successors``: the units in its subtree (itself
+    included) that took other units' places."""
     from casework.extensions import db
+    from casework.orgunits.history import predecessor_ids
 
-    preds = predecessor_ids({unit.id}) if predecessor_ids is not None else set()
+    preds = predecessor_ids(successors) if successors else set()
+    if preds:  # those under the unit already are in its range
+        preds = set(db.session.scalars(sa.select(OrgUnit.id).where(
+            OrgUnit.id.in_(preds), sa.not_(subtree_clause(OrgUnit.path, unit.path)))))
     if not preds and not any(i == unit.id or p.startswith(unit.path) for i, p in changed):
         return (unit.path,), (), ()
     ids = {unit.id} | preds
