@@ -66,8 +66,9 @@ def _endorsed_request(app) -> tuple[int, int]:
         users = {}
         for name, role, unit in (("police", "police", ward), ("inspector", "inspector", city),
                                  ("steering", "steering_committee", city),
-                                 ("city.a", "city_authority", city),
-                                 ("city.b", "city_authority", city)):
+                                 # The approvers of a group today (WORKFLOWS.md §11).
+                                 ("city.a", "commune_chair", ward),
+                                 ("city.b", "commune_chair", ward)):
             users[name] = auth_services.create_user(name, PASSWORD)
             auth_services.grant_role(users[name], role, unit)
         start = datetime.now(UTC) - timedelta(days=60)
@@ -106,7 +107,7 @@ def _endorsed_request(app) -> tuple[int, int]:
 def test_two_approvers_at_once_exactly_one_wins(own_schema_app, monkeypatch):
     app = own_schema_app
     request_id, version = _endorsed_request(app)
-    tokens = [get_token(app, name) for name in ("city.a", "city.b")]
+    tokens = [get_token(app, name) for name in ("city.a", "city.b")]  # two ward chairs
 
     # Both requests have loaded the request (same version) before either writes.
     both_loaded = threading.Barrier(2, timeout=10)
