@@ -29,10 +29,12 @@ from flask_babel import lazy_gettext as _l
 from casework.areas import qd28_measures as m
 from casework.areas.criteria import Evidence
 from casework.areas.criteria_sets import MEASURES, CriteriaSet, Criterion, get_set, measure
+from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.models import OrgUnit
 from casework.web.redaction import withheld_evidence
+from casework.workflow.deadlines import today_local
 
 SET_NAME = "qd28-2025"
 CLASSIFICATIONS = ("drug_free", "type_1", "type_2", "type_3", "none")
@@ -71,6 +73,27 @@ def report_due(year: int) -> date:
     """The last day the province may report the period (before 20/12)."""
     due = criteria_set().period.get("report_due") or {}
     return date(year, due.get("month", 12), due.get("day", 19))
+
+
+NOT_JUDGED = _l("QĐ 28/2025 classifies communes, wards, special zones and provinces only.")
+
+
+def checked_year(year: int | None) -> int:
+    """The review period asked for, or the one holding Vietnam's today; a period that has not
+    begun, or that ended before QĐ 28/2025 took effect, is refused (422)."""
+    today = today_local()
+    year = year or period_year_of(today)
+    start, end = review_period(year)
+    if start > today:
+        message = _l("The review period %(year)d (%(start)s – %(end)s) has not begun.",
+                     year=year, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))
+        raise ValidationFailed(message, errors={"period": [message]})
+    effective = criteria_set().effective_from
+    if end < effective:
+        message = _l("QĐ 28/2025 applies from %(date)s: the review period %(year)d ended "
+                     "before it.", date=effective.strftime("%d/%m/%Y"), year=year)
+        raise ValidationFailed(message, errors={"period": [message]})
+    return year
 
 
 def approved_for(unit: OrgUnit, year: int) -> dict | None:
