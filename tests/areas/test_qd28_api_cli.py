@@ -222,3 +222,22 @@ def test_api_a_past_period_counts_its_own_facts(api_as, tree, fact):
     now = client.get("/api/v1/areas/W1/classification")
     assert past.get_json()["criteria"][1]["value"] == 1
     assert now.get_json()["criteria"][1]["value"] == 0
+
+
+# --- the area page ---------------------------------------------------------------------------
+
+
+def test_commune_page_shows_the_qd28_panel(page_as, tree, fact, resident):
+    fact("G11", "use_venue", found_date=in_period(), description="Nhà Bí Mật")
+    person = resident("addict", name="Lò Văn Bí Mật")
+    html = page_as("police", "W1").get("/areas/W1").get_data(as_text=True)
+    assert 'id="qd28"' in html and 'id="criteria"' in html
+    assert 'id="qd28-population-missing"' in html
+    assert f'href="/persons/{person.id}"' in html
+    viewer = page_as("viewer", "W1").get("/areas/W1").get_data(as_text=True)
+    assert 'id="qd28"' in viewer and "Bí Mật" not in viewer
+
+
+def test_the_panel_is_only_on_communes(page_as, tree):
+    html = page_as("police", "W1").get("/areas/G11").get_data(as_text=True)
+    assert 'id="qd28"' not in html

@@ -23,7 +23,8 @@ from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework.areas import qd28_measures as m
@@ -132,6 +133,23 @@ class CriterionValue:
     @property
     def value(self):
         return None if self.measured.message else self.measured.shown
+
+    @property
+    def value_text(self) -> str:
+        """The value for a page, in the user's language ("" when it cannot be computed)."""
+        value = self.value
+        if value is None:
+            return ""
+        unit = self.measured.unit
+        if unit == "percent":
+            return format_decimal(value, format="#,##0.####") + "%"
+        if unit == "plants_m2":
+            return _("%(plants)s plants, %(area)s m²",
+                     plants=format_decimal(value["plants"], format="#,##0"),
+                     area=format_decimal(value["area_m2"], format="#,##0.##"))
+        if unit == "route":
+            return _("Yes") if value else _("No")
+        return format_decimal(value, format="#,##0")
 
     @property
     def band_label(self) -> str:
