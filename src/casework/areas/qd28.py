@@ -200,6 +200,10 @@ class CommuneClassification:
         return str(CLASSIFICATION_LABELS[self.type])
 
     @property
+    def population_text(self) -> str:
+        return format_decimal(self.population, format="#,##0") if self.population else ""
+
+    @property
     def population_missing(self) -> bool:
         return not self.population
 
