@@ -45,3 +45,15 @@ def test_a_successor_with_its_own_population_uses_it(db, tree, fact):
     assert classify_commune(tree["N"], 2025).population is None  # W2 has no figure
     fact("N", "population", residents=5000, as_of=date(2025, 8, 1))
     assert classify_commune(tree["N"], 2025).population == 5000
+
+
+def test_a_period_after_a_unit_ended_is_refused(db, tree, api_as):
+    tree["P"] = create_orgunit("P", "Tỉnh Thử", "province", None)
+    tree["N"] = create_orgunit("N", "Phường Mới", "ward", tree["P"], valid_from=ON)
+    db.session.commit()
+    successions.merge(["W1", "W2"], "N", ON, BASIS, dry_run=False)
+    db.session.commit()
+    client = api_as(("police", "C"))
+    assert client.get("/api/v1/areas/W1/classification?period=2025").status_code == 200
+    response = client.get("/api/v1/areas/W1/classification?period=2026")
+    assert response.status_code == 422 and "Phường Một" in response.get_json()["message"]
