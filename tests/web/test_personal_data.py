@@ -377,6 +377,8 @@ PAGES = [
         "criteria-name", "hotspot-name", "offender-description")),
     Page("areas_api.area_criteria", "/api/v1/areas/C/criteria", police_sees=(
         "criteria-name",)),
+    Page("areas_api.area_classification", "/api/v1/areas/W1/classification", police_sees=(
+        "criteria-name", "hotspot-name")),
     Page("areas_api.list_facts", "/api/v1/areas/G11/facts", police_sees=(
         "dealer-description", "tally-note", "hotspot-address"),
          everyone_sees=("PUBLIC-model-name",)),
