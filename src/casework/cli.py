@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from casework import create_app
+from casework.areas.cli import classify_command, criteria_group
 from casework.audit.cli import audit_group
 from casework.auth import services
 from casework.auth.roles import ROLES
@@ -265,5 +266,5 @@ def users_create(username, role, org_unit, full_name, password_stdin):
 def register_commands(app) -> None:
     for command in (init_command, demo_command, orgunits_group, users_group,
                     workflows_group, deadlines_command, audit_group, import_group,
-                    backup_command, restore_command):
+                    backup_command, restore_command, criteria_group, classify_command):
         app.cli.add_command(command)

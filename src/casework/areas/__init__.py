@@ -6,7 +6,7 @@ areas' part of "my work" (``work``).
 
 from __future__ import annotations
 
-from casework.areas import api, rules, views, work  # noqa: F401 - they register
+from casework.areas import api, qd28, qd28_measures, rules, views, work  # noqa: F401 - they register
 from casework.extensions import register_api
 
 

@@ -342,6 +342,16 @@ def shown_evidence(evidence: Any, scope: Scope | None = None) -> Any:
     kind, name = evidence.source
     if is_public(kind, name) or may_see_personal(evidence.area_path, scope):
         return evidence
+    return withheld_evidence(evidence)
+
+
+def withheld_evidence(evidence: Any) -> Any:
+    """An item of criteria evidence for a reader who may not see personal data: a withheld
+    label becomes its stand-in; an item about a record that is personal as a whole keeps only
+    its area."""
+    kind, name = evidence.source
+    if is_public(kind, name):
+        return evidence
     if kind in PERSONAL_RECORDS:
         return dataclasses.replace(evidence, id=None, label=stand_in(kind, name, None) or "",
                                    detail="", url="", date=None)

@@ -1,0 +1,363 @@
+"""The measures QĐ 28/2025 reads (criteria/qd28-2025.yaml names them), over a review period.
+
+Each measure is ``measure(ctx, params) -> Measured``: exact figures (fractions, never floats)
+and the records behind them. ``ctx`` is the unit judged, the period and the territory:
+
+- the territory is the unit's subtree on the map of the period's end (``orgunits.history``),
+  plus its predecessors (a successor adds up the units it took the place of);
+- persons are read as of the end of the period's last day: the state and the unit of their
+  last audit entry on or before it (as ``plans.metrics.states_as_of`` does);
+- facts count by their dates: found, arrested, resolved, started, ended.
+
+Decisions the text leaves open (documented in the README section):
+
+- Art 4 b counts places organising use *during* the period: a ``use_venue`` incident found by
+  the period's end and not resolved before its start, and a hotspot found by the end and not
+  eliminated at some time in the period.
+- Art 6 is judged on the period's end: what is open then breaks it.
+- The population is the latest ``population`` fact of the unit itself on or before the
+  period's end; without one, the sum of its predecessors' when every one has a figure; for a
+  province without its own figure, the sum of its communes' when every one has a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from casework.areas.criteria import Evidence
+from casework.areas.criteria_sets import measure
+from casework.areas.models import ROUTE_SCOPE_LABELS, AreaFact, Hotspot
+from casework.audit.models import AuditEntry
+from casework.extensions import db
+from casework.orgunits import history
+from casework.orgunits.models import COMMUNE_KINDS, OrgUnit
+from casework.people.models import Person
+from casework.workflow.catalog import UnknownWorkflow, get_catalog
+from casework.workflow.deadlines import LOCAL_TZ
+
+POPULATION_MISSING = _l("Cannot compute: the population is missing (record the resident "
+                        "population of the commune before the end of the period).")
+
+
+@dataclass
+class Context:
+    """What a measure judges: a unit, a period and the unit's territory for it."""
+
+    unit: OrgUnit
+    start: date
+    end: date
+    inside: Any  # SQL condition on OrgUnit
+    cache: dict = field(default_factory=dict)
+
+
+@dataclass
+class Measured:
+    """A measure's figures (``values``: component → exact number), what to show of them
+    (``shown``) and the records behind them. ``message``: the value cannot be computed."""
+
+    values: dict[str, Fraction] = field(default_factory=dict)
+    shown: Any = None
+    unit: str = "count"
+    evidence: list[Evidence] = field(default_factory=list)
+    message: str | None = None
+    count: int | None = None
+    population: int | None = None
+
+
+def context(unit: OrgUnit, start: date, end: date) -> Context:
+    """The territory of ``unit`` for a period ending on ``end``, with its predecessors."""
+    inside = history.territory_clause(unit, end)
+    before = history.predecessor_ids({unit.id})
+    if before:
+        inside = sa.or_(inside, OrgUnit.id.in_(before))
+    return Context(unit, start, end, inside)
+
+
+def cutoff(day: date) -> datetime:
+    """The first moment after ``day`` in Vietnam: entries before it count."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+
+
+def show_day(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _evidence(unit: OrgUnit, **values) -> Evidence:
+    return Evidence(area_code=unit.code, area_name=unit.name, area_path=unit.path, **values)
+
+
+def fact_evidence(fact: AreaFact, detail: str, day: date | None) -> Evidence:
+    label_source = "description" if fact.description else "kind_label"
+    return _evidence(fact.org_unit, kind="incident" if fact.is_incident else fact.kind,
+                     id=fact.id, label=fact.description or fact.kind_label, detail=detail,
+                     url=f"/areas/{fact.org_unit.code}/facts/{fact.id}", date=day,
+                     source=("area_facts", label_source))
+
+
+def state_label(workflow: str, state: str) -> str:
+    try:
+        found = get_catalog().get(workflow).states.get(state)
+    except UnknownWorkflow:
+        return state
+    return str(found.label) if found else state
+
+
+# --- population ------------------------------------------------------------------------------
+
+
+def _own_population(unit_id: int, end: date) -> AreaFact | None:
+    return db.session.scalar(
+        sa.select(AreaFact).where(AreaFact.kind == "population",
+                                  AreaFact.org_unit_id == unit_id, AreaFact.as_of <= end)
+        .order_by(AreaFact.as_of.desc(), AreaFact.id.desc()).limit(1))
+
+
+def _population_facts(unit: OrgUnit, end: date, seen: set[int]) -> list[AreaFact] | None:
+    """The facts that make the unit's population: its own, or its predecessors' (each must
+    have one); None when missing."""
+    seen.add(unit.id)
+    own = _own_population(unit.id, end)
+    if own is not None:
+        return [own]
+    steps = [s for s in history.direct_predecessors(unit) if s.unit.id not in seen]
+    if not steps:
+        return None
+    found: list[AreaFact] = []
+    for step in steps:
+        part = _population_facts(step.unit, end, seen)
+        if part is None:
+            return None
+        found += part
+    return found
+
+
+def population(ctx: Context) -> tuple[int | None, list[Evidence]]:
+    """The resident population of the unit for the period (None when missing)."""
+    if "population" in ctx.cache:
+        return ctx.cache["population"]
+    facts = _population_facts(ctx.unit, ctx.end, set())
+    if facts is None and ctx.unit.kind not in COMMUNE_KINDS:
+        communes = list(db.session.scalars(
+            sa.select(OrgUnit).where(history.in_subtree_on(OrgUnit.id, ctx.unit, ctx.end),
+                                     OrgUnit.kind.in_(COMMUNE_KINDS))))
+        parts = [_population_facts(c, ctx.end, set()) for c in communes]
+        if communes and all(p is not None for p in parts):
+            facts = [f for p in parts for f in p]
+    if facts is None:
+        result: tuple[int | None, list[Evidence]] = (None, [])
+    else:
+        total = sum(f.residents for f in facts)
+        result = (total, [_evidence(f.org_unit, kind="population", id=f.id,
+                                    label=f.kind_label,
+                                    detail=_("%(n)s residents as of %(date)s.",
+                                             n=f"{f.residents:,}".replace(",", "."),
+                                             date=show_day(f.as_of)),
+                                    url=f"/areas/{f.org_unit.code}/facts/{f.id}",
+                                    date=f.as_of, source=("area_facts", "kind_label"))
+                          for f in facts])
+    ctx.cache["population"] = result
+    return result
+
+
+def ratio(ctx: Context, count: int, evidence: list[Evidence]) -> Measured:
+    """``count`` per population; "cannot compute" when the population is missing or zero."""
+    residents, _population_evidence = population(ctx)
+    if not residents:
+        return Measured(unit="percent", evidence=evidence, message=str(POPULATION_MISSING),
+                        count=count, population=residents)
+    value = Fraction(count, residents)
+    return Measured({"value": value}, shown=percent(value), unit="percent", evidence=evidence,
+                    count=count, population=residents)
+
+
+def percent(value: Fraction) -> float:
+    """A ratio as a percentage for display (4 decimals); judging uses the exact fraction."""
+    return float(round(Decimal(value.numerator * 100) / Decimal(value.denominator), 4))
+
+
+# --- persons ---------------------------------------------------------------------------------
+
+
+def persons_in(ctx: Context, states: list[str]) -> list:
+    """(id, full name, state, org unit) of persons in ``states`` at the period's end, resident
+    in the territory then (the unit of their last audit entry)."""
+    entry = aliased(AuditEntry)
+    later = aliased(AuditEntry)
+    last = (sa.select(sa.func.max(later.seq))
+            .where(later.record_type == Person.__record_type__, later.record_id == Person.id,
+                   later.effective_at < cutoff(ctx.end))
+            .scalar_subquery())
+    return db.session.execute(
+        sa.select(Person.id, Person.full_name, entry.to_state, OrgUnit)
+        .join(entry, sa.and_(entry.record_type == Person.__record_type__,
+                             entry.record_id == Person.id, entry.seq == last))
+        .join(OrgUnit, OrgUnit.id == entry.org_unit_id)
+        .where(ctx.inside, entry.to_state.in_(list(states)))
+        .order_by(Person.id)).all()
+
+
+def person_evidence(rows) -> list[Evidence]:
+    return [_evidence(unit, kind="person", id=pid, label=name,
+                      detail=state_label("person", state), url=f"/persons/{pid}",
+                      source=("persons", "full_name"))
+            for pid, name, state, unit in rows]
+
+
+@measure("qd28.managed_users_ratio",
+         _l("Persons with a management record (the given states) per population"))
+def managed_users_ratio(ctx: Context, params: dict) -> Measured:
+    rows = persons_in(ctx, params.get("states") or [])
+    return ratio(ctx, len(rows), person_evidence(rows))
+
+
+@measure("qd28.resident_users", _l("Residents in the given person states (Art 6.1)"))
+def resident_users(ctx: Context, params: dict) -> Measured:
+    exceptions = set(params.get("exceptions") or [])
+    rows = persons_in(ctx, [s for s in params.get("states") or [] if s not in exceptions])
+    return Measured({"value": Fraction(len(rows))}, shown=len(rows),
+                    evidence=person_evidence(rows), count=len(rows))
+
+
+# --- facts -----------------------------------------------------------------------------------
+
+
+def _facts(ctx: Context, kinds: tuple[str, ...], *conditions) -> list[AreaFact]:
+    return list(db.session.scalars(
+        sa.select(AreaFact).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+        .where(ctx.inside, AreaFact.kind.in_(kinds), *conditions).order_by(AreaFact.id)))
+
+
+def _hotspot_evidence(spot: Hotspot, state: str) -> Evidence:
+    return _evidence(spot.org_unit, kind="hotspot", id=spot.id, label=spot.name,
+                     detail=_("Hotspot %(state)s, found %(date)s.",
+                              state=state_label("hotspot", state), date=show_day(spot.found_date)),
+                     url=f"/hotspots/{spot.id}", date=spot.found_date,
+                     source=("hotspots", "name"))
+
+
+def _hotspots(ctx: Context, *, during: bool) -> list[Evidence]:
+    """Hotspots not eliminated at the period's end, or (``during``) at some time in it."""
+    spots = list(db.session.scalars(
+        sa.select(Hotspot).join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id)
+        .where(ctx.inside, Hotspot.found_date <= ctx.end).order_by(Hotspot.id)))
+    if not spots:
+        return []
+    entries: dict[int, list] = {}
+    for record_id, at, state in db.session.execute(
+            sa.select(AuditEntry.record_id, AuditEntry.effective_at, AuditEntry.to_state)
+            .where(AuditEntry.record_type == Hotspot.__record_type__,
+                   AuditEntry.record_id.in_([s.id for s in spots]),
+                   AuditEntry.effective_at < cutoff(ctx.end))
+            .order_by(AuditEntry.record_id, AuditEntry.seq)):
+        entries.setdefault(record_id, []).append((at, state))
+    start = cutoff(ctx.start - timedelta(days=1))
+    found = []
+    for spot in spots:
+        history_ = entries.get(spot.id, [])
+        if not history_:
+            continue
+        last_state = history_[-1][1]
+        if during:
+            before = [s for at, s in history_ if at < start]
+            inside = [s for at, s in history_ if at >= start]
+            active = (bool(before) and before[-1] != "eliminated") or any(
+                s != "eliminated" for s in inside)
+        else:
+            active = last_state != "eliminated"
+        if active:
+            found.append(_hotspot_evidence(spot, last_state))
+    return found
+
+
+def _venues(ctx: Context, *, during: bool) -> list[Evidence]:
+    if during:
+        open_ = sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date >= ctx.start)
+    else:
+        open_ = sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > ctx.end)
+    return [fact_evidence(f, _("%(kind)s, found %(date)s.", kind=f.kind_label,
+                               date=show_day(f.found_date)), f.found_date)
+            for f in _facts(ctx, ("use_venue",), AreaFact.found_date <= ctx.end, open_)]
+
+
+def _count(evidence: list[Evidence]) -> Measured:
+    return Measured({"value": Fraction(len(evidence))}, shown=len(evidence), evidence=evidence,
+                    count=len(evidence))
+
+
+@measure("qd28.use_places",
+         _l("Places organising or harbouring drug use during the period, hotspots included"))
+def use_places(ctx: Context, params: dict) -> Measured:
+    return _count(_venues(ctx, during=True) + _hotspots(ctx, during=True))
+
+
+@measure("qd28.open_use_places",
+         _l("Places organising drug use open, and hotspots not eliminated, at the period's end"))
+def open_use_places(ctx: Context, params: dict) -> Measured:
+    return _count(_venues(ctx, during=False) + _hotspots(ctx, during=False))
+
+
+@measure("qd28.arrests_ratio", _l("Drug offenders arrested during the period per population"))
+def arrests_ratio(ctx: Context, params: dict) -> Measured:
+    facts = _facts(ctx, ("offender",), AreaFact.arrested_on >= ctx.start,
+                   AreaFact.arrested_on <= ctx.end)
+    evidence = [fact_evidence(f, _("Arrested on %(date)s.", date=show_day(f.arrested_on)),
+                              f.arrested_on) for f in facts]
+    return ratio(ctx, len(facts), evidence)
+
+
+@measure("qd28.offenders_fugitives",
+         _l("Drug offenders resident and wanted offenders hiding, open at the period's end"))
+def offenders_fugitives(ctx: Context, params: dict) -> Measured:
+    facts = _facts(ctx, ("offender", "fugitive"), AreaFact.found_date <= ctx.end,
+                   sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > ctx.end))
+    return _count([fact_evidence(f, _("%(kind)s, found %(date)s, not resolved.",
+                                      kind=f.kind_label, date=show_day(f.found_date)),
+                                 f.found_date) for f in facts])
+
+
+def _area(value: Any) -> Fraction:
+    return Fraction(Decimal(str(value))) if value is not None else Fraction(0)
+
+
+@measure("qd28.plants_found", _l("Drug plants found and destroyed during the period"))
+def plants_found(ctx: Context, params: dict) -> Measured:
+    facts = _facts(ctx, ("drug_plants",), AreaFact.found_date >= ctx.start,
+                   AreaFact.found_date <= ctx.end)
+    plants = sum(f.plant_count or 0 for f in facts)
+    area = sum((_area(f.plant_area_m2) for f in facts), Fraction(0))
+    evidence = [fact_evidence(f, _("%(count)s plants, %(area)s m², found %(date)s.",
+                                   count=f.plant_count or 0, area=f.plant_area_m2 or 0,
+                                   date=show_day(f.found_date)), f.found_date) for f in facts]
+    return Measured({"plants": Fraction(plants), "area_m2": area},
+                    shown={"plants": plants, "area_m2": float(area)}, unit="plants_m2",
+                    evidence=evidence, count=len(facts))
+
+
+@measure("qd28.key_route", _l("Key trafficking routes through the area at the period's end"))
+def key_route(ctx: Context, params: dict) -> Measured:
+    conditions = [AreaFact.started_on <= ctx.end,
+                  sa.or_(AreaFact.ended_on.is_(None), AreaFact.ended_on > ctx.end)]
+    if params.get("scopes"):
+        conditions.append(AreaFact.route_scope.in_(list(params["scopes"])))
+    facts = _facts(ctx, ("key_route",), *conditions)
+    evidence = [fact_evidence(f, _("%(scope)s, decision %(no)s of %(date)s.",
+                                   scope=_route_label(f.route_scope), no=f.decision_no,
+                                   date=show_day(f.started_on)), f.started_on) for f in facts]
+    for item in evidence:
+        item.source = ("area_facts", "kind_label")
+        item.label = str(_l("Key drug-trafficking route"))
+    return Measured({"value": Fraction(len(facts))}, shown=bool(facts), unit="route",
+                    evidence=evidence, count=len(facts))
+
+
+def _route_label(scope: str | None) -> str:
+    return str(ROUTE_SCOPE_LABELS.get(scope or "", scope or ""))
