@@ -89,7 +89,7 @@ def test_init_and_demo_on_a_fresh_database(tmp_path):
         result = run(app, "demo", "--no-serve")
         assert result.exit_code == 0, result.output
         for username in ("admin", "police", "health", "social", "chair", "inspector", "steering",
-                         "city", "viewer"):
+                         "city", "viewer", "province"):
             assert f"  {username} " in result.output
         again = run(app, "demo", "--no-serve")
         assert again.exit_code == 0
@@ -121,9 +121,9 @@ def test_init_and_demo_on_a_fresh_database(tmp_path):
         assert bac_cuong.name == "Phường Bắc Cường" and bac_cuong.valid_to is not None
         assert sum(u.parent_id == cam_duong.id for u in by_code.values()) == 15
         assert by_code["LCI-TP"].valid_to == date(2025, 6, 30)
-        # Ten accounts to sign in with, and the inactive one that recorded the demo history.
+        # Eleven accounts to sign in with, and the inactive one that recorded the demo history.
         users = db.session.scalars(sa.select(User)).all()
-        assert sum(u.active for u in users) == 10 and len(users) == 11
+        assert sum(u.active for u in users) == 11 and len(users) == 12
         # Persons in every state of the person workflow, some of them overdue.
         from casework.people.models import Person
         from casework.workflow.catalog import get_catalog

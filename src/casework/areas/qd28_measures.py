@@ -198,6 +198,7 @@ def persons_in(ctx: Context, states: list[str]) -> list:
             .scalar_subquery())
     return db.session.execute(
         sa.select(Person.id, Person.full_name, entry.to_state, OrgUnit)
+        .select_from(Person)
         .join(entry, sa.and_(entry.record_type == Person.__record_type__,
                              entry.record_id == Person.id, entry.seq == last))
         .join(OrgUnit, OrgUnit.id == entry.org_unit_id)

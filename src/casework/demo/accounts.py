@@ -30,6 +30,8 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     # implemented, the city's account keeps approving, over the province's today's map.
     ("city", "UBND thành phố Lai Châu (demo)", "city_authority", "LCH"),
     ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH"),
+    # QĐ 28/2025 Art 7: the provincial People's Committee approves the communes' reviews.
+    ("province", "UBND tỉnh Lai Châu (demo)", "province_authority", "LCH"),
     ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-P-CD"),
 ]
 # The same accounts on the 2024 map, which the demo's history (2024-2025) was recorded on.
@@ -45,6 +47,7 @@ HISTORY_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("steering", "Ban Chỉ đạo thành phố (demo)", "steering_committee", "LCH-TP"),
     ("city", "UBND thành phố Lai Châu (demo)", "city_authority", "LCH-TP"),
     ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH-TP"),
+    ("province", "UBND tỉnh Lai Châu (demo)", "province_authority", "LCH"),
     ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-BC"),
 ]
 FULL_NAMES = {username: full_name for username, full_name, _r, _u in DEMO_ACCOUNTS}

@@ -73,7 +73,8 @@ def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
                     name=unit.name)
         raise ValidationFailed(message, errors={"org_unit": [message]})
     start, end = qd28.review_period(year)
-    report = ProvinceReport(unit, year, start, end, services.report_due(year), today_local())
+    report = ProvinceReport(unit, year, start, end, services.report_deadline(year),
+                            today_local())
     reviews = services.reviews_by_unit(communes, year)
     definition = engine.get_catalog().get("commune_review")
     for commune in communes:
@@ -194,7 +195,7 @@ def _communes_sheet(ws, report: ProvinceReport) -> None:
 
 
 def _counts(report: ProvinceReport, key: str) -> dict[str, int]:
-    counts = {code: 0 for code in ("drug_free", "type_1", "type_2", "type_3", "none")}
+    counts = dict.fromkeys(("drug_free", "type_1", "type_2", "type_3", "none"), 0)
     for row in report.rows:
         if row[key] in counts:
             counts[row[key]] += 1

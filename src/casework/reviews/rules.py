@@ -16,20 +16,6 @@ from casework.extensions import db
 from casework.workflow.labels import register_labels
 from casework.workflow.registry import effect, rule
 
-# The classifications of QĐ 28/2025, as people read them (the codes are the contract's).
-CLASSIFICATION_LABELS = {
-    "drug_free": _l("Drug-free commune"),
-    "type_1": _l("Key complex, type I"),
-    "type_2": _l("Key complex, type II"),
-    "type_3": _l("Key complex, type III"),
-    "none": _l("Not classified as key"),
-}
-register_labels(
-    fields={"classification": _l("Classification"),
-            "computed_classification": _l("Computed classification"),
-            "approved_classification": _l("Approved classification")},
-    choices={k: v for k, v in CLASSIFICATION_LABELS.items() if k != "none"})
-
 # The step of the review each role acts at; one person may act at only one step of a review.
 STEP_OF_ROLE = {
     "police": "preparation",
@@ -41,6 +27,13 @@ STEP_LABELS = {
     "commune_approval": _l("approval by the commune People's Committee"),
     "province_approval": _l("approval by the provincial People's Committee"),
 }
+# The classifications of QĐ 28/2025, as people read them (the codes are the contract's).
+CLASSIFICATION_LABELS = qd28.CLASSIFICATION_LABELS
+register_labels(
+    fields={"classification": _l("Classification"),
+            "computed_classification": _l("Computed classification"),
+            "approved_classification": _l("Approved classification")},
+    choices={k: v for k, v in CLASSIFICATION_LABELS.items() if k != "none"})
 
 
 def classification_label(code: str | None) -> str:

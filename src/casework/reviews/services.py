@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from casework.areas import qd28
+from casework.areas import qd28, qd28_board
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import Scope, get_scoped_orgunit, scoped
 from casework.db import today_local
@@ -29,9 +29,14 @@ def current_period_year(day: date | None = None) -> int:
 
 
 def report_due(year: int) -> date:
-    """The province reports before 20 December (QĐ 28 Art 7.2): the 20th is the first day
-    late."""
-    return date(year, 12, 20)
+    """The last day the province may report the period (QĐ 28 Art 7.2, "before 20 December";
+    the date is data: criteria/qd28-2025.yaml)."""
+    return qd28.report_due(year)
+
+
+def report_deadline(year: int) -> date:
+    """The day the report is due *before* (20 December): the first day late."""
+    return qd28_board.report_deadline(year)
 
 
 def period_begun(year: int, today: date | None = None) -> bool:
@@ -201,15 +206,10 @@ def list_reviews(scope: Scope, user, year=None, area_code=None, state=None,
 
 
 def communes_under(root: OrgUnit, year: int) -> list[OrgUnit]:
-    """The communes, wards and special zones under ``root`` (itself included) in the period's
-    map: those valid on its last day, or ended during it."""
-    start, end = qd28.review_period(year)
-    return list(db.session.scalars(
-        sa.select(OrgUnit).where(
-            subtree_clause(OrgUnit.path, root.path), OrgUnit.kind.in_(REVIEWED_KINDS),
-            sa.or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= end),
-            sa.or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= end))
-        .order_by(OrgUnit.name)))
+    """The communes, wards and special zones under ``root`` on the period's last day's map
+    (``qd28.communes_of``), by name."""
+    _start, end = qd28.review_period(year)
+    return sorted(qd28.communes_of(root, end), key=lambda u: u.name)
 
 
 def reviews_by_unit(units: list[OrgUnit], year: int) -> dict[int, CommuneReview]:

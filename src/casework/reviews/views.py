@@ -77,7 +77,7 @@ def index(form_error: dict | None = None, status: int = 200, area_code: str | No
     return render_template(
         "reviews/index.html", root=root, roots=roots, year=year, start=start, end=end,
         rows=rows, state_label=_labels(), classification_label=CLASSIFICATION_LABELS,
-        due=services.report_due(year), inbox=False, form_error=form_error or {},
+        due=services.report_deadline(year), inbox=False, form_error=form_error or {},
         approved=sum(1 for r in rows if r["review"] and r["review"].state == "approved"),
     ), status
 

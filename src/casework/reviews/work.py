@@ -3,7 +3,7 @@ province's report (20 December)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
@@ -31,7 +31,7 @@ def reviews_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
     return [
         WorkItem(title=titles[r.state], subject=f"{r.org_unit.name} ({r.period_year})",
                  url=url_for("reviews.show", review_id=r.id),
-                 due=report_due(r.period_year) - timedelta(days=1),
+                 due=report_due(r.period_year),
                  role=waiting_for[r.state], kind=f"commune_review_{r.state}")
         for r in awaiting(user, candidates)
     ]
