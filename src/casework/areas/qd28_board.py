@@ -36,7 +36,9 @@ def countdown(today: date | None = None) -> dict:
 def board(root: OrgUnit, today: date | None = None) -> dict | None:
     """The panel for ``root`` (None when no commune, ward or special zone lies under it)."""
     today = today or today_local()
-    year = qd28.period_year_of(today)
+    # The period being reported: the one that ended on 14/12 until its report is due (20/12),
+    # the period under way otherwise.
+    year = countdown(today)["year"]
     start, end = qd28.review_period(year)
     communes = qd28.communes_of(root, min(today, end))
     if not communes:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -107,9 +109,18 @@ def _value(criterion: dict | None):
     value = criterion.get("value")
     if value is None:
         return _("cannot compute")
+    return _cell(value)
+
+
+def _cell(value):
+    """A value as a cell holds it: numbers stay numbers, anything else is its text."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    return value
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Fraction | Decimal):
+        return float(value)
+    return str(value)
 
 
 def _band(criterion: dict | None) -> str:
@@ -218,7 +229,7 @@ def _summary_sheet(ws, report: ProvinceReport) -> None:
         _header(ws, [_("Art 5: key complex province"), _("Value"), _("Met")])
         for criterion in report.province.get("criteria") or []:
             met = criterion.get("met")
-            append_row(ws, [criterion.get("label") or criterion.get("code"),
+            append_row(ws, [_cell(criterion.get("label") or criterion.get("code")),
                             _value(criterion), "" if met is None else
                             (_("Yes") if met else _("No"))])
         key = report.province.get("key_province")
