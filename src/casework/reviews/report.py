@@ -28,6 +28,7 @@ from casework.orgunits.models import OrgUnit
 from casework.reviews import services
 from casework.reviews.rules import classification_label
 from casework.spreadsheets import append_row, attachment
+from casework.web.fields import field_value
 from casework.workflow import engine
 
 # The criteria of Art 4, in the order of the text.
@@ -120,7 +121,7 @@ def _cell(value):
         return value
     if isinstance(value, Fraction | Decimal):
         return float(value)
-    return str(value)
+    return field_value(value) if isinstance(value, dict | list) else str(value)
 
 
 def _band(criterion: dict | None) -> str:

@@ -32,8 +32,10 @@ CLASSIFICATION_LABELS = qd28.CLASSIFICATION_LABELS
 register_labels(
     fields={"classification": _l("Classification"),
             "computed_classification": _l("Computed classification"),
-            "approved_classification": _l("Approved classification")},
-    choices={k: v for k, v in CLASSIFICATION_LABELS.items() if k != "none"})
+            "approved_classification": _l("Approved classification"),
+            # the parts of Art 4 d's value (qd28's drug plants measure)
+            "plants": _l("plants"), "area_m2": _l("m²")},
+    choices=dict(CLASSIFICATION_LABELS))
 
 
 def classification_label(code: str | None) -> str:
