@@ -12,8 +12,11 @@ import pytest
 
 from casework.areas import services as area_services
 from casework.areas.models import AreaFact, Hotspot
+from casework.demo.persons import PATHS as DEMO_PATHS
+from casework.demo.persons import _walk
+from casework.people.identity import fold
 from casework.people.models import Person
-from casework.workflow import engine
+from casework.workflow import engine, open_record
 from casework.workflow.deadlines import local_date
 
 _names = itertools.count(1)
@@ -188,3 +191,28 @@ def drug_test_data(days_ago: float, result: str = "positive", substances=("heroi
 def assessment(days_ago: float, addicted: bool = True) -> dict:
     return {"assessment_date": day_ago(days_ago).isoformat(), "facility": "TTYT",
             "doctor": "BS. An", "criteria_met": 4 if addicted else 1, "addicted": addicted}
+
+
+CASE_ROLES = ("police", "health", "social_affairs", "commune_chair")
+
+
+@pytest.fixture
+def resident(db, tree, make_user):
+    """resident("managed_user", "G11") → a Person walked to that state by the real engine."""
+    actors = {}
+
+    def make(state: str, code: str = "G11", since: float = 500, name: str = "Nguyễn Văn Thử"):
+        if code not in actors:
+            grants = [(role, code) for role in CASE_ROLES]
+            actors[code] = make_user(f"qd28.{next(_names)}", *grants)
+        actor = actors[code]
+        start = datetime.now(UTC) - timedelta(days=since)
+        person = Person(full_name=name, name_folded=fold(name), birth_date=date(1985, 3, 2),
+                        gender="male", org_unit=tree[code], residence_type="permanent")
+        open_record(person, actor, effective_at=start)
+        _walk(person, actor, DEMO_PATHS[state], start)
+        db.session.flush()
+        assert person.state == state.removesuffix("_used")
+        return person
+
+    return make

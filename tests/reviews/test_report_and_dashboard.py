@@ -44,13 +44,13 @@ def test_the_province_workbook_draft_then_final(steps, review_in, province, fact
     header, head, rows = _rows(sheet)
     for column in ("Xã, phường, đặc khu", "Dân số", "Tiêu chí a", "Mức a", "Tiêu chí đ",
                    "Loại theo Điều 4", "Không ma túy (Điều 6)", "Phân loại tính từ dữ liệu",
-                   "Phân loại được phê duyệt", "Trạng thái rà soát"):
+                   "Kết quả phân loại đã phê duyệt", "Trạng thái rà soát"):
         assert column in head, column
     assert set(rows) == {"PW1", "PW2"}
     first = rows["PW1"]
     assert first["Xã, phường, đặc khu"] == "Phường Tân Phong Thử" and first["Dân số"] == 8000
     assert first["Trạng thái rà soát"] == "UBND tỉnh đã phê duyệt"
-    assert first["Phân loại được phê duyệt"] == first["Phân loại tính từ dữ liệu"]
+    assert first["Kết quả phân loại đã phê duyệt"] == first["Phân loại tính từ dữ liệu"]
     assert rows["PW2"]["Trạng thái rà soát"] == "Chưa lập bản rà soát"
     assert rows["PW2"]["Dân số"] == "thiếu số dân"
     # Print set-up: landscape, one page wide, the header row on every page.

@@ -6,7 +6,15 @@ areas' part of "my work" (``work``).
 
 from __future__ import annotations
 
-from casework.areas import api, qd28, qd28_measures, rules, views, work  # noqa: F401 - they register
+from casework.areas import (  # noqa: F401 - they register
+    api,
+    lai_chau,
+    qd28,
+    qd28_measures,
+    rules,
+    views,
+    work,
+)
 from casework.extensions import register_api
 
 

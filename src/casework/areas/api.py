@@ -6,13 +6,15 @@ import sqlalchemy as sa
 from flask_login import current_user
 
 from casework.api_base import Blueprint
-from casework.areas import services
+from casework.areas import qd28, services
 from casework.areas.criteria import evaluate_area
 from casework.areas.models import UNASSESSED, Area, AreaFact, Hotspot
 from casework.areas.schemas import (
     AreaListSchema,
     AreaQuerySchema,
     AreaSchema,
+    ClassificationQuerySchema,
+    ClassificationSchema,
     CriteriaQuerySchema,
     CriteriaSchema,
     DashboardQuerySchema,
@@ -24,7 +26,7 @@ from casework.areas.schemas import (
     FactSchema,
 )
 from casework.auth.scope import Scope, current_scope, get_scoped_orgunit, scoped
-from casework.errors import NotFound
+from casework.errors import NotFound, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.validation import page_window
@@ -190,6 +192,23 @@ def area_criteria(args, code):
     unit = get_scoped_orgunit(code, scope)
     result = evaluate_area(unit, args.get("as_of"))
     return result.as_dict(shown=redaction.shown_evidence)
+
+
+@blp.route("/areas/<code>/classification")
+@blp.arguments(ClassificationQuerySchema, location="query")
+@blp.response(200, ClassificationSchema)
+def area_classification(args, code):
+    """The QĐ 28/2025 classification of a commune, ward or special zone (Art 4, 6) or of a
+    province (Art 5) for the review period ``period`` (default: the one holding today).
+
+    Readers without access to personal records see counts and codes, never names.
+    """
+    unit = get_scoped_orgunit(code, current_scope())
+    year = qd28.checked_year(args.get("period"))
+    result = qd28.classify(unit, year)
+    if result is None:
+        raise ValidationFailed(qd28.NOT_JUDGED, errors={"code": [qd28.NOT_JUDGED]})
+    return result.as_dict(personal=redaction.may_see_personal(unit))
 
 
 # --- facts ------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from flask.cli import with_appcontext
 
 from casework.areas import qd28
 from casework.areas.criteria_sets import CriteriaSet, check_files, criteria_dir, criteria_files
+from casework.errors import CaseworkError
 from casework.orgunits.services import get_by_code
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
-from casework.workflow.deadlines import today_local
 
 
 def _person_states(found: CriteriaSet) -> list[str]:
@@ -107,16 +107,14 @@ def classify_command(area_code, year, province, as_json):
     unit = get_by_code(code)
     if unit is None:
         raise click.ClickException(f"unknown area {code!r}")
-    today = today_local()
-    current = qd28.period_year_of(today)
-    year = year or current
+    try:
+        year = qd28.checked_year(year)
+    except CaseworkError as exc:
+        raise click.ClickException(str(exc.message)) from None
     start, end = qd28.review_period(year)
-    if start > today:
-        raise click.ClickException(f"the review period {year} ({start:%d/%m/%Y}–"
-                                   f"{end:%d/%m/%Y}) has not begun")
     result = qd28.classify(unit, year)
     if result is None:
-        raise click.ClickException(f"QĐ 28/2025 does not classify a {unit.kind} ({code})")
+        raise click.ClickException(str(qd28.NOT_JUDGED))
     if as_json:
         click.echo(json.dumps(result.as_dict(personal=False), ensure_ascii=False, indent=2,
                               default=str))

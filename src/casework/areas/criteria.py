@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
+from casework.areas.criteria_sets import MEASURES, CriteriaSet, get_set
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
 from casework.extensions import db
@@ -41,21 +43,21 @@ from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
 from casework.workflow.deadlines import LOCAL_TZ, add_months, due_date_for, local_date
 
-CRITERION_LABELS = {
-    "C1": _l("No drug hotspot, retail seller or place organising drug use"),
-    "C2": _l("No drug offender resident for 3 months or more; no drug gang or ring active"),
-    "C3": _l("Every addict has a management record and, if present, a rehab measure; every "
-             "post-rehab person is managed"),
-    "C4": _l("Every methadone patient treated for over 12 months uses no other drug"),
-    "C5": _l("Every illegal drug user present has a management record"),
-    "C6": _l("Every household signed the commitment; every residential group or village "
-             "shows the hotline board"),
-    "C7": _l("At least one drug-prevention model is working"),
-    "C8": _l("No drug-plant cultivation"),
-}
+# The set these criteria come from (criteria/lai-chau-8.yaml): labels, terms, measures.
+SET_NAME = "lai-chau-8"
+
+
+def criteria_set() -> CriteriaSet:
+    return get_set(SET_NAME)
+
+
+def terms(measure_name: str) -> dict:
+    """The terms a measure reads from the set (months, which kind breaks which criterion)."""
+    return criteria_set().measure_params.get(measure_name, {})
+
 
 # The codes of the criteria, in order: the one list every page, schema and rule reads.
-CRITERIA = tuple(CRITERION_LABELS)
+CRITERIA = tuple(c.code for c in criteria_set().criteria)
 
 STATUS_LABELS = {
     "met": _l("Met"),
@@ -65,21 +67,17 @@ STATUS_LABELS = {
 
 MET, NOT_MET, NEEDS_ATTESTATION = "met", "not_met", "needs_attestation"
 
-# Which incident kinds break which criterion.
-INCIDENT_CRITERION = {"dealer": "C1", "use_venue": "C1", "offender": "C2", "ring": "C2",
-                      "drug_plants": "C8"}
-# An offender breaks C2 once resident this many months.
-OFFENDER_MONTHS = 3
-# A managed user or post-rehab person is checked at home every month (Decree 105 Art 47).
-CHECK_MONTHS = 1
-# C4 looks at patients treated longer than this, and at tests within this many months.
-METHADONE_MONTHS = 12
-
 PERSON_STATES = ("positive", "addict", "relapsed", "managed_user", "post_rehab", "methadone")
 
 
 def criterion_label(code: str) -> str:
-    return str(CRITERION_LABELS.get(code, code))
+    """The criterion's label from the set, in the user's language (Vietnamese by default)."""
+    try:
+        criterion = criteria_set().criterion(code)
+    except KeyError:
+        return code
+    locale = get_locale()
+    return criterion.label(locale.language if locale else "vi")
 
 
 def _show(day: date | None) -> str:
@@ -261,25 +259,27 @@ def _hotspots(c: _Collector, inside, as_of: date) -> None:
 
 def _incidents(c: _Collector, inside, as_of: date) -> None:
     """C1, C2, C8: incidents open at the end of ``as_of``."""
+    found = terms("lai_chau.incidents")
+    breaks, offender_months = found["breaks"], found["offender_months"]
     rows = db.session.scalars(
         sa.select(AreaFact)
         .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
         .where(inside,
-               AreaFact.kind.in_(tuple(INCIDENT_CRITERION)),
+               AreaFact.kind.in_(tuple(breaks)),
                AreaFact.found_date <= as_of,
                sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > as_of))
     ).all()
     for fact in rows:
         if fact.kind == "offender":
             since = fact.resident_since
-            if add_months(since, OFFENDER_MONTHS) > as_of:
-                continue  # resident for less than 3 months
+            if add_months(since, offender_months) > as_of:
+                continue  # resident for less than the months of the set
             detail = _("Drug offender resident since %(date)s (3 months or more).",
                        date=_show(since))
         else:
             detail = _("%(kind)s, found %(date)s, not resolved.", kind=fact.kind_label,
                        date=_show(fact.found_date))
-        c.add(INCIDENT_CRITERION[fact.kind], fact.org_unit_id, "breaks", c.evidence(
+        c.add(breaks[fact.kind], fact.org_unit_id, "breaks", c.evidence(
             fact.org_unit_id, kind="incident", id=fact.id,
             label=fact.description or fact.kind_label, detail=detail,
             url=f"/areas/{c.units[fact.org_unit_id].code}/facts/{fact.id}",
@@ -289,6 +289,8 @@ def _incidents(c: _Collector, inside, as_of: date) -> None:
 
 def _persons(c: _Collector, inside, as_of: date) -> None:
     """C3, C4, C5 from each person's state at the end of ``as_of`` (the audit log)."""
+    found = terms("lai_chau.persons")
+    check_months, methadone_months = found["check_months"], found["methadone_months"]
     cutoff = _day_end(as_of)
     entered = aliased(AuditEntry)
     last_check = (
@@ -306,7 +308,7 @@ def _persons(c: _Collector, inside, as_of: date) -> None:
         sa.select(sa.func.max(DrugTest.test_date))
         .where(DrugTest.person_id == Person.id, DrugTest.non_opioid_positive.is_(True),
                DrugTest.test_date <= as_of,
-               DrugTest.test_date > add_months(as_of, -METHADONE_MONTHS))
+               DrugTest.test_date > add_months(as_of, -methadone_months))
         .scalar_subquery()
     )
     rows = db.session.execute(
@@ -336,7 +338,7 @@ def _persons(c: _Collector, inside, as_of: date) -> None:
         elif state in ("managed_user", "post_rehab"):
             last = checked if checked is not None and checked >= entered_on else None
             since = last or entered_on
-            if add_months(since, CHECK_MONTHS) < as_of:
+            if add_months(since, check_months) < as_of:
                 if last is None:
                     detail = _("%(state)s since %(since)s; never checked at home since.",
                                state=_state_label("person", state), since=_show(entered_on))
@@ -347,7 +349,7 @@ def _persons(c: _Collector, inside, as_of: date) -> None:
                       ev.make(detail, since))
         elif state == "methadone":
             start = started or _data_date(data, "start_date") or entered_on
-            if add_months(start, METHADONE_MONTHS) < as_of and other is not None:
+            if add_months(start, methadone_months) < as_of and other is not None:
                 detail = _("On methadone since %(start)s; positive for another drug on "
                            "%(date)s.", start=_show(start), date=_show(other))
                 c.add("C4", unit_id, "breaks", ev.make(detail, other))
@@ -502,6 +504,15 @@ def _models(c: _Collector, inside, ancestor_ids: list[int], as_of: date,
         c.add("C7", fact.org_unit_id, severity, evidence)
 
 
+@dataclass
+class Where:  # what every measure of the set is given: the territory and the day
+    inside: object  # SQL condition on OrgUnit
+    as_of: date
+    ancestors: list[int]
+    map_day: date | None
+    carried: dict[int, list[str]] | None
+
+
 # --- judging ----------------------------------------------------------------------------------
 
 
@@ -566,11 +577,9 @@ def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, Area
         carried = _carried(units, inside, map_day)
     in_tree = dict(units)
     c = _Collector(units)
-    _hotspots(c, inside, as_of)
-    _incidents(c, inside, as_of)
-    _persons(c, inside, as_of)
-    _households(c, inside, as_of)
-    _models(c, inside, ancestors, as_of, map_day, carried)
+    where = Where(inside, as_of, ancestors, map_day, carried)
+    for name in dict.fromkeys(m for k in criteria_set().criteria for m in k.measures):
+        MEASURES[name].func(c, where)  # the set's measures, each once, in its order
     results = {}
     for unit in in_tree.values():
         judged = [_judge(code, unit, c.findings.get(code, [])) for code in CRITERIA]

@@ -9,7 +9,12 @@ are registered in ``casework.workflow.registry``), and its thresholds:
   exclusive; ``components`` gives bands per figure of a measure with several (plants, m²);
 - ``threshold``: ``{min}`` for a criterion that is met or not (Art 5); per component too;
 - ``route``: the band a route criterion takes from the bands of the others (Art 4 đ);
-- ``drug_free: true``: holds when the measure finds nothing (Art 6).
+- ``drug_free: true``: holds when the measure finds nothing (Art 6);
+- ``judged: findings``: met, not met or to attest from the findings of its measure and of
+  those named by ``also`` (the 8 criteria of ``lai-chau-8``).
+
+A set's ``measures:`` gives the terms each measure reads (months, which kind breaks which
+criterion), by measure name.
 
 Numbers are read exactly: ``"0.5%"`` is the fraction 1/200, never a float. Nothing in code
 names a threshold. ``casework criteria check`` runs :func:`check_files` over every set.
@@ -92,6 +97,13 @@ class Criterion:
     route: dict[str, dict] = field(default_factory=dict)
     drug_free: bool = False
     provenance: dict = field(default_factory=dict)
+    also: list[str] = field(default_factory=list)
+    judged: str | None = None
+
+    @property
+    def measures(self) -> list[str]:
+        """Every measure the criterion reads, its own first."""
+        return [self.measure, *self.also]
 
     def label(self, locale: str = "vi") -> str:
         return self.labels.get(locale) or self.labels.get("vi") or self.code
@@ -127,6 +139,7 @@ class CriteriaSet:
     types: dict[str, dict] = field(default_factory=dict)
     key_province: dict = field(default_factory=dict)
     period: dict = field(default_factory=dict)
+    measure_params: dict[str, dict] = field(default_factory=dict)
     articles: list[str] = field(default_factory=list)
     source: str = ""
     verified: bool = False
@@ -223,7 +236,7 @@ def parse_set(raw: Any, path: Path | None = None,
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise CriteriaError([f"{where}: a criteria set is a mapping"])
-    known = set(MEASURES if measures is None else measures)
+    known = MEASURES if measures is None else measures
     for key in ("name", "basis", "effective_from", "levels", "criteria"):
         if key not in raw:
             problems.append(f"{where}: missing {key!r}")
@@ -266,6 +279,14 @@ def parse_set(raw: Any, path: Path | None = None,
             problems.append(f"{where}: types.{name} names unknown criteria {missing}")
         if order and rule["band_at_least"] not in order:
             problems.append(f"{where}: types.{name}: unknown band {rule['band_at_least']!r}")
+    measure_params = raw.get("measures") or {}
+    if not isinstance(measure_params, dict) or not all(
+            isinstance(v, dict) for v in measure_params.values()):
+        problems.append(f"{where}: measures map a measure's name to its terms")
+        measure_params = {}
+    for name in measure_params:
+        if name not in known:
+            problems.append(f"{where}: measures: unknown measure {name!r}")
     for criterion in criteria:
         for band, rule in criterion.route.items():
             if order and rule.get("others_at_least") not in order:
@@ -278,11 +299,12 @@ def parse_set(raw: Any, path: Path | None = None,
         basis=str(raw["basis"]), effective_from=effective, levels=levels, criteria=criteria,
         band_order=order, counts_above=counts_above, types=types,
         key_province=dict(raw.get("key_province") or {}), period=dict(raw.get("period") or {}),
+        measure_params={k: dict(v) for k, v in measure_params.items()},
         articles=list(raw.get("articles") or []), source=str(raw.get("source") or ""),
         verified=bool(raw.get("verified", False)), raw=raw)
 
 
-def _criterion(where: str, item: Any, levels: dict, order: list[str], known: set[str],
+def _criterion(where: str, item: Any, levels: dict, order: list[str], known: Any,
                problems: list[str]) -> Criterion | None:
     if not isinstance(item, dict) or "code" not in item:
         problems.append(f"{where}: a criterion is a mapping with a code")
@@ -322,12 +344,23 @@ def _criterion(where: str, item: Any, levels: dict, order: list[str], known: set
                     bands[comp] = _bands(f"{where}.components.{comp}", spec, order, problems)
     route = item.get("route") or {}
     drug_free = bool(item.get("drug_free", False))
-    if not (bands or threshold or route or drug_free):
-        problems.append(f"{where}: no bands, threshold, route or drug_free rule")
+    also = item.get("also") or []
+    if not isinstance(also, list):
+        problems.append(f"{where}: also lists measure names")
+        also = []
+    for other in also:
+        if other not in known:
+            problems.append(f"{where}: unknown measure {other!r}")
+    judged = item.get("judged")
+    if judged is not None and judged != "findings":
+        problems.append(f"{where}: judged must be 'findings'")
+    if not (bands or threshold or route or drug_free or judged):
+        problems.append(f"{where}: no bands, threshold, route, drug_free or judged rule")
     return Criterion(code=code, level=str(level or ""), labels=dict(labels),
                      measure=str(name or ""), params=dict(item.get("params") or {}),
                      bands=bands, threshold=threshold, route=dict(route),
-                     drug_free=drug_free, provenance=dict(item.get("provenance") or {}))
+                     drug_free=drug_free, provenance=dict(item.get("provenance") or {}),
+                     also=[str(a) for a in also], judged=judged)
 
 
 def _threshold(where: str, specs: dict, problems: list[str]) -> dict[str, Fraction]:
@@ -377,6 +410,14 @@ def check_files(paths: Iterable[Path],
     return sets, problems
 
 
+class _AnyMeasure:
+    """Every name: a set read at import time, before its measures are registered (``criteria
+    check`` judges the names)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
 _CACHE: dict[str, CriteriaSet] = {}
 
 
@@ -388,5 +429,5 @@ def get_set(name: str) -> CriteriaSet:
     """The shipped set ``name`` (read once per process)."""
     if name not in _CACHE:
         path = criteria_dir() / f"{name}.yaml"
-        _CACHE[name] = read_file(path)
+        _CACHE[name] = read_file(path, _AnyMeasure())
     return _CACHE[name]

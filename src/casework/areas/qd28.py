@@ -23,16 +23,19 @@ from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework.areas import qd28_measures as m
 from casework.areas.criteria import Evidence
 from casework.areas.criteria_sets import MEASURES, CriteriaSet, Criterion, get_set, measure
+from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.models import OrgUnit
 from casework.web.redaction import withheld_evidence
+from casework.workflow.deadlines import today_local
 
 SET_NAME = "qd28-2025"
 CLASSIFICATIONS = ("drug_free", "type_1", "type_2", "type_3", "none")
@@ -73,6 +76,27 @@ def report_due(year: int) -> date:
     return date(year, due.get("month", 12), due.get("day", 19))
 
 
+NOT_JUDGED = _l("QĐ 28/2025 classifies communes, wards, special zones and provinces only.")
+
+
+def checked_year(year: int | None) -> int:
+    """The review period asked for, or the one holding Vietnam's today; a period that has not
+    begun, or that ended before QĐ 28/2025 took effect, is refused (422)."""
+    today = today_local()
+    year = year or period_year_of(today)
+    start, end = review_period(year)
+    if start > today:
+        message = _l("The review period %(year)d (%(start)s – %(end)s) has not begun.",
+                     year=year, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))
+        raise ValidationFailed(message, errors={"period": [message]})
+    effective = criteria_set().effective_from
+    if end < effective:
+        message = _l("QĐ 28/2025 applies from %(date)s: the review period %(year)d ended "
+                     "before it.", date=effective.strftime("%d/%m/%Y"), year=year)
+        raise ValidationFailed(message, errors={"period": [message]})
+    return year
+
+
 def approved_for(unit: OrgUnit, year: int) -> dict | None:
     for source in APPROVED_SOURCES:
         found = source(unit, year)
@@ -109,6 +133,23 @@ class CriterionValue:
     @property
     def value(self):
         return None if self.measured.message else self.measured.shown
+
+    @property
+    def value_text(self) -> str:
+        """The value for a page, in the user's language ("" when it cannot be computed)."""
+        value = self.value
+        if value is None:
+            return ""
+        unit = self.measured.unit
+        if unit == "percent":
+            return format_decimal(value, format="#,##0.####") + "%"
+        if unit == "plants_m2":
+            return _("%(plants)s plants, %(area)s m²",
+                     plants=format_decimal(value["plants"], format="#,##0"),
+                     area=format_decimal(value["area_m2"], format="#,##0.##"))
+        if unit == "route":
+            return _("Yes") if value else _("No")
+        return format_decimal(value, format="#,##0")
 
     @property
     def band_label(self) -> str:
@@ -157,6 +198,10 @@ class CommuneClassification:
     @property
     def type_label(self) -> str:
         return str(CLASSIFICATION_LABELS[self.type])
+
+    @property
+    def population_text(self) -> str:
+        return format_decimal(self.population, format="#,##0") if self.population else ""
 
     @property
     def population_missing(self) -> bool:

@@ -305,3 +305,44 @@ class DashboardSchema(Schema):
     criteria = fields.List(fields.Dict())
     requests_by_state = fields.List(fields.Dict())
     units = fields.List(fields.Dict())
+
+
+# --- QĐ 28/2025 classification ------------------------------------------------------------------
+
+
+class ClassificationQuerySchema(Schema):
+    # The year whose review period ends on 14/12 (default: the period holding today).
+    period = Integer(minimum=1900, maximum=2100)
+
+
+class Qd28CriterionSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    value = fields.Raw(allow_none=True)  # a percentage, a count, {plants, area_m2} or a bool
+    unit = fields.String()  # percent | count | plants_m2 | route
+    count = fields.Integer(allow_none=True)
+    message = fields.String(allow_none=True)  # why the value cannot be computed
+    band = fields.String(allow_none=True)  # type_1 | type_2 | type_3 | null (Art 4)
+    met = fields.Boolean(allow_none=True)  # Art 5 and Art 6
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+
+
+class DrugFreeSchema(Schema):
+    met = fields.Boolean()
+    criteria = fields.List(fields.Nested(Qd28CriterionSchema))
+
+
+class ClassificationSchema(Schema):
+    """A commune's classification (Art 4, 6) or a province's (Art 5)."""
+
+    area_code = fields.String()
+    period = fields.Dict()
+    population = fields.Integer(allow_none=True)
+    criteria = fields.List(fields.Nested(Qd28CriterionSchema))
+    type = fields.String()
+    drug_free = fields.Nested(DrugFreeSchema)
+    classification = fields.String()
+    approved = fields.Raw(allow_none=True)
+    met_count = fields.Integer()
+    key_province = fields.Boolean()
+    communes = fields.Dict()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from casework.areas import qd28_board, services
+from casework.areas import qd28, qd28_board, services
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
@@ -151,11 +151,24 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
         "predecessors": history.direct_predecessors(unit),
         "successors": history.direct_successors(unit),
         "may_flag_remote": may_flag_remote,
+        "qd28": _qd28(unit, as_of),
         "shown_keys": [f"event-{o.name}" for o in events] + [f"fact-{k}" for k in (
             fact_kinds_for(unit) if may_record else [])] + ["request"] + (
             ["remote"] if may_flag_remote else []),
     }
     return page_or_fragment("areas/show.html", "areas/_panels.html", **context), status
+
+
+def _qd28(unit: OrgUnit, as_of):
+    """The QĐ 28/2025 classification of a commune for the period holding ``as_of`` (today
+    by default); None for other units or a period QĐ 28 does not cover."""
+    if qd28.criteria_set().level_of(unit.kind) != "commune":
+        return None
+    try:
+        year = qd28.checked_year(qd28.period_year_of(as_of) if as_of else None)
+    except CaseworkError:
+        return None
+    return qd28.classify_commune(unit, year)
 
 
 def _children(unit: OrgUnit) -> list[OrgUnit]:
