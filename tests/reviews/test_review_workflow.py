@@ -132,3 +132,15 @@ def test_the_frozen_result_and_its_hash(steps, review_in, province, fact, year):
 
 def year_start(year: int):
     return qd28.review_period(year)[0]
+
+
+def test_the_classification_api_shows_what_the_review_approved(steps, review_in, year):
+    police = steps["police"]
+    before = police.get(f"/api/v1/areas/PW1/classification?period={year}").get_json()
+    assert before["approved"] is None
+    review = review_in("approved")
+    after = police.get(f"/api/v1/areas/PW1/classification?period={year}").get_json()
+    assert after["approved"]["classification"] == review["approved_classification"]
+    assert after["approved"]["review_id"] == review["id"]
+    assert after["approved"]["applies_to_period"] == year + 1
+    assert after["classification"] == before["classification"]  # the computed one stays
