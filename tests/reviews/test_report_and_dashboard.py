@@ -13,7 +13,6 @@ from casework.areas import qd28_board
 from casework.areas.models import AreaFact
 from casework.plans.metrics import compute
 from tests.clock import frozen_at, vn_today
-from tests.reviews.conftest import data_for, fire
 
 
 def _workbook(response):
@@ -168,8 +167,3 @@ def test_a_step_from_its_form(page_as, review_in):
         "version": review["version"], "meeting_date": vn_today().strftime("%d/%m/%Y")})
     assert answer.status_code == 302
 
-
-def test_fire_helper_is_shared(steps, review_in):
-    review = review_in("approved_by_commune")
-    answer = fire(steps["province_authority"], review, "approve", data_for("approve"))
-    assert answer.status_code == 200
