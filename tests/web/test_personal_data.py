@@ -396,6 +396,8 @@ PAGES = [
         "criteria-name", "hotspot-name", "offender-description")),
     Page("areas_api.area_criteria", "/api/v1/areas/C/criteria", police_sees=(
         "criteria-name",)),
+    Page("areas_api.area_classification", "/api/v1/areas/W1/classification", police_sees=(
+        "criteria-name", "hotspot-name")),
     Page("areas_api.list_facts", "/api/v1/areas/G11/facts", police_sees=(
         "dealer-description", "tally-note", "hotspot-address"),
          everyone_sees=("PUBLIC-model-name",)),
@@ -418,7 +420,6 @@ PAGES = [
     Page("recognition_api.download_attachment",
          "/api/v1/recognition-requests/{request}/attachments/{sha256}", HIDDEN, HIDDEN,
          police_sees=("file.pdf",)),
-    Page("areas_api.area_classification", "/api/v1/areas/W1/classification"),
     Page("reviews_api.get_reviews", "/api/v1/commune-reviews", police_sees=("review-note",)),
     Page("reviews_api.get_review", "/api/v1/commune-reviews/{review}", HIDDEN, HIDDEN,
          police_sees=("review-note", "override-reason")),

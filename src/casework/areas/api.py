@@ -204,7 +204,7 @@ def area_classification(args, code):
     Readers without access to personal records see counts and codes, never names.
     """
     unit = get_scoped_orgunit(code, current_scope())
-    year = qd28.checked_year(args.get("period"))
+    year = qd28.checked_year(args.get("period"), unit)
     result = qd28.classify(unit, year)
     if result is None:
         raise ValidationFailed(qd28.NOT_JUDGED, errors={"code": [qd28.NOT_JUDGED]})

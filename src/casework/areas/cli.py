@@ -108,7 +108,7 @@ def classify_command(area_code, year, province, as_json):
     if unit is None:
         raise click.ClickException(f"unknown area {code!r}")
     try:
-        year = qd28.checked_year(year)
+        year = qd28.checked_year(year, unit)
     except CaseworkError as exc:
         raise click.ClickException(str(exc.message)) from None
     start, end = qd28.review_period(year)

@@ -79,9 +79,10 @@ def report_due(year: int) -> date:
 NOT_JUDGED = _l("QĐ 28/2025 classifies communes, wards, special zones and provinces only.")
 
 
-def checked_year(year: int | None) -> int:
+def checked_year(year: int | None, unit: OrgUnit | None = None) -> int:
     """The review period asked for, or the one holding Vietnam's today; a period that has not
-    begun, or that ended before QĐ 28/2025 took effect, is refused (422)."""
+    begun, that ended before QĐ 28/2025 took effect, or in which ``unit`` did not exist, is
+    refused (422)."""
     today = today_local()
     year = year or period_year_of(today)
     start, end = review_period(year)
@@ -93,6 +94,11 @@ def checked_year(year: int | None) -> int:
     if end < effective:
         message = _l("QĐ 28/2025 applies from %(date)s: the review period %(year)d ended "
                      "before it.", date=effective.strftime("%d/%m/%Y"), year=year)
+        raise ValidationFailed(message, errors={"period": [message]})
+    if unit is not None and ((unit.valid_to is not None and unit.valid_to < start)
+                             or (unit.valid_from is not None and unit.valid_from > end)):
+        message = _l("%(name)s did not exist during the review period %(year)d.",
+                     name=unit.name, year=year)
         raise ValidationFailed(message, errors={"period": [message]})
     return year
 

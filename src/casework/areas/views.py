@@ -165,7 +165,7 @@ def _qd28(unit: OrgUnit, as_of):
     if qd28.criteria_set().level_of(unit.kind) != "commune":
         return None
     try:
-        year = qd28.checked_year(qd28.period_year_of(as_of) if as_of else None)
+        year = qd28.checked_year(qd28.period_year_of(as_of) if as_of else None, unit)
     except CaseworkError:
         return None
     return qd28.classify_commune(unit, year)
