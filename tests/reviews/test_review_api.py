@@ -3,7 +3,10 @@ only for communes in the caller's scope; reading them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from casework.areas import qd28
+from casework.orgunits.services import create_orgunit
 from tests.clock import frozen_at
 
 
@@ -96,3 +99,13 @@ def test_the_inbox_lists_what_waits_for_the_caller(steps, review_in):
     province = steps["province_authority"].get(
         "/api/v1/commune-reviews?awaiting_me=true").get_json()
     assert province["items"] == []
+
+
+def test_a_commune_that_did_not_exist_in_the_period_is_refused(steps, province, db, year):
+    create_orgunit("PW3", "Phường Cũ Thử", "ward", province["P"], valid_from=date(2020, 1, 1),
+                   valid_to=date(2025, 6, 30))
+    db.session.commit()
+    answer = steps["police"].post("/api/v1/commune-reviews",
+                                  json={"area_code": "PW3", "period": year})
+    assert answer.status_code == 422, answer.get_json()
+    assert "không tồn tại" in answer.get_json()["message"]

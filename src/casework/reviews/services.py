@@ -85,6 +85,7 @@ def open_review(unit: OrgUnit, year: int, actor, effective_at: datetime | None =
                                "review can be opened from %(start)s.", year=year,
                                start=start.strftime("%d/%m/%Y"),
                                end=end.strftime("%d/%m/%Y")))
+    qd28.checked_year(year, unit)  # a unit that did not exist in the period: 422
     existing = review_for(unit, year)
     if existing is not None:
         raise _duplicate(existing, year)
