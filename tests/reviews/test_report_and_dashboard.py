@@ -167,3 +167,12 @@ def test_a_step_from_its_form(page_as, review_in):
         "version": review["version"], "meeting_date": vn_today().strftime("%d/%m/%Y")})
     assert answer.status_code == 302
 
+
+
+def test_my_work_lists_the_review_waiting_for_the_province(page_as, review_in):
+    review = review_in("approved_by_commune")
+    page = page_as("province_authority", "P")
+    html = page.get("/my-work").get_data(as_text=True)
+    assert f"/reviews/{review['id']}" in html and "Phê duyệt phân loại xã" in html
+    police = page_as("police", "P").get("/my-work").get_data(as_text=True)
+    assert f"/reviews/{review['id']}" not in police
