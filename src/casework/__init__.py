@@ -23,6 +23,7 @@ FEATURES = (
     "casework.areas",
     "casework.recognition",
     "casework.plans",
+    "casework.reviews",
     "casework.imports",
 )
 

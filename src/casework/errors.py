@@ -100,6 +100,14 @@ class DuplicatePerson(CaseworkError):
     default_message = _l("A person with this national ID already has an open record.")
 
 
+class DuplicateReview(CaseworkError):
+    """The commune already has a review for this period (QĐ 28/2025: one a year)."""
+
+    status = 409
+    code = "duplicate_review"
+    default_message = _l("This commune already has a review for this period.")
+
+
 class InvalidEvent(CaseworkError):
     status = 422
     code = "invalid_event"

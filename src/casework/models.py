@@ -32,3 +32,4 @@ from casework.recognition.models import (  # noqa: F401
     RecognitionAttachment,
     RecognitionRequest,
 )
+from casework.reviews.models import CommuneReview  # noqa: F401

@@ -50,7 +50,7 @@ def test_plan_api_computes_each_target_now(api_as, plan, overdue_person):
     assert first["metric"] == "users_managed_pct" and first["target"] == 95
     assert first["current"] == 0.0 and first["unit"] == "percent"
     assert first["status"] == "at_risk"
-    assert second["current"] is None and second["status"] == "no_data"
+    assert second["current"] == 0  # no drug case prosecuted yet (WORKFLOWS.md §10)
     assert body["phases"][0]["seq"] == 1
     assert api_as(("police", "D")).get(f"/api/v1/plans/{plan.id}").status_code == 404
 
@@ -121,7 +121,9 @@ def test_plan_page_shows_progress_reports_and_chart(page_as, plan, overdue_perso
     assert "Kế hoạch thử nghiệm" in html and 'role="progressbar"' in html
     title = html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert title.strip() == "Kế hoạch thử nghiệm · casework"
-    assert "Có nguy cơ không đạt" in html and "Chưa có nguồn số liệu" in html
+    # The drug-case target now has its data (WORKFLOWS.md §10): no "no data source" left.
+    assert "Có nguy cơ không đạt" in html and "Khởi tố 01 vụ án" in html
+    assert "Chưa có nguồn số liệu" not in html
     assert "<svg" in html and "https://" not in html.split("<svg", 1)[1].split("</svg>")[0] \
         .replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert 'class="overdue"' in html  # the phase report was due yesterday

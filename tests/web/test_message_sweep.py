@@ -12,9 +12,11 @@ from html.parser import HTMLParser
 
 import pytest
 
+from casework.areas import qd28
 from casework.extensions import db as _db
 from casework.workflow.catalog import get_catalog
 from tests.areas.conftest import day_ago
+from tests.clock import vn_today
 from tests.conftest import PASSWORD, ApiClient, PageClient, get_token
 from tests.plans.test_editing import PLAN
 from tests.test_library_messages import default_patterns
@@ -51,18 +53,21 @@ def world(app, db, tree, make_user, ready_area, hotspot, fact, api_as):
     request = api_as(("police", "W1")).post("/api/v1/recognition-requests",
                                             json={"area_code": "G11"}).get_json()
     plan = api_as(("commune_chair", "W1")).post("/api/v1/plans", json=PLAN).get_json()
+    review = api_as(("police", "W1")).post("/api/v1/commune-reviews", json={
+        "area_code": "W1", "period": qd28.period_year_of(vn_today())}).get_json()
     spot, _police = hotspot("G12")
     closable = fact("G11", "dealer", description="Điểm bán", found_date=day_ago(30))
     _db.session.commit()
     return {"api": api, "user": everyone, "code": "G11", "person_id": person["id"],
             "request_id": request["id"], "plan_id": plan["id"], "hotspot_id": spot.id,
-            "fact_id": closable.id}
+            "fact_id": closable.id, "review_id": review["id"]}
 
 
 def _url(rule: str, world: dict) -> str:
     values = {"code": world["code"], "person_id": world["person_id"],
               "request_id": world["request_id"], "plan_id": world["plan_id"],
-              "hotspot_id": world["hotspot_id"], "fact_id": world["fact_id"]}
+              "hotspot_id": world["hotspot_id"], "fact_id": world["fact_id"],
+              "review_id": world["review_id"]}
     return re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 
@@ -97,7 +102,8 @@ def _write_endpoints(app, world):
         events = []
         if rule.rule.endswith("/transitions"):
             workflow = {"persons": "person", "areas": "area", "hotspots": "hotspot",
-                        "recognition-requests": "recognition"}[rule.rule.split("/")[3]]
+                        "recognition-requests": "recognition",
+                        "commune-reviews": "commune_review"}[rule.rule.split("/")[3]]
             for transition in get_catalog().get(workflow).transitions:
                 fields = list(transition.schema.fields) if transition.schema else []
                 if (transition.event, fields) not in events:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from casework.areas import qd28
 from casework.areas import services as area_services
 from casework.areas.models import AreaFact
 from casework.auth import services as auth_services
@@ -32,6 +33,7 @@ from casework.orgunits.services import create_orgunit
 from casework.people import services as person_services
 from casework.plans.models import Phase, Plan, Target
 from casework.recognition import services as recognition
+from casework.reviews import services as reviews
 from casework.workflow import engine
 from casework.workflow.deadlines import local_date, today_local
 from tests.conftest import PageClient
@@ -66,6 +68,7 @@ def _users(units) -> dict:
         "health": [("health", "C")], "chair": [("commune_chair", "C")],
         "social": [("social_affairs", "C")], "inspector": [("inspector", "C")],
         "steering": [("steering_committee", "C")],
+        "province": [("province_authority", "C")],
     }
     for name, pairs in grants.items():
         user = auth_services.create_user(f"sweep.{name}", "correct horse battery",
@@ -216,6 +219,18 @@ def _plant() -> Planted:
                                           f"{SECRET}-file-description")
     out.ids["request"], out.ids["sha256"] = request.id, attached.sha256
 
+    # An annual review of W1 (QĐ 28/2025), its note and the province's override reason.
+    review = reviews.open_review(units["W1"], qd28.period_year_of(today_local()),
+                                 users["police"])
+    fire(review, "submit", users["police"], data={"note": f"{SECRET}-review-note"})
+    fire(review, "approve_commune", users["chair"],
+         data={"meeting_date": today_local().isoformat()})
+    other = next(c for c in qd28.CLASSIFICATIONS if c != review.computed_classification)
+    fire(review, "approve", users["province"], data={
+        "decision_no": "PUBLIC-review-decision", "decision_date": today_local().isoformat(),
+        "classification": other}, reason=f"{SECRET}-override-reason")
+    out.ids["review"] = review.id
+
     # A plan: declared public, so everyone sees it.
     today = today_local()
     plan = Plan(code="PUBLIC-PLAN", title="PUBLIC-plan-title", org_unit=units["C"],
@@ -343,6 +358,10 @@ PAGES = [
         "self-note-1", "verdict-note-8", "file.pdf", "submit-reason")),
     Page("recognition.download", "/recognition/{request}/files/{sha256}", HIDDEN, HIDDEN,
          police_sees=("file.pdf",)),
+    Page("reviews.index", "/reviews/?area_code=C"),
+    Page("reviews.inbox", "/reviews/inbox"),
+    Page("reviews.show", "/reviews/{review}", HIDDEN, HIDDEN, police_sees=(
+        "review-note", "override-reason")),
     Page("plans.index", "/plans/", everyone_sees=("PUBLIC-plan-title",)),
     Page("plans.show", "/plans/{plan}", everyone_sees=("PUBLIC-target-label",)),
     Page("plans.new", "/plans/new", NO, NO),
@@ -401,6 +420,14 @@ PAGES = [
     Page("recognition_api.download_attachment",
          "/api/v1/recognition-requests/{request}/attachments/{sha256}", HIDDEN, HIDDEN,
          police_sees=("file.pdf",)),
+    Page("reviews_api.get_reviews", "/api/v1/commune-reviews", police_sees=("review-note",)),
+    Page("reviews_api.get_review", "/api/v1/commune-reviews/{review}", HIDDEN, HIDDEN,
+         police_sees=("review-note", "override-reason")),
+    Page("reviews_api.review_history", "/api/v1/commune-reviews/{review}/history", HIDDEN,
+         HIDDEN, police_sees=("review-note", "override-reason")),
+    Page("province_review_api.province_review",
+         "/api/v1/reports/province_review?org_unit=C&period={year}",
+         everyone_sees=("PUBLIC-review-decision",)),
     Page("plans_api.list_plans", "/api/v1/plans", everyone_sees=("PUBLIC-plan-title",)),
     Page("plans_api.get_plan", "/api/v1/plans/{plan}", everyone_sees=("PUBLIC-phase-name",)),
     Page("reports_api.download", "/api/v1/reports/annual?org_unit=C&period={year}",

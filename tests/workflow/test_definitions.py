@@ -54,7 +54,7 @@ def test_the_minimal_definition_is_valid(tmp_path, app):
 
 def test_the_real_definitions_are_valid(app):
     catalog = load_catalog(resource_dir("workflows"))
-    assert catalog.names() == ["area", "hotspot", "person", "recognition"]
+    assert catalog.names() == ["area", "commune_review", "hotspot", "person", "recognition"]
     assert {d.version for d in catalog.all()} == {1}
     assert str(catalog.get("person").effective_from) == "2022-01-01"
 
@@ -62,7 +62,7 @@ def test_the_real_definitions_are_valid(app):
 def test_workflows_check_command_passes_on_the_real_definitions(app):
     result = app.test_cli_runner().invoke(args=["workflows", "check"])
     assert result.exit_code == 0, result.output
-    assert "OK: 4 definition(s)" in result.output
+    assert "OK: 5 definition(s)" in result.output
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path, app):

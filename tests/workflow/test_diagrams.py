@@ -53,7 +53,7 @@ def test_workflows_page_draws_every_diagram_with_vendored_mermaid(page_as):
     page = client.get("/workflows/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert html.count('<pre class="mermaid"') == 4
+    assert html.count('<pre class="mermaid"') == 5
     assert "/static/vendor/mermaid.min.js" in html
     assert "http" not in html.split("<main", 1)[1].split("</main>")[0].replace(
         "http://localhost", "")  # nothing from the internet
@@ -92,8 +92,9 @@ def test_api_lists_workflows(api):
     response = api.get("/api/v1/workflows")
     assert response.status_code == 200
     items = response.get_json()["items"]
-    assert [i["name"] for i in items] == ["area", "hotspot", "person", "recognition"]
-    assert items[2] == {"name": "person", "title": "Hồ sơ người sử dụng ma túy", "version": 1,
+    assert [i["name"] for i in items] == ["area", "commune_review", "hotspot", "person",
+                                          "recognition"]
+    assert items[3] == {"name": "person", "title": "Hồ sơ người sử dụng ma túy", "version": 1,
                         "effective_from": "2022-01-01", "versions": [1]}
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from casework.areas import qd28, services
+from casework.areas import qd28, qd28_board, services
 from casework.areas.criteria import CRITERIA, evaluate_subtree
 from casework.areas.forms import fact_fields, fact_kinds_for, fact_payload
 from casework.areas.models import FACT_KIND_LABELS, AreaFact, Hotspot
@@ -343,4 +343,4 @@ def dashboard():
     if root is None:
         return render_template("areas/dashboard.html", board=None, roots=[])
     return render_template("areas/dashboard.html", board=services.dashboard(root),
-                           roots=roots, root=root)
+                           roots=roots, root=root, qd28=qd28_board.board(root))

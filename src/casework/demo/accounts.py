@@ -28,7 +28,8 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("steering", "Ban Chỉ đạo thành phố (demo)", "steering_committee", "LCH"),
     ("chair.tp", "Chủ tịch UBND phường Tân Phong (demo)", "commune_chair", "LCH-P-TPH"),
     # The approvers of WORKFLOWS.md §11 since 2025-07-01: the ward chairs for their villages
-    # and groups, the province for its communes and wards.
+    # and groups, the province for its communes and wards; the province also approves the
+    # communes' yearly QĐ 28/2025 reviews (Art 7).
     ("province", "UBND tỉnh Lai Châu (demo)", "province_authority", "LCH"),
     ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH"),
     ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-P-CD"),
@@ -47,6 +48,7 @@ HISTORY_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("steering", "Ban Chỉ đạo thành phố (demo)", "steering_committee", "LCH-TP"),
     ("city", "UBND thành phố Lai Châu (demo)", "city_authority", "LCH-TP"),
     ("viewer", "Giám sát MTTQ (demo)", "viewer", "LCH-TP"),
+    ("province", "UBND tỉnh Lai Châu (demo)", "province_authority", "LCH"),
     ("police.bc", "Công an phường Bắc Cường (demo)", "police", "LCI-BC"),
 ]
 FULL_NAMES = {username: full_name

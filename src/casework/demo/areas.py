@@ -358,6 +358,9 @@ def _bac_cuong() -> None:
         _fact(groups[(index * 5 + 1) % len(groups)], police, kind="dealer",
               description="Điểm bán lẻ ma túy", found_date=found.isoformat(),
               resolved_date=resolved.isoformat())
+    # The plan's target "1 drug case prosecuted" (WORKFLOWS.md §10), in its second phase.
+    _fact(ward, police, kind="drug_case", found_date="2024-10-28", case_kind="trafficking",
+          suspects=2, prosecuted_on="2024-11-20", case_no="21/2024/HS")
     for i, group in enumerate(groups):
         households = 120 + (i * 29) % 140
         _fact(group, police, kind="household_tally", households_total=households,

@@ -32,6 +32,7 @@ from casework.demo.areas import approve_on_2025_map, load_demo_areas
 from casework.demo.map2025 import ORGUNITS_2025_CSV, grant_today, open_2025_areas, record_2025_map
 from casework.demo.persons import PLAN, demo_units_clause, load_demo_persons
 from casework.demo.plans import SEED_PLANS, load_seed_plans
+from casework.demo.reviews import load_demo_reviews
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.orgunits.services import get_by_code, import_csv
@@ -60,6 +61,8 @@ def load_demo() -> list[tuple[str, str, str]]:
     grant_today(DEMO_ACCOUNTS)
     approve_on_2025_map()
     open_2025_areas()
+    db.session.commit()
+    load_demo_reviews()
     db.session.commit()
     shown = []
     for name, _full_name, role, code in DEMO_ACCOUNTS:

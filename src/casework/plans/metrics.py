@@ -223,9 +223,18 @@ def hotspots_eliminated_pct(unit, as_of, params, since):
 
 
 @metric("drug_cases_prosecuted", _l("Drug cases prosecuted"), "count",
-        _l("No data source yet: prosecutions are not recorded in casework."), period=True)
+        _l("Drug cases (area facts `drug_case`) prosecuted between the start of the period "
+           "and the date, in the unit's territory (WORKFLOWS.md §10)."), period=True)
 def drug_cases_prosecuted(unit, as_of, params, since):
-    return MetricValue(None)
+    stmt = (
+        sa.select(sa.func.count()).select_from(AreaFact)
+        .join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+        .where(AreaFact.kind == "drug_case", AreaFact.prosecuted_on.is_not(None),
+               AreaFact.prosecuted_on <= as_of, territory_clause(unit, as_of))
+    )
+    if since is not None:
+        stmt = stmt.where(AreaFact.prosecuted_on >= since)
+    return MetricValue(db.session.scalar(stmt))
 
 
 @metric("areas_recognized", _l("Areas recognised drug-free in the period"), "count",

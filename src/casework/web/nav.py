@@ -31,6 +31,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("recognition.inbox", _l("Approvals"),
             frozenset({"inspector", "steering_committee", "city_authority", "commune_chair",
                        "province_authority"})),
+    NavItem("reviews.index", _l("Annual review"),
+            frozenset({"police", "commune_chair", "province_authority"})),
     NavItem("plans.index", _l("Plans")),
     NavItem("workflows.index", _l("Workflows")),
     NavItem("admin.users", _l("Users"), frozenset({"admin"})),

@@ -54,11 +54,17 @@ PUBLIC: dict[str, frozenset[str]] = {
     "persons": frozenset({"gender", "state", "residence_type", "state_label", "due_label"}),
     "recognition_requests": frozenset({"state", "minutes_no", "decision_no",
                                        "snapshot_sha256"}),
+    # A commune review's codes, hash and the province's decision number; its note and an
+    # override's reason are personal.
+    "commune_reviews": frozenset({"state", "decision_no", "snapshot_sha256",
+                                  "computed_classification", "approved_classification"}),
     # Event data: official document numbers of areas and requests; codes are kept anyway.
     "event:area": frozenset({"minutes_no", "decision_no"}),
     "event:hotspot": frozenset(),
     "event:recognition": frozenset({"minutes_no", "decision_no", "attachments"}),
     "event:person": frozenset(),
+    "event:commune_review": frozenset({"decision_no", "snapshot_sha256",
+                                       "computed_classification", "approved_classification"}),
 }
 
 # The stand-in of a withheld field that names its record, by (kind, field); it gets the
@@ -71,7 +77,7 @@ STAND_INS: dict[tuple[str, str], Any] = {
 RECORD_STAND_IN = _l("Record #%(id)d")
 
 # Kinds whose records are personal as a whole: what mentions them never links to them.
-PERSONAL_RECORDS = frozenset({"persons", "recognition_requests"})
+PERSONAL_RECORDS = frozenset({"persons", "recognition_requests", "commune_reviews"})
 
 # Workflow field types whose values are codes, never free text.
 CODED_FIELD_TYPES = frozenset({"int", "bool", "date", "choice"})
