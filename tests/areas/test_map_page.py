@@ -105,3 +105,17 @@ def test_a_bad_day_shows_today_with_the_reason(province_page, typed, message):
     assert response.status_code == 200
     assert message in html and 'role="alert"' in html
     assert codes(html) == ["P", "N", "G11", "G12", "G21", "G31"]
+
+
+def test_the_dashboard_opens_on_todays_map(app, db, merged):  # noqa: F811
+    """A grant over the ended city and one over the province: the dashboard opens on the
+    province; the city's stays one choice away."""
+    user = auth_services.create_user("bcd.both", PASSWORD, full_name="Ban Chỉ đạo")
+    for code in ("C", "P"):
+        auth_services.grant_role(user, "steering_committee", _unit(db, code))
+    db.session.commit()
+    client = PageClient(app.test_client())
+    assert client.login("bcd.both").status_code == 302
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Bảng tổng hợp — Tỉnh Thử" in html
+    assert "Thành phố Thử" in client.get("/dashboard?org_unit=C").get_data(as_text=True)

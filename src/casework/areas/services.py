@@ -280,16 +280,12 @@ def scope_roots(scope: Scope) -> list[OrgUnit]:
 
 
 def default_root(roots: list[OrgUnit]) -> OrgUnit | None:
-    """The unit a dashboard opens on: a city of the scope (a province shows its first)."""
+    """The unit a dashboard opens on: the first top unit of the scope on today's map (an
+    ended city's dashboard is one choice away, in the unit picker)."""
+    today = datetime.now(LOCAL_TZ).date()
     for root in roots:
-        if root.kind == "city":
+        if root.valid_on(today):
             return root
-    for root in roots:
-        if root.kind == "province":
-            city = db.session.scalar(sa.select(OrgUnit).where(
-                OrgUnit.parent_id == root.id, OrgUnit.kind == "city").order_by(OrgUnit.name))
-            if city is not None:
-                return city
     return roots[0] if roots else None
 
 
