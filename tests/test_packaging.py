@@ -38,6 +38,8 @@ def wheel(tmp_path_factory):
         "casework/static/vendor/mermaid.min.js",
         "casework/static/css/app.css",
         "casework/workflows/README.md",
+        "casework/criteria/qd28-2025.yaml",
+        "casework/criteria/lai-chau-8.yaml",
         "casework/migrations/env.py",
         "casework/migrations/alembic.ini",
         "casework/translations/vi/LC_MESSAGES/messages.mo",
