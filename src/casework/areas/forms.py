@@ -10,6 +10,9 @@ from casework.areas.models import (
     ACTIVITY_TYPE_LABELS,
     CASE_KIND_LABELS,
     FACT_KINDS,
+    LEAF_ONLY_KINDS,
+    QD28_UNIT_KINDS,
+    QD28_UNITS,
     ROUTE_SCOPE_LABELS,
 )
 from casework.errors import ValidationFailed
@@ -118,12 +121,12 @@ NOTE = FactField("note", "textarea")
 
 def fact_kinds_for(unit) -> list[str]:
     """The kinds a user may record for ``unit`` (tallies and boards: groups and villages;
-    population and key routes: communes, wards and special zones)."""
+    population and key routes: communes, wards, special zones and provinces)."""
     kinds = ["hotspot", *FACT_KINDS]
     if unit.kind not in LEAF_KINDS:
-        kinds = [k for k in kinds if k not in ("household_tally", "hotline_board")]
-    else:  # QĐ 28/2025 counts residents and routes per commune, ward or special zone
-        kinds = [k for k in kinds if k not in ("population", "key_route")]
+        kinds = [k for k in kinds if k not in LEAF_ONLY_KINDS]
+    if unit.kind not in QD28_UNITS:
+        kinds = [k for k in kinds if k not in QD28_UNIT_KINDS]
     return kinds
 
 

@@ -31,6 +31,11 @@ FACT_KINDS = INCIDENT_KINDS + (
     # through the commune, and drug cases.
     "population", "key_route", "drug_case",
 )
+# Tallies and boards are per group or village; QĐ 28/2025 counts residents and key routes per
+# commune, ward or special zone (and a province's own figures for its Art 5).
+LEAF_ONLY_KINDS = frozenset({"household_tally", "hotline_board"})
+QD28_UNIT_KINDS = frozenset({"population", "key_route"})
+QD28_UNITS = frozenset({"commune", "ward", "special_zone", "province"})
 # Every kind a user may record, hotspots included (they live in their own table).
 ALL_FACT_KINDS = ("hotspot",) + FACT_KINDS
 ACTIVITY_TYPES = ("session", "broadcast")

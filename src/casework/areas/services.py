@@ -22,6 +22,9 @@ from casework.areas.models import (
     ALL_FACT_KINDS,
     FACT_KIND_LABELS,
     INCIDENT_KINDS,
+    LEAF_ONLY_KINDS,
+    QD28_UNIT_KINDS,
+    QD28_UNITS,
     UNASSESSED,
     Area,
     AreaFact,
@@ -48,7 +51,6 @@ from casework.workflow.deadlines import LOCAL_TZ, local_date
 # Who may record facts and fire hotspot events (WORKFLOWS.md §4: police or inspectors).
 FACT_ROLES = frozenset({"police", "inspector"})
 # Kinds recorded for one residential group or village only.
-LEAF_ONLY_KINDS = frozenset({"household_tally", "hotline_board"})
 
 
 # --- area records -----------------------------------------------------------------------------
@@ -160,6 +162,13 @@ def validate_fact(unit: OrgUnit, payload: dict) -> dict:
             _("A %(kind)s is recorded for one residential group or village.",
               kind=FACT_KIND_LABELS[kind]),
             errors={"area_code": [_("Choose a residential group or a village.")]},
+        )
+    if kind in QD28_UNIT_KINDS and unit.kind not in QD28_UNITS:
+        raise ValidationFailed(
+            _("A %(kind)s is recorded for a commune, ward, special zone or province "
+              "(QĐ 28/2025).", kind=FACT_KIND_LABELS[kind]),
+            errors={"area_code": [_("Choose a commune, a ward, a special zone or a "
+                                    "province.")]},
         )
     return values
 
