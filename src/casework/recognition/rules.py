@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from casework.areas.criteria import CRITERIA, evaluate_area
 from casework.areas.services import request_state
-from casework.audit.models import AuditEntry
 from casework.auth.roles import role_label
 from casework.extensions import db
 from casework.recognition.models import RecognitionAttachment
+from casework.workflow.duties import acting_role, other_steps
 from casework.workflow.engine import fire_caused_by, state_label
 from casework.workflow.registry import effect, rule
 
@@ -60,29 +60,10 @@ def verdicts_all_met(record, data, context):
 # --- separation of duties ---------------------------------------------------------------------
 
 
-def acting_role(context) -> str | None:
-    """The role the actor acts in for the transition being judged."""
-    transition = context.transition
-    if transition is None:
-        return None
-    return next((r for r in transition.roles if r in context.roles), None)
-
-
 @rule("separate_duties", _l("one person acts at only one step of a request"), uses_data=False)
 def separate_duties(record, data, context):
     """Separation of duties: whoever acted at one step may not act at another."""
-    actor_id = getattr(context.actor, "id", None)
-    if getattr(record, "id", None) is None or actor_id is None:
-        return True
-    step = STEP_OF_ROLE.get(acting_role(context))
-    earlier = set(db.session.scalars(
-        sa.select(AuditEntry.role).distinct().where(
-            AuditEntry.record_type == record.__record_type__,
-            AuditEntry.record_id == record.id,
-            AuditEntry.actor_id == actor_id,
-        )
-    ))
-    other = sorted({STEP_OF_ROLE.get(r) for r in earlier} - {step, None})
+    other = other_steps(record, context, STEP_OF_ROLE)
     if other:
         return _("You already acted on this request at the %(step)s step; one person may act "
                  "at only one step, so a colleague must do this.",

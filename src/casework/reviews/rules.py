@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 
-import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework.areas import qd28
-from casework.audit.models import AuditEntry
-from casework.extensions import db
+from casework.workflow.duties import other_steps
 from casework.workflow.labels import register_labels
 from casework.workflow.registry import effect, rule
 
@@ -42,29 +40,11 @@ def classification_label(code: str | None) -> str:
     return str(CLASSIFICATION_LABELS.get(code, code)) if code else "—"
 
 
-def _acting_role(context) -> str | None:
-    transition = context.transition
-    if transition is None:
-        return None
-    return next((r for r in transition.roles if r in context.roles), None)
-
-
 @rule("review_separate_duties", _l("one person acts at only one step of a review"),
       uses_data=False)
 def review_separate_duties(record, data, context):
     """Whoever acted at one step of the review may not act at another."""
-    actor_id = getattr(context.actor, "id", None)
-    if getattr(record, "id", None) is None or actor_id is None:
-        return True
-    step = STEP_OF_ROLE.get(_acting_role(context))
-    earlier = set(db.session.scalars(
-        sa.select(AuditEntry.role).distinct().where(
-            AuditEntry.record_type == record.__record_type__,
-            AuditEntry.record_id == record.id,
-            AuditEntry.actor_id == actor_id,
-        )
-    ))
-    other = sorted({STEP_OF_ROLE.get(r) for r in earlier} - {step, None})
+    other = other_steps(record, context, STEP_OF_ROLE)
     if other:
         return _("You already acted on this review at the step of %(step)s; one person may act "
                  "at only one step, so a colleague must do this.",
