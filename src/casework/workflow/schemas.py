@@ -131,6 +131,9 @@ class HistoryEntrySchema(Schema):
     reason = fields.String(allow_none=True)
     data = fields.Dict()
     hash = fields.String()
+    workflow_version = fields.Integer(metadata={
+        "description": "the version of the workflow (the law) the event was judged by: the "
+                       "one in force on its effective_at"})
 
 
 class HistorySchema(Schema):
