@@ -98,3 +98,15 @@ def _granted_in_july(tree, actor):
     engine.open_record(permit, actor("police"), effective_at=vn("2026-07-05"))
     engine.fire(permit, "grant", actor("police"), data={"grant_date": "2026-07-10"})
     return permit
+
+
+def test_the_api_describes_law_and_provenance(api_as, permits):
+    body = api_as(("police", "W1")).get("/api/v1/workflows/permit?version=2").get_json()
+    assert body["law"] == {"vi": "Luật thử 120", "en": "Test law 120"}
+    assert body["from_previous"] == {"pending": "waiting"}
+    grant = next(t for t in body["transitions"] if t["event"] == "grant")
+    assert grant["provenance"] == {"basis": "Luật thử 120 Điều 4",
+                                   "source": "báo chí (chưa có văn bản)", "verified": False}
+    active = next(s for s in body["states"] if s["code"] == "active")
+    assert active["deadline"]["provenance"]["verified"] is False
+    assert body["parameters"][0]["code"] == "renewals_allowed"
