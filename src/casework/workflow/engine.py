@@ -75,8 +75,10 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
     scope = Scope.for_user(actor)
     # The version in force on the event's day (workflow.inforce): guessed from what was sent,
     # then confirmed once the event's dates are judged.
-    day, key = inforce.first_guess(catalog, record.__workflow__, event, data, effective_at)
-    definition = inforce.version_for(catalog, record.__workflow__, day, key)
+    day = inforce.first_guess(catalog, record.__workflow__, event, data, effective_at)
+    # Before the first version, the first judges the dates (a date before the birth date or
+    # the opening says so); ``settled`` then refuses a day no version covers.
+    definition = catalog.in_force(record.__workflow__, day)
     for _attempt in range(3):
         with inforce.naming_law(catalog, definition, day):
             state = definition.state_for(record.state)
@@ -220,7 +222,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     day = local_date(given or utcnow())
     scope = Scope.for_user(actor)
     for _attempt in range(2):
-        definition = inforce.version_for(catalog, record.__workflow__, day)
+        definition = catalog.in_force(record.__workflow__, day)
         creators = definition.creation_transitions
         if event is None:
             event = creators[0].event

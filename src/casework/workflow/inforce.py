@@ -52,16 +52,16 @@ def _principal_day(definition: WorkflowDef, event: str, data) -> date | None:
     return day if isinstance(day, date) else None
 
 
-def first_guess(catalog, name: str, event: str, data, effective_at) -> tuple[date, str]:
-    """The day the event says it happened, before it is judged, and the field that says it:
-    ``effective_at`` when given, else its principal date as some version reads it (the
-    version in force on that date first), else today."""
+def first_guess(catalog, name: str, event: str, data, effective_at) -> date:
+    """The day the event says it happened, before it is judged: ``effective_at`` when given,
+    else its principal date as some version reads it (the version in force on that date
+    first), else today."""
     try:
         given = given_moment(effective_at)
     except ValidationFailed:
         given = None  # the engine refuses it, by the version in force today
     if given is not None:
-        return local_date(given), EFFECTIVE_AT
+        return local_date(given)
     found = None
     for version in reversed(catalog.versions(name)):
         definition = catalog.get(name, version)
@@ -69,9 +69,9 @@ def first_guess(catalog, name: str, event: str, data, effective_at) -> tuple[dat
         if day is None:
             continue
         if catalog.version_on(name, day) is definition:
-            return day, definition.event_dates[event]
-        found = found or (day, definition.event_dates[event])
-    return found or (local_date(utcnow()), EFFECTIVE_AT)
+            return day
+        found = found or day
+    return found or local_date(utcnow())
 
 
 def version_for(catalog, name: str, day: date, key: str = EFFECTIVE_AT) -> WorkflowDef:
