@@ -66,22 +66,34 @@ def test_the_form_refuses_invisible_characters_in_the_name(page_as, db, char):
 # --- nothing before the birth date ----------------------------------------------------------
 
 
+# A child born after the first law took effect, so that the birth date is the limit (before
+# 2022-01-01 no version of the workflow applies: tests/workflow/lawdays).
 @pytest.mark.parametrize(("effective_at", "ok"), [
-    ("1990-05-16T23:59:00+07:00", False),  # the day before, in Vietnam
-    ("1990-05-16T17:00:00+00:00", True),   # = 17/05/1990 00:00 in Vietnam
-    ("1990-05-17T00:00:00+07:00", True),
+    ("2023-05-16T23:59:00+07:00", False),  # the day before, in Vietnam
+    ("2023-05-16T17:00:00+00:00", True),   # = 17/05/2023 00:00 in Vietnam
+    ("2023-05-17T00:00:00+07:00", True),
     ("1890-01-01T00:00:00+07:00", False),
     ("0001-01-01T00:00:00+07:00", False),
 ])
 def test_a_record_is_not_opened_before_the_birth_date(team, db, effective_at, ok):
-    response = team["police"].post("/api/v1/persons",
-                                   json={**IDENTITY, "effective_at": effective_at})
+    response = team["police"].post("/api/v1/persons", json={
+        **IDENTITY, "birth_date": "2023-05-17", "effective_at": effective_at})
     if ok:
         assert response.status_code == 201, response.get_json()
     else:
         assert response.status_code == 422, response.get_json()
         assert "effective_at" in response.get_json()["errors"]
         assert count(db) == 0
+
+
+def test_a_record_is_not_opened_before_the_first_law(team, db):
+    response = team["police"].post("/api/v1/persons", json={
+        **IDENTITY, "effective_at": "2021-12-31T23:59:00+07:00"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["effective_at"] == [
+        "Ngày 31/12/2021 chưa có văn bản nào mà hệ thống áp dụng: Luật 73/2021 có hiệu lực từ "
+        "ngày 01/01/2022. Vui lòng kiểm tra lại ngày."]
+    assert count(db) == 0
 
 
 def test_no_event_is_dated_before_the_birth_date(team, open_case, db):

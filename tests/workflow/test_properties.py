@@ -225,7 +225,9 @@ def _machine_for(workflow, db, records, tree, users):
         @initialize(birth=dates, unit=st.sampled_from(["G11", "G12", "G21"]),
                     submitted=st.booleans())
         def open(self, birth, unit, submitted):
-            self.clock = datetime.now(UTC) - timedelta(days=3000)
+            # Opened soon after the first version took effect: nothing is judged before it.
+            first = get_catalog().first(workflow).effective_from
+            self.clock = datetime.combine(first + timedelta(days=20), time(9), tzinfo=LOCAL_TZ)
             model = records[workflow]
             person = {"birth_date": birth - timedelta(days=365 * 14), "full_name": "Người Thử",
                       "name_folded": "nguoi thu", "gender": "male"}

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+
 from casework.workflow.labels import Label
+from casework.workflow.provenance import NO_PROVENANCE, Parameter, Provenance
 
 NEW = "new"  # the pseudo-state of a record that does not exist yet
 ANY_OPEN = "any open"
@@ -60,6 +63,7 @@ class Deadline:
     kind: str | None = None
     entered_by: tuple[str, ...] = ()
     when: tuple[tuple[str, Any], ...] = ()
+    provenance: Provenance = NO_PROVENANCE
 
     @property
     def conditional(self) -> bool:
@@ -136,6 +140,7 @@ class TransitionDef:
     effects: tuple[str, ...] = ()
     any_open: bool = False  # written as "any open"
     line: int | None = None
+    provenance: Provenance = NO_PROVENANCE  # basis, source, verified (workflow.provenance)
     # Set when the catalog is built: the marshmallow schema instance for ``data``.
     schema: Any = field(default=None, repr=False)
 
@@ -169,10 +174,33 @@ class WorkflowDef:
     # What the features read of the workflow besides its graph (the `meta:` block, META_KEYS):
     # which states count as recognised, the chain's steps and the role each one awaits.
     meta: dict[str, Any] = field(default_factory=dict)
+    # The law this version writes down ("Luật 73/2021"), named in histories and refusals.
+    law: Label | None = None
+    # Each state of the previous version that this one lacks -> the state it becomes here.
+    from_previous: dict[str, str] = field(default_factory=dict)
+    # Terms and thresholds that rules read by name, each with its provenance.
+    parameters: dict[str, Parameter] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.name, self.version)
+
+    @property
+    def law_label(self) -> str:
+        """The law this version writes down, or "version N" when the file names none."""
+        if self.law is not None:
+            return str(self.law)
+        return _("version %(n)d", n=self.version)
+
+    def state_for(self, state: str | None) -> str | None:
+        """A record's state as this version reads it: the same, or its ``from_previous``."""
+        if state is None or state in self.states:
+            return state
+        return self.from_previous.get(state, state)
+
+    def parameter(self, name: str) -> Any:
+        """The value of parameter ``name`` (KeyError: the definition does not state it)."""
+        return self.parameters[name].value
 
     @property
     def open_states(self) -> list[str]:

@@ -37,6 +37,7 @@ A file states one version of one workflow::
           result: {type: choice, choices: [positive, negative]}
         reason_required: false
         effects: []                   # registered effects, run after the state moves
+        # basis, basis_source, verified; top-level law, from_previous, parameters: provenance.py
 
 Problems are collected, never raised one by one, so a single run reports all of them, each
 with the file, the line where there is one, and what is wrong.
@@ -46,11 +47,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from casework.workflow import provenance as law_data
 from casework.workflow.approvers import read_approvers
 from casework.workflow.definitions import (
     ANY_OPEN,
@@ -96,12 +99,10 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
             duplicate = key in result
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            ) from None
+                None, None, "a mapping key must be a plain value", key_node.start_mark) from None
         if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}",
+                                                    key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -137,12 +138,12 @@ class _Reader:
     """Reads one file's YAML into a WorkflowDef, collecting problems."""
 
     TOP_KEYS = {"name", "version", "effective_from", "title", "initial", "states", "events",
-                "transitions", "meta"}
+                "transitions", "meta"} | law_data.EXTRA_TOP_KEYS
     STATE_KEYS = {"vi", "en", "closed", "deadline"}
     DEADLINE_KEYS = {"days", "working_days", "months", "from", "warn_days", "label", "kind",
-                     "entered_by", "when"}
+                     "entered_by", "when"} | law_data.PROVENANCE_KEYS
     TRANSITION_KEYS = {"event", "source", "dest", "internal", "roles", "conditions", "unless",
-                       "data", "reason_required", "effects"}
+                       "data", "reason_required", "effects"} | law_data.TRANSITION_PROVENANCE_KEYS
     FIELD_KEYS = {"type", "required", "choices", "min", "max"}
 
     def __init__(self, path: str):
@@ -241,12 +242,13 @@ class _Reader:
                          f"initial state {initial!r} is not a declared state")
         transitions = self.transitions(doc.get("transitions"), _line(doc, "transitions"), states)
         meta = self.meta(doc.get("meta"), _line(doc, "meta"), states)
+        extras = law_data.read_extras(doc, states, partial(self.problem, None))
         if self.problems:
             return None
         return WorkflowDef(name=name, version=version, effective_from=effective_from, title=title,
                            initial=initial, states=states, events=events,
                            transitions=transitions, path=self.path, event_dates=event_dates,
-                           meta=meta)
+                           meta=meta, **extras)
 
     # --- meta: what features read besides the graph ------------------------------------------
     def meta(self, value: Any, line: int | None, states: dict) -> dict[str, Any]:
@@ -377,10 +379,11 @@ class _Reader:
             self.problem(_line(value, "when", line), f"{what}: when must map data fields to "
                                                      "plain values, like {remote_commune: true}")
             when = {}
+        provenance = law_data.read_provenance(value, what, partial(self.problem, line))
         if amount is None or label is None:
             return None
         return Deadline(unit, amount, from_fields, label, warn, kind, entered_by,
-                        tuple(sorted(when.items())))
+                        tuple(sorted(when.items())), provenance)
 
     def events(self, value: Any, line: int | None) -> tuple[dict[str, Label], dict[str, str]]:
         """The events' labels, and the principal date each names (``date: test_date``)."""
@@ -485,12 +488,14 @@ class _Reader:
                          f"reason_required of {what} must be true or false")
             reason_required = False
         data = self.data(item.get("data"), _line(item, "data", tline), what)
+        provenance = law_data.read_provenance(item, what, partial(self.problem, tline),
+                                              "basis_source")
         if event is None or data is None:
             return None
         return TransitionDef(
             event=event, sources=sources, dest=None if internal else dest, roles=roles,
             conditions=conditions, unless=unless, data=data, reason_required=reason_required,
-            effects=effects, any_open=any_open, line=tline,
+            effects=effects, any_open=any_open, line=tline, provenance=provenance,
         )
 
     def data(self, value: Any, line: int | None, what: str) -> DataSpec | None:
