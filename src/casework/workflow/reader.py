@@ -39,8 +39,7 @@ A file states one version of one workflow::
         effects: []                   # registered effects, run after the state moves
         # basis, basis_source, verified; top-level law, from_previous, parameters: provenance.py
 
-Problems are collected, never raised one by one, so a single run reports all of them, each
-with the file, the line where there is one, and what is wrong.
+Problems are collected, never raised one by one: a run reports all of them (file, line, what).
 """
 
 from __future__ import annotations
