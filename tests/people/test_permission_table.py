@@ -66,7 +66,7 @@ def test_the_contract_covers_every_event_of_the_definition(app):
     from casework.workflow.catalog import get_catalog
 
     with app.app_context():
-        events = set(get_catalog().get("person").events) - {"open"}
+        events = set(get_catalog().get("person", 1).events) - {"open"}
     assert events == set(CONTRACT)
 
 

@@ -29,7 +29,7 @@ from casework.people.identity import fold
 from casework.people.models import CLOSED_STATES, OPEN_NATIONAL_ID_INDEX, Person
 from casework.validation import page_window
 from casework.workflow import available_events, fire, open_record
-from casework.workflow.deadlines import today_local
+from casework.workflow.deadlines import overdue_clause
 
 OPEN_ROLES = ("police", "health")  # who may open a person record (WORKFLOWS.md §1, `open`)
 
@@ -92,8 +92,7 @@ def filter_persons(scope: Scope, query: PersonQuery) -> sa.Select:
             conditions.append(Person.national_id.startswith(text, autoescape=True))
         stmt = stmt.where(sa.or_(*conditions))
     if query.overdue is not None:
-        today = today_local()
-        late = sa.and_(Person.due_date.is_not(None), Person.due_date < today)
+        late = overdue_clause(Person)
         stmt = stmt.where(late if query.overdue else sa.not_(late))
     return stmt
 

@@ -16,7 +16,7 @@ NEW = "new"  # the pseudo-state of a record that does not exist yet
 ANY_OPEN = "any open"
 # Engine events that the definitions may not use as names.
 RESERVED_EVENTS = frozenset({"migrate_version", "imported"})
-DEADLINE_UNITS = ("days", "working_days", "months")
+DEADLINE_UNITS = ("days", "working_days", "months", "hours")
 FIELD_TYPES = ("string", "text", "int", "bool", "date", "choice", "list")
 
 
@@ -49,7 +49,7 @@ class DefinitionError(Exception):
 
 @dataclass(frozen=True)
 class Deadline:
-    unit: str  # days | working_days | months
+    unit: str  # days | working_days | months | hours (counted from the moment of entry)
     amount: int | str  # a number, or the name of an int field of the entering event's data
     from_fields: tuple[str, ...]  # date fields of the entering event; else the time of entering
     label: Label
@@ -70,6 +70,19 @@ class Deadline:
         if self.entered_by and event not in self.entered_by:
             return False
         return all(data.get(name) == value for name, value in self.when)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A term or threshold of the law, as data (`params:`): a whole number or a list of them,
+    with where it comes from (`basis`, `source`) and whether the official text was read."""
+
+    name: str
+    value: int | tuple[int, ...]
+    basis: str | None = None
+    source: str | None = None
+    verified: bool | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,13 @@ class WorkflowDef:
     # What the features read of the workflow besides its graph (the `meta:` block, META_KEYS):
     # which states count as recognised, the chain's steps and the role each one awaits.
     meta: dict[str, Any] = field(default_factory=dict)
+    # The law's terms and thresholds that rules and effects read (`params:`), by name.
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        """The value of parameter ``name`` (``default`` when this version does not set it)."""
+        found = self.params.get(name)
+        return default if found is None else found.value
 
     @property
     def key(self) -> tuple[str, int]:

@@ -13,7 +13,8 @@ A file states one version of one workflow::
         en: ...
         closed: false                 # optional
         deadline:                     # optional
-          days: 10                    # or working_days: N, or months: N; N may name a data field
+          days: 10                    # or working_days / months / hours: N; N may name a data
+                                      # field (hours count from the moment of entry)
           from: [decision_date]       # optional: date fields of the entering event's data
           warn_days: 15               # optional
           label: {vi: ..., en: ...}
@@ -37,6 +38,9 @@ A file states one version of one workflow::
           result: {type: choice, choices: [positive, negative]}
         reason_required: false
         effects: []                   # registered effects, run after the state moves
+    params:                           # optional: the law's terms that rules and effects read
+      management_term_months: 12
+      rehab_months: {value: [24, 36], basis: ..., source: ..., verified: false}
 
 Problems are collected, never raised one by one, so a single run reports all of them, each
 with the file, the line where there is one, and what is wrong.
@@ -61,6 +65,7 @@ from casework.workflow.definitions import (
     DataSpec,
     Deadline,
     FieldSpec,
+    Param,
     Problem,
     StateDef,
     TransitionDef,
@@ -137,13 +142,14 @@ class _Reader:
     """Reads one file's YAML into a WorkflowDef, collecting problems."""
 
     TOP_KEYS = {"name", "version", "effective_from", "title", "initial", "states", "events",
-                "transitions", "meta"}
+                "transitions", "meta", "params"}
     STATE_KEYS = {"vi", "en", "closed", "deadline"}
-    DEADLINE_KEYS = {"days", "working_days", "months", "from", "warn_days", "label", "kind",
-                     "entered_by", "when"}
+    DEADLINE_KEYS = {"days", "working_days", "months", "hours", "from", "warn_days", "label",
+                     "kind", "entered_by", "when"}
     TRANSITION_KEYS = {"event", "source", "dest", "internal", "roles", "conditions", "unless",
                        "data", "reason_required", "effects"}
     FIELD_KEYS = {"type", "required", "choices", "min", "max"}
+    PARAM_KEYS = {"value", "basis", "source", "verified"}
 
     def __init__(self, path: str):
         self.path = path
@@ -241,12 +247,47 @@ class _Reader:
                          f"initial state {initial!r} is not a declared state")
         transitions = self.transitions(doc.get("transitions"), _line(doc, "transitions"), states)
         meta = self.meta(doc.get("meta"), _line(doc, "meta"), states)
+        params = self.params(doc.get("params"), _line(doc, "params"))
         if self.problems:
             return None
         return WorkflowDef(name=name, version=version, effective_from=effective_from, title=title,
                            initial=initial, states=states, events=events,
                            transitions=transitions, path=self.path, event_dates=event_dates,
-                           meta=meta)
+                           meta=meta, params=params)
+
+    # --- params: the law's terms as data, with their provenance ------------------------------
+    def params(self, value: Any, line: int | None) -> dict[str, Param]:
+        """`params:` maps a name to a whole number, a list of them, or a mapping with `value`
+        and its provenance (`basis`, `source`, `verified`)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(line, "params must be a mapping of names to values")
+            return {}
+        out: dict[str, Param] = {}
+        for name, spec in value.items():
+            pline = _line(value, name, line)
+            what = f"param {name!r}"
+            if self.name(name, pline, "a param name") is None:
+                continue
+            info = spec if isinstance(spec, dict) else {"value": spec}
+            if isinstance(spec, dict):
+                self.unknown_keys(spec, self.PARAM_KEYS, what)
+            raw = info.get("value")
+            items = raw if isinstance(raw, list) else [raw]
+            numbers = [self.int_value(v, pline, f"{what}: value", 0) for v in items]
+            if not items or any(n is None for n in numbers):
+                continue
+            verified = info.get("verified")
+            if verified is not None and not isinstance(verified, bool):
+                self.problem(pline, f"{what}: verified must be true or false")
+            texts = {k: info.get(k) for k in ("basis", "source")}
+            for key, text in texts.items():
+                if text is not None and not isinstance(text, str):
+                    self.problem(pline, f"{what}: {key} must be text")
+            out[name] = Param(name, tuple(numbers) if isinstance(raw, list) else numbers[0],
+                              texts["basis"], texts["source"], verified, pline)
+        return out
 
     # --- meta: what features read besides the graph ------------------------------------------
     def meta(self, value: Any, line: int | None, states: dict) -> dict[str, Any]:
@@ -352,7 +393,8 @@ class _Reader:
         self.unknown_keys(value, self.DEADLINE_KEYS, what)
         units = [u for u in DEADLINE_UNITS if u in value]
         if len(units) != 1:
-            self.problem(line, f"{what} needs exactly one of days, working_days or months")
+            self.problem(line, f"{what} needs exactly one of days, working_days, months or "
+                               "hours")
             return None
         unit = units[0]
         amount = value[unit]
