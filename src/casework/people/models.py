@@ -7,7 +7,7 @@ to the audit entry that logged the event.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from casework.audit.models import AuditEntry
 from casework.db import Base, TimestampMixin
 from casework.orgunits.models import OrgUnit, register_open_records
 from casework.workflow import WorkflowRecordMixin, state_label
-from casework.workflow.deadlines import current_deadline, is_overdue
+from casework.workflow.deadlines import current_deadline, end_of_day, is_overdue
 from casework.workflow.registry import record_type
 
 GENDERS = ("male", "female", "other")
@@ -92,6 +92,14 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
             return None
         deadline = current_deadline(self)
         return str(deadline.label) if deadline is not None else None
+
+    @property
+    def deadline_at(self) -> datetime | None:
+        """When the state's deadline falls due: ``due_at``, or 23:59 of ``due_date`` for a row
+        stamped before ``due_at`` existed."""
+        if self.due_at is not None:
+            return self.due_at
+        return end_of_day(self.due_date) if self.due_date is not None else None
 
     @property
     def overdue(self) -> bool:

@@ -1,20 +1,13 @@
-"""Electronic monitoring (Law 120/2025/QH15 Art 12; WORKFLOWS.md §7) and the person's
-running deadlines.
+"""Electronic monitoring (Law 120/2025/QH15 Art 12; WORKFLOWS.md §7).
 
 Monitoring is a measure beside the state: its events (`order_monitoring`, `fit_device`,
 `remove_device`, `end_monitoring`) are internal and leave rows in ``monitoring_orders``. An
 open order ends by itself when the person enters a state from which no order may be made
 (the sources of `order_monitoring`): the audit entry that moves the person there closes it,
 in the same transaction.
-
-``running_deadlines`` lists every deadline that runs for a person at once (the state's own,
-the 24-hour `transfer_notice` after a move, a monitoring order's end), each with the moment
-it falls due; the API gives the earliest as ``due_at``.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -22,32 +15,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework.audit.models import AuditEntry
-from casework.extensions import db
+from casework.people.deadlines import open_order, transfer_notice
 from casework.people.identity import ADULT_AGE, age_on
 from casework.people.models import MonitoringOrder, Person
 from casework.people.rules import _add_after_log, _show, law_term
 from casework.workflow.catalog import EXTENSION_KEY
-from casework.workflow.deadlines import (
-    LOCAL_TZ,
-    add_months,
-    current_deadline,
-    end_of_day,
-    hours_start,
-)
+from casework.workflow.deadlines import LOCAL_TZ, add_months
 from casework.workflow.registry import effect, rule
 
 ORDER_EVENT = "order_monitoring"
-TRANSFER, ACKNOWLEDGE = "transfer", "acknowledge_transfer"
-
-
-def open_order(person_id: int | None) -> MonitoringOrder | None:
-    """The person's open monitoring order, if any."""
-    if person_id is None:
-        return None
-    return db.session.scalar(
-        sa.select(MonitoringOrder)
-        .where(MonitoringOrder.person_id == person_id, MonitoringOrder.ended_on.is_(None))
-        .order_by(MonitoringOrder.id.desc()).limit(1))
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -162,55 +138,9 @@ def _end_order_on_leaving(mapper, connection, entry) -> None:
         .values(ended_on=day, end_reason="state_left"))
 
 
-# --- every deadline that runs at once ----------------------------------------------------------
-
-
-def _transfer_notice(person: Person) -> tuple[datetime, AuditEntry] | None:
-    """The moment the notice of the latest unacknowledged move falls due (versions with
-    params.transfer_notice_hours only)."""
-    if person.id is None:
-        return None
-    entry = db.session.scalar(
-        sa.select(AuditEntry)
-        .where(AuditEntry.record_type == Person.__record_type__,
-               AuditEntry.record_id == person.id,
-               AuditEntry.event.in_((TRANSFER, ACKNOWLEDGE)))
-        .order_by(AuditEntry.seq.desc()).limit(1))
-    if entry is None or entry.event != TRANSFER:
-        return None
-    catalog = current_app.extensions[EXTENSION_KEY]
-    hours = catalog.get(Person.__workflow__, entry.workflow_version).param(
-        "transfer_notice_hours")
-    if hours is None:
-        return None
-    return hours_start(entry.effective_at, entry.recorded_at) + timedelta(hours=hours), entry
-
-
 @rule("transfer_notice_pending", _l("a move awaits the receiving police's acknowledgement"),
       uses_data=False)
 def transfer_notice_pending(record, data, context):
-    if _transfer_notice(record) is not None:
+    if transfer_notice(record) is not None:
         return True
     return _("No move of this person awaits acknowledgement.")
-
-
-def running_deadlines(person: Person) -> list[dict]:
-    """``[{"kind", "label", "due_at"}]``, earliest first; ``due_at`` in Vietnam's time."""
-    out = []
-    if person.due_at is not None or person.due_date is not None:
-        deadline = current_deadline(person)
-        due = person.due_at or end_of_day(person.due_date)
-        out.append({"kind": (deadline.kind if deadline and deadline.kind else person.state),
-                    "label": str(deadline.label) if deadline else "",
-                    "due_at": due.astimezone(LOCAL_TZ)})
-    notice = _transfer_notice(person)
-    if notice is not None:
-        out.append({"kind": "transfer_notice",
-                    "label": _("Notify the receiving commune police of the move"),
-                    "due_at": notice[0].astimezone(LOCAL_TZ)})
-    order = open_order(person.id)
-    if order is not None:
-        out.append({"kind": "monitoring_end", "label": _("End of the electronic monitoring"),
-                    "due_at": end_of_day(order.end_date)})
-    out.sort(key=lambda d: d["due_at"])
-    return out

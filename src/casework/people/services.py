@@ -25,6 +25,7 @@ from casework.errors import (
 )
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.people.deadlines import running_deadlines
 from casework.people.identity import fold
 from casework.people.models import CLOSED_STATES, OPEN_NATIONAL_ID_INDEX, Person
 from casework.validation import page_window
@@ -285,6 +286,9 @@ def describe(person: Person, user) -> dict:
         "state_label": person.state_label, "version": person.version,
         "workflow_version": person.workflow_version, "due_date": person.due_date,
         "due_label": person.due_label,
+        # WORKFLOWS.md §7: every deadline that runs, and the earliest moment among them.
+        "deadlines": (running := running_deadlines(person)),
+        "due_at": running[0]["due_at"] if running else None,
         "overdue": person.overdue,
         "available_events": [
             {"event": o.name, "label": str(o.label), "reason_required": o.reason_required}
