@@ -11,6 +11,10 @@ from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import due_date_for
 from tests.workflow.test_definitions import MINIMAL, _problems
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 CASES = """\
   a:
     vi: Trạng thái A

@@ -18,6 +18,8 @@ version: 2
 effective_from: 2026-07-01
 title: {vi: "Điểm, tụ điểm ma túy", en: Drug hotspot}
 initial: detected
+law: {vi: Luật thử 2026, en: Test law 2026}
+from_previous: {reemerged: detected}
 states:
   detected:
     vi: Mới phát hiện

@@ -32,7 +32,7 @@ def open_order(person_id: int | None) -> MonitoringOrder | None:
 
 def transfer_notice(person: Person) -> tuple[datetime, AuditEntry] | None:
     """The moment the notice of the latest unacknowledged move falls due (versions with
-    params.transfer_notice_hours only)."""
+    parameters.transfer_notice_hours only)."""
     if person.id is None:
         return None
     entry = db.session.scalar(

@@ -34,7 +34,7 @@ def earlier_episodes(person_id: int | None) -> int:
 @rule("planned_term_by_episodes",
       _l("voluntary rehab is planned for the term of a first or a later episode"))
 def planned_term_by_episodes(record, data, context):
-    """24 months the first time, 36 from the second (params.rehab_first_months,
+    """24 months the first time, 36 from the second (parameters.rehab_first_months,
     rehab_repeat_months); every earlier episode of any kind counts."""
     later = earlier_episodes(record.id) > 0
     months = law_term(context, "rehab_repeat_months" if later else "rehab_first_months")
@@ -68,7 +68,7 @@ def rehab_served_stored_term(record, data, context):
       _l("the new area is another residential group or village"))
 def transfer_target_exists(record, data, context):
     """Version 2: the record moves at once and the receiving commune police acknowledge it
-    (acknowledge_transfer) within params.transfer_notice_hours."""
+    (acknowledge_transfer) within parameters.transfer_notice_hours."""
     unit = _target_unit(data.get("to_area_code"))
     if unit is None:
         return _("There is no area with the code %(code)s.", code=data.get("to_area_code"))

@@ -114,7 +114,7 @@ def assessment_consistent(record, data, context):
 
 
 def law_term(context, name: str):
-    """The law's term ``name`` (`params:` of the version judging the event)."""
+    """The law's term ``name`` (`parameters:` of the version judging the event)."""
     value = context.definition.param(name)
     if value is None:
         raise LookupError(f"{context.definition.name} v{context.definition.version} "
@@ -124,7 +124,7 @@ def law_term(context, name: str):
 
 @rule("planned_term_6_to_12_months", _l("voluntary rehab is planned for 6 to 12 months"))
 def planned_term_6_to_12_months(record, data, context):
-    """Law 73/2021 Art 30.2 and 31.1 (params.rehab_planned_months)."""
+    """Law 73/2021 Art 30.2 and 31.1 (parameters.rehab_planned_months)."""
     months = data.get("planned_months")
     low, high = law_term(context, "rehab_planned_months")
     if months is None or not low <= months <= high:
@@ -154,7 +154,7 @@ def rehab_served_six_months(record, data, context):
 
 @rule("court_term_fits_age", _l("the ordered term fits the person's age"))
 def court_term_fits_age(record, data, context):
-    """Adults 12–24 months; ages 12–17 6–12 months (Law 73/2021 Art 33.3): params."""
+    """Adults 12–24 months; ages 12–17 6–12 months (Law 73/2021 Art 33.3): parameters."""
     months = data.get("months")
     age = age_at_event(record, context)
     if age < 12:
@@ -306,7 +306,7 @@ def record_drug_test(record, data, context):
 @effect("record_management_decision", _l("records the management decision and its term"))
 def record_management_decision(record, data, context):
     """Law 73/2021 Art 23.2: management lasts one year from the decision. The term is fixed
-    on the decision under the law of its day (params.management_term_months)."""
+    on the decision under the law of its day (parameters.management_term_months)."""
     months = law_term(context, "management_term_months")
     _add_after_log(context, lambda: ManagementDecision(
         decision_no=data["decision_no"], decision_date=data["decision_date"],
@@ -332,7 +332,7 @@ def record_assessment_result(record, data, context):
 @effect("start_voluntary_rehab", _l("opens the voluntary rehab episode"))
 def start_voluntary_rehab(record, data, context):
     """The episode keeps its terms, fixed under the law of its start (WORKFLOWS.md §7): the
-    least it lasts is params.rehab_min_months where the version has one (Law 73: 6 months),
+    least it lasts is parameters.rehab_min_months where the version has one (Law 73: 6 months),
     else its planned term (Law 120: complete at the planned end)."""
     planned = data["planned_months"]
     least = context.definition.param("rehab_min_months", planned)

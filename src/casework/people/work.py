@@ -108,7 +108,7 @@ def used_during_voluntary(scope: Scope):
 
 def monitoring_ending(scope: Scope, today: date):
     """(person, order): open electronic monitoring orders ending within the warning days of
-    the newest person version (params.monitoring_warn_days; WORKFLOWS.md §7: 15)."""
+    the newest person version (parameters.monitoring_warn_days; WORKFLOWS.md §7: 15)."""
     days = get_catalog().get("person").param("monitoring_warn_days")
     if days is None:
         return []

@@ -68,13 +68,24 @@ class Catalog:
         return frozenset(r for (n, _v), d in self._defs.items() if n == name
                          for t in d.transitions for r in t.roles)
 
-    def in_force(self, name: str, on: date) -> WorkflowDef:
-        """The version new records open under on ``on``: the newest already in force."""
+    def version_on(self, name: str, day: date) -> WorkflowDef | None:
+        """The version in force on ``day`` (a Vietnamese calendar date): the one with the
+        latest ``effective_from`` not after it. None before the first version's."""
         candidates = [self._defs[(name, v)] for v in self.versions(name)]
         if not candidates:
             raise UnknownWorkflow(name)
-        in_force = [d for d in candidates if d.effective_from <= on]
-        return in_force[-1] if in_force else candidates[0]
+        in_force = [d for d in candidates if d.effective_from <= day]
+        return max(in_force, key=lambda d: d.effective_from) if in_force else None
+
+    def first(self, name: str) -> WorkflowDef:
+        """The version that took effect first."""
+        return min((self.get(name, v) for v in self.versions(name)),
+                   key=lambda d: d.effective_from)
+
+    def in_force(self, name: str, on: date) -> WorkflowDef:
+        """The version in force on ``on``, or the first one before it (for callers that
+        judge the date themselves: ``workflow.inforce`` refuses such a date)."""
+        return self.version_on(name, on) or self.first(name)
 
     def machine(self, definition: WorkflowDef) -> Machine:
         return self._machines[definition.key]

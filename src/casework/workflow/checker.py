@@ -191,8 +191,36 @@ def check_versions(definitions: list[WorkflowDef]) -> list[Problem]:
             seen[d.version] = d
         ordered = sorted(seen.values(), key=lambda d: d.version)
         for older, newer in zip(ordered, ordered[1:], strict=False):
-            if newer.effective_from <= older.effective_from:
+            if newer.effective_from == older.effective_from:
+                problems.append(Problem(newer.path, None, f"versions {older.version} and "
+                                        f"{newer.version} of {name!r} take effect on the same "
+                                        f"day ({newer.effective_from}): which law applies "
+                                        "that day would be undecided"))
+            elif newer.effective_from < older.effective_from:
                 problems.append(Problem(newer.path, None, f"version {newer.version} of {name!r} "
                                         "must take effect after version "
                                         f"{older.version} ({older.effective_from})"))
+            problems.extend(_check_continuity(older, newer))
+    return problems
+
+
+def _check_continuity(older: WorkflowDef, newer: WorkflowDef) -> list[Problem]:
+    """A new version keeps every open state of the previous one, or maps it to one of its
+    own (``from_previous``): a record open under the old law goes on under the new one."""
+    problems = []
+    for state in older.open_states:
+        if state in newer.states:
+            if newer.states[state].closed:
+                problems.append(Problem(newer.path, newer.states[state].line,
+                                        f"state {state!r} is open in version {older.version} "
+                                        f"but closed in version {newer.version}: a record in "
+                                        "it could never move again"))
+        elif state not in newer.from_previous:
+            problems.append(Problem(newer.path, None, f"version {newer.version} of "
+                                    f"{newer.name!r} lacks the open state {state!r} of version "
+                                    f"{older.version}: keep it, or map it under from_previous"))
+    for state in newer.from_previous:
+        if state not in older.states:
+            problems.append(Problem(newer.path, None, f"from_previous maps {state!r}, which is "
+                                    f"not a state of version {older.version}"))
     return problems

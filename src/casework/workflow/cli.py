@@ -13,6 +13,7 @@ from casework.auth.roles import ROLES
 from casework.extensions import db
 from casework.orgunits.services import get_by_code
 from casework.resources import resource_dir
+from casework.workflow import provenance
 from casework.workflow.catalog import (
     UnknownWorkflow,
     definition_files,
@@ -55,7 +56,37 @@ def check_command(paths):
         click.echo(f"{d.path}: {d.name} v{d.version} (from {d.effective_from}): "
                    f"{len(d.states)} states, {len(d.events)} events, "
                    f"{len(d.transitions)} transitions")
+    items = provenance.listing(catalog.all())
+    unverified = sum(1 for p in items if p.status == "unverified")
+    not_stated = sum(1 for p in items if p.status == "not_stated")
+    if unverified or not_stated:
+        click.echo(f"warning: {unverified + not_stated} provision(s) not verified against the "
+                   f"official text ({unverified} marked verified: false, {not_stated} without "
+                   "`verified`); see `casework workflows provenance`", err=True)
     click.echo(f"OK: {len(catalog.all())} definition(s)")
+
+
+@workflows_group.command("provenance")
+@click.argument("name", required=False)
+@with_appcontext
+def provenance_command(name):
+    """List every provision (transition, deadline, parameter, approver) of every version
+    of NAME (default: every workflow) with its legal basis and source, unverified first."""
+    catalog = _catalog()
+    if name is not None and name not in catalog.names():
+        raise click.ClickException(f"unknown workflow {name!r}")
+    definitions = [d for d in catalog.all() if name is None or d.name == name]
+    items = provenance.listing(definitions)
+    laws = {d.key: d.law_label for d in definitions}
+    for p in items:
+        click.echo(f"{p.status:<10}  {p.workflow} v{p.version} ({laws[(p.workflow, p.version)]})"
+                   f"  {p.kind}  {p.what}")
+        click.echo(f"            basis: {p.provenance.basis or '-'}")
+        if p.provenance.source:
+            click.echo(f"            source: {p.provenance.source}")
+    counts = {s: sum(1 for p in items if p.status == s) for s in provenance.ORDER}
+    click.echo(f"{len(items)} provision(s): {counts['unverified']} unverified, "
+               f"{counts['not_stated']} not stated, {counts['verified']} verified")
 
 
 @workflows_group.command("list")

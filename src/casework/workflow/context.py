@@ -93,3 +93,12 @@ class EventOption:
     @property
     def schema_name(self):
         return self.transitions[0].data.schema_name
+
+    @property
+    def provenances(self) -> tuple:
+        """The legal basis of the event's branches, each once (those that state one)."""
+        seen: dict = {}
+        for t in self.transitions:
+            if t.provenance.basis:
+                seen.setdefault(t.provenance, None)
+        return tuple(seen)

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+
 from casework.workflow.labels import Label
+from casework.workflow.provenance import NO_PROVENANCE, Parameter, Provenance
 
 NEW = "new"  # the pseudo-state of a record that does not exist yet
 ANY_OPEN = "any open"
@@ -60,6 +63,7 @@ class Deadline:
     kind: str | None = None
     entered_by: tuple[str, ...] = ()
     when: tuple[tuple[str, Any], ...] = ()
+    provenance: Provenance = NO_PROVENANCE
 
     @property
     def conditional(self) -> bool:
@@ -70,19 +74,6 @@ class Deadline:
         if self.entered_by and event not in self.entered_by:
             return False
         return all(data.get(name) == value for name, value in self.when)
-
-
-@dataclass(frozen=True)
-class Param:
-    """A term or threshold of the law, as data (`params:`): a whole number or a list of them,
-    with where it comes from (`basis`, `source`) and whether the official text was read."""
-
-    name: str
-    value: int | tuple[int, ...]
-    basis: str | None = None
-    source: str | None = None
-    verified: bool | None = None
-    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +140,7 @@ class TransitionDef:
     effects: tuple[str, ...] = ()
     any_open: bool = False  # written as "any open"
     line: int | None = None
+    provenance: Provenance = NO_PROVENANCE  # basis, source, verified (workflow.provenance)
     # Set when the catalog is built: the marshmallow schema instance for ``data``.
     schema: Any = field(default=None, repr=False)
 
@@ -182,17 +174,39 @@ class WorkflowDef:
     # What the features read of the workflow besides its graph (the `meta:` block, META_KEYS):
     # which states count as recognised, the chain's steps and the role each one awaits.
     meta: dict[str, Any] = field(default_factory=dict)
-    # The law's terms and thresholds that rules and effects read (`params:`), by name.
-    params: dict[str, Param] = field(default_factory=dict)
+    # The law this version writes down ("Luật 73/2021"), named in histories and refusals.
+    law: Label | None = None
+    # Each state of the previous version that this one lacks -> the state it becomes here.
+    from_previous: dict[str, str] = field(default_factory=dict)
+    # Terms and thresholds that rules read by name, each with its provenance.
+    parameters: dict[str, Parameter] = field(default_factory=dict)
 
     def param(self, name: str, default: Any = None) -> Any:
-        """The value of parameter ``name`` (``default`` when this version does not set it)."""
-        found = self.params.get(name)
+        """The value of parameter ``name`` (``default`` when this version does not state
+        it)."""
+        found = self.parameters.get(name)
         return default if found is None else found.value
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.name, self.version)
+
+    @property
+    def law_label(self) -> str:
+        """The law this version writes down, or "version N" when the file names none."""
+        if self.law is not None:
+            return str(self.law)
+        return _("version %(n)d", n=self.version)
+
+    def state_for(self, state: str | None) -> str | None:
+        """A record's state as this version reads it: the same, or its ``from_previous``."""
+        if state is None or state in self.states:
+            return state
+        return self.from_previous.get(state, state)
+
+    def parameter(self, name: str) -> Any:
+        """The value of parameter ``name`` (KeyError: the definition does not state it)."""
+        return self.parameters[name].value
 
     @property
     def open_states(self) -> list[str]:

@@ -29,7 +29,7 @@ from casework.auth.scope import Scope
 from casework.db import utcnow
 from casework.errors import InvalidEvent, StaleVersion
 from casework.extensions import db
-from casework.workflow import checks, dates
+from casework.workflow import checks, dates, inforce
 from casework.workflow.catalog import get_catalog
 from casework.workflow.checks import event_label
 from casework.workflow.context import EventOption, RuleContext, running
@@ -70,23 +70,42 @@ def fire(record, event: str, actor, data: dict | None = None, reason: str | None
     StaleVersion, ValidationFailed or RuleFailed, and then the caller's transaction must be
     rolled back (the request's error handling does).
     """
-    definition = definition_of(record)
-    candidates = definition.transitions_from(record.state, event)
+    catalog = get_catalog()
     unit = record.workflow_org_unit()
     scope = Scope.for_user(actor)
-    roles, role = checks.check_access(definition, event, scope, candidates, unit)
-    _check_version(record, version)
-    _check_possible(definition, record, event, candidates)
-    loaded, dumped = checks.load_data(candidates[0], data)
-    effective_at = dates.judge(record, definition, event, candidates[0], loaded, effective_at)
+    # The version in force on the event's day (workflow.inforce): guessed from what was sent,
+    # then confirmed once the event's dates are judged.
+    day, key = inforce.first_guess(catalog, record.__workflow__, event, data, effective_at)
+    definition = inforce.version_for(catalog, record.__workflow__, day, key)
+    for _attempt in range(3):
+        with inforce.naming_law(catalog, definition, day):
+            state = definition.state_for(record.state)
+            candidates = definition.transitions_from(state, event)
+            roles, role = checks.check_access(definition, event, scope, candidates, unit)
+            _check_version(record, version)
+            _check_possible(definition, state, event, candidates)
+            loaded, dumped = checks.load_data(candidates[0], data)
+            moment = dates.judge(record, definition, event, candidates[0], loaded,
+                                 effective_at)
+        day = local_date(moment)
+        other = inforce.settled(catalog, definition, moment,
+                                inforce.moment_key(definition, event, effective_at))
+        if other is None:
+            break
+        definition = other
+    else:  # pragma: no cover - two versions cannot each send the event to the other
+        raise AssertionError("no version of the workflow settles the event's date")
+    effective_at, from_state = moment, record.state
     checks.check_date_scope(definition, event, scope, unit, role, local_date(effective_at))
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
-                          roles=roles, effective_at=effective_at, from_state=record.state,
+                          roles=roles, effective_at=effective_at, from_state=from_state,
                           reason=checks.clean_reason(reason), parent=running.get())
     session = object_session(record) or db.session
     # One UPDATE per event: a query inside a rule or an effect must not flush the half-moved
     # record (each flush would bump the version again).
-    with session.no_autoflush:
+    with session.no_autoflush, inforce.naming_law(catalog, definition, day):
+        if state != record.state:  # a state of the previous law, read as this law's
+            catalog.machine(definition).set_state(state, model=record)
         _move(definition, record, event, candidates, loaded, context, role)
         _stamp(definition, record, context, loaded)
     entry = _add_entry(session, record, context, unit, dumped)
@@ -99,11 +118,11 @@ def _check_version(record, version: int | None) -> None:
         raise StaleVersion(current_version=record.version)
 
 
-def _check_possible(definition: WorkflowDef, record, event: str, candidates) -> None:
+def _check_possible(definition: WorkflowDef, state: str, event: str, candidates) -> None:
     if not candidates:
         raise InvalidEvent(_("“%(event)s” is not possible while the record is “%(state)s”.",
                              event=event_label(definition, event),
-                             state=state_label(definition, record.state)))
+                             state=state_label(definition, state)))
 
 
 def _move(definition: WorkflowDef, record, event: str, candidates, loaded: dict,
@@ -121,6 +140,7 @@ def _stamp(definition: WorkflowDef, record, context: RuleContext, loaded: dict) 
     """The engine's columns after a move: when the state was entered, its due date, and the
     time of the latest event (which bumps the version even for an internal transition)."""
     loaded.update(context.derived)
+    record.workflow_version = definition.version  # the version of the record's newest event
     if not context.transition.internal:  # entered (or entered again: a new decision)
         record.state_entered_at = context.effective_at
         stamp_due(record, definition, context.effective_at, loaded, context.event)
@@ -199,7 +219,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
     day = local_date(given or utcnow())
     scope = Scope.for_user(actor)
     for _attempt in range(2):
-        definition = catalog.in_force(record.__workflow__, day)
+        definition = inforce.version_for(catalog, record.__workflow__, day)
         creators = definition.creation_transitions
         if event is None:
             event = creators[0].event
@@ -213,7 +233,7 @@ def open_record(record, actor, data: dict | None = None, reason: str | None = No
         effective_at = dates.judge(record, definition, event, candidates[0], loaded, given,
                                    opening=True)
         checks.check_date_scope(definition, event, scope, unit, role, local_date(effective_at))
-        if catalog.in_force(record.__workflow__, local_date(effective_at)) is definition:
+        if inforce.settled(catalog, definition, effective_at, dates.EFFECTIVE_AT) is None:
             break
         day = local_date(effective_at)
     context = RuleContext(record=record, definition=definition, event=event, actor=actor,
@@ -243,15 +263,17 @@ def available_events(record, user) -> list[EventOption]:
     Rules that read the event's data cannot be judged before the data is entered; they are
     checked when the event fires. Everything else is exactly what ``fire`` checks.
     """
-    definition = definition_of(record)
-    registry = get_catalog().registry
+    catalog = get_catalog()
+    definition = inforce.today_version(catalog, record.__workflow__)  # the law of today
+    registry = catalog.registry
     unit = record.workflow_org_unit()
     held = frozenset(Scope.for_user(user).roles_at(unit.path))
     if not held:
         return []
     options = []
-    for event in definition.events_from(record.state):
-        candidates = [t for t in definition.transitions_from(record.state, event)
+    state = definition.state_for(record.state)
+    for event in definition.events_from(state):
+        candidates = [t for t in definition.transitions_from(state, event)
                       if held & set(t.roles)]
         if not candidates:
             continue

@@ -38,9 +38,7 @@ A file states one version of one workflow::
           result: {type: choice, choices: [positive, negative]}
         reason_required: false
         effects: []                   # registered effects, run after the state moves
-    params:                           # optional: the law's terms that rules and effects read
-      management_term_months: 12
-      rehab_months: {value: [24, 36], basis: ..., source: ..., verified: false}
+        # basis, basis_source, verified; top-level law, from_previous, parameters: provenance.py
 
 Problems are collected, never raised one by one, so a single run reports all of them, each
 with the file, the line where there is one, and what is wrong.
@@ -50,11 +48,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from casework.workflow import provenance as law_data
 from casework.workflow.approvers import read_approvers
 from casework.workflow.definitions import (
     ANY_OPEN,
@@ -65,7 +65,6 @@ from casework.workflow.definitions import (
     DataSpec,
     Deadline,
     FieldSpec,
-    Param,
     Problem,
     StateDef,
     TransitionDef,
@@ -101,12 +100,10 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
             duplicate = key in result
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            ) from None
+                None, None, "a mapping key must be a plain value", key_node.start_mark) from None
         if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}",
+                                                    key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -142,14 +139,13 @@ class _Reader:
     """Reads one file's YAML into a WorkflowDef, collecting problems."""
 
     TOP_KEYS = {"name", "version", "effective_from", "title", "initial", "states", "events",
-                "transitions", "meta", "params"}
+                "transitions", "meta"} | law_data.EXTRA_TOP_KEYS
     STATE_KEYS = {"vi", "en", "closed", "deadline"}
     DEADLINE_KEYS = {"days", "working_days", "months", "hours", "from", "warn_days", "label",
-                     "kind", "entered_by", "when"}
+                     "kind", "entered_by", "when"} | law_data.PROVENANCE_KEYS
     TRANSITION_KEYS = {"event", "source", "dest", "internal", "roles", "conditions", "unless",
-                       "data", "reason_required", "effects"}
+                       "data", "reason_required", "effects"} | law_data.TRANSITION_PROVENANCE_KEYS
     FIELD_KEYS = {"type", "required", "choices", "min", "max"}
-    PARAM_KEYS = {"value", "basis", "source", "verified"}
 
     def __init__(self, path: str):
         self.path = path
@@ -247,47 +243,13 @@ class _Reader:
                          f"initial state {initial!r} is not a declared state")
         transitions = self.transitions(doc.get("transitions"), _line(doc, "transitions"), states)
         meta = self.meta(doc.get("meta"), _line(doc, "meta"), states)
-        params = self.params(doc.get("params"), _line(doc, "params"))
+        extras = law_data.read_extras(doc, states, partial(self.problem, None))
         if self.problems:
             return None
         return WorkflowDef(name=name, version=version, effective_from=effective_from, title=title,
                            initial=initial, states=states, events=events,
                            transitions=transitions, path=self.path, event_dates=event_dates,
-                           meta=meta, params=params)
-
-    # --- params: the law's terms as data, with their provenance ------------------------------
-    def params(self, value: Any, line: int | None) -> dict[str, Param]:
-        """`params:` maps a name to a whole number, a list of them, or a mapping with `value`
-        and its provenance (`basis`, `source`, `verified`)."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.problem(line, "params must be a mapping of names to values")
-            return {}
-        out: dict[str, Param] = {}
-        for name, spec in value.items():
-            pline = _line(value, name, line)
-            what = f"param {name!r}"
-            if self.name(name, pline, "a param name") is None:
-                continue
-            info = spec if isinstance(spec, dict) else {"value": spec}
-            if isinstance(spec, dict):
-                self.unknown_keys(spec, self.PARAM_KEYS, what)
-            raw = info.get("value")
-            items = raw if isinstance(raw, list) else [raw]
-            numbers = [self.int_value(v, pline, f"{what}: value", 0) for v in items]
-            if not items or any(n is None for n in numbers):
-                continue
-            verified = info.get("verified")
-            if verified is not None and not isinstance(verified, bool):
-                self.problem(pline, f"{what}: verified must be true or false")
-            texts = {k: info.get(k) for k in ("basis", "source")}
-            for key, text in texts.items():
-                if text is not None and not isinstance(text, str):
-                    self.problem(pline, f"{what}: {key} must be text")
-            out[name] = Param(name, tuple(numbers) if isinstance(raw, list) else numbers[0],
-                              texts["basis"], texts["source"], verified, pline)
-        return out
+                           meta=meta, **extras)
 
     # --- meta: what features read besides the graph ------------------------------------------
     def meta(self, value: Any, line: int | None, states: dict) -> dict[str, Any]:
@@ -419,10 +381,11 @@ class _Reader:
             self.problem(_line(value, "when", line), f"{what}: when must map data fields to "
                                                      "plain values, like {remote_commune: true}")
             when = {}
+        provenance = law_data.read_provenance(value, what, partial(self.problem, line))
         if amount is None or label is None:
             return None
         return Deadline(unit, amount, from_fields, label, warn, kind, entered_by,
-                        tuple(sorted(when.items())))
+                        tuple(sorted(when.items())), provenance)
 
     def events(self, value: Any, line: int | None) -> tuple[dict[str, Label], dict[str, str]]:
         """The events' labels, and the principal date each names (``date: test_date``)."""
@@ -527,12 +490,14 @@ class _Reader:
                          f"reason_required of {what} must be true or false")
             reason_required = False
         data = self.data(item.get("data"), _line(item, "data", tline), what)
+        provenance = law_data.read_provenance(item, what, partial(self.problem, tline),
+                                              "basis_source")
         if event is None or data is None:
             return None
         return TransitionDef(
             event=event, sources=sources, dest=None if internal else dest, roles=roles,
             conditions=conditions, unless=unless, data=data, reason_required=reason_required,
-            effects=effects, any_open=any_open, line=tline,
+            effects=effects, any_open=any_open, line=tline, provenance=provenance,
         )
 
     def data(self, value: Any, line: int | None, what: str) -> DataSpec | None:

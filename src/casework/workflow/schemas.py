@@ -26,6 +26,19 @@ class WorkflowListSchema(Schema):
     items = fields.List(fields.Nested(WorkflowSummarySchema))
 
 
+class ProvenanceSchema(Schema):
+    basis = fields.String(allow_none=True, metadata={"description": "the article or text"})
+    source = fields.String(allow_none=True, metadata={"description": "where it was read"})
+    verified = fields.Boolean(metadata={
+        "description": "checked against the official text"})
+
+
+class ParameterSchema(Schema):
+    code = fields.String()
+    value = fields.Raw()
+    provenance = fields.Nested(ProvenanceSchema)
+
+
 class DeadlineSchema(Schema):
     kind = fields.String()
     unit = fields.String()
@@ -38,6 +51,7 @@ class DeadlineSchema(Schema):
         "description": "the case applies when the entering event's data has these values"})
     label = fields.String()
     labels = fields.Nested(LabelsSchema)
+    provenance = fields.Nested(ProvenanceSchema)
 
 
 class StateSchema(Schema):
@@ -70,6 +84,7 @@ class TransitionSchema(Schema):
     data = fields.Raw(metadata={"description": '{"schema": name} or {"fields": [...]}'})
     reason_required = fields.Boolean()
     effects = fields.List(fields.String())
+    provenance = fields.Nested(ProvenanceSchema)
 
 
 class RuleSchema(Schema):
@@ -84,6 +99,11 @@ class EffectSchema(Schema):
 
 
 class WorkflowSchema(WorkflowSummarySchema):
+    law = fields.Nested(LabelsSchema, allow_none=True, metadata={
+        "description": "the law this version writes down"})
+    from_previous = fields.Dict(metadata={
+        "description": "each state of the previous version this one lacks -> its state here"})
+    parameters = fields.List(fields.Nested(ParameterSchema))
     initial = fields.String()
     states = fields.List(fields.Nested(StateSchema))
     events = fields.List(fields.Nested(EventSchema))
@@ -131,6 +151,9 @@ class HistoryEntrySchema(Schema):
     reason = fields.String(allow_none=True)
     data = fields.Dict()
     hash = fields.String()
+    workflow_version = fields.Integer(metadata={
+        "description": "the version of the workflow (the law) the event was judged by: the "
+                       "one in force on its effective_at"})
 
 
 class HistorySchema(Schema):
@@ -153,6 +176,7 @@ def _deadline(state: str, d) -> dict:
         "start_fields": list(d.from_fields), "warn_days": d.warn_days,
         "entered_by": list(d.entered_by), "when": dict(d.when),
         "label": str(d.label), "labels": d.label.as_dict(),
+        "provenance": d.provenance.as_dict(),
     }
 
 
@@ -192,9 +216,14 @@ def describe(definition: WorkflowDef, catalog) -> dict:
                 "data": ({"schema": t.data.schema_name} if t.data.schema_name
                          else {"fields": [f.as_dict() for f in t.data.fields]}),
                 "reason_required": t.reason_required, "effects": list(t.effects),
+                "provenance": t.provenance.as_dict(),
             }
             for t in definition.transitions
         ],
+        "law": definition.law.as_dict() if definition.law is not None else None,
+        "from_previous": dict(definition.from_previous),
+        "parameters": [{"code": p.name, "value": p.value, "provenance": p.provenance.as_dict()}
+                       for p in definition.parameters.values()],
         "roles": sorted({r for t in definition.transitions for r in t.roles}),
         "rules": [
             {"code": r, "description": str(registry.rules[r].description),

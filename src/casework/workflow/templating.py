@@ -40,8 +40,16 @@ def event_label(workflow: str, version: int, event: str) -> str:
     return str(found) if found else event
 
 
+def law_label(workflow: str | None, version: int | None) -> str:
+    """The law of a workflow version ("Luật 73/2021"), for a history entry; empty for an
+    entry of no workflow."""
+    definition = _definition(workflow, version) if workflow and version else None
+    return definition.law_label if definition is not None else ""
+
+
 def init_templating(app) -> None:
     app.jinja_env.globals.update(
+        workflow_law=law_label,
         workflow_diagram=record_diagram,
         workflow_state_label=state_label,
         workflow_event_label=event_label,
