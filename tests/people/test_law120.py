@@ -302,3 +302,31 @@ def test_the_record_page_and_my_work_show_an_order_ending_soon(api_as, page_as):
         assert 'id="monitoring"' in page and "20/07/2027" in page
         work = client.get("/my-work").get_data(as_text=True)
         assert "Sắp hết thời hạn giám sát điện tử" in work
+
+
+def test_a_history_across_2026_07_01_keeps_law_73s_term_and_verifies(team):
+    """No pin: each event is judged by the law of its day. Begun 2026-05-10 under Law 73 (by
+    the police, which version 1 allows), the rehab completes on 2026-11-10 under Law 120,
+    whose rule reads the 6 months stored on the episode; the history names both versions."""
+    from casework.audit import services as audit
+
+    body = {**IDENTITY, "effective_at": "2026-04-01T08:00:00+07:00", "confirm_new": True}
+    case = Case(team, team["police"].post("/api/v1/persons", json=body).get_json())
+    fire_at(case, "police", "request_assessment", {"grounds": "Dương tính"},
+            "2026-04-02T08:00:00+07:00")
+    fire_at(case, "health", "record_assessment",
+            {**assessment(0), "assessment_date": "2026-04-03"}, None)
+    fire_at(case, "police", "register_voluntary_rehab",
+            {"setting": "community", "decision_no": "5/QĐ", "start_date": "2026-05-10",
+             "planned_months": 12}, None)
+    assert case.body["workflow_version"] == 1
+    refused = fire_at(case, "police", "complete_rehab",
+                      {"completion_date": "2026-11-09", "certificate_no": "GCN-1"}, None,
+                      expect=422)
+    assert "10/11/2026" in refused["message"]
+    fire_at(case, "police", "complete_rehab",
+            {"completion_date": "2026-11-10", "certificate_no": "GCN-1"}, None)
+    assert (case.state, case.body["workflow_version"]) == ("post_rehab", 2)
+    history = team["police"].get(f"/api/v1/persons/{case.id}/history").get_json()["items"]
+    assert [e["workflow_version"] for e in history] == [1, 1, 1, 1, 2]
+    assert audit.verify().ok
