@@ -309,3 +309,38 @@ def api_as(app, make_user):
         return ApiClient(app.test_client(), get_token(app, user.username))
 
     return make
+
+
+@pytest.fixture
+def law73(monkeypatch):
+    """Judge person events under version 1 (Law 73/2021) whatever their date.
+
+    Version 2 (Law 120/2025) is in force since 2026-07-01, so an event dated today is judged
+    by it; the tests of version 1's rules, written with dates relative to today, use this
+    fixture (``pytestmark = pytest.mark.usefixtures("law73")``).
+    """
+    _pin_person_version(monkeypatch, 1)
+
+
+@pytest.fixture
+def law120(monkeypatch):
+    """Judge person events under version 2 (Law 120/2025) whatever their date: for tests that
+    walk a record through many states from dates long past."""
+    _pin_person_version(monkeypatch, 2)
+
+
+def _pin_person_version(monkeypatch, version: int) -> None:
+    """Every person event is judged by ``version`` whatever its date (workflow.inforce asks
+    the catalog's ``version_on``; new records and buttons its ``in_force``)."""
+    from casework.workflow.catalog import Catalog
+
+    original_on, original_in_force = Catalog.version_on, Catalog.in_force
+
+    def version_on(self, name, day):
+        return self.get(name, version) if name == "person" else original_on(self, name, day)
+
+    def in_force(self, name, on):
+        return self.get(name, version) if name == "person" else original_in_force(self, name, on)
+
+    monkeypatch.setattr(Catalog, "version_on", version_on)
+    monkeypatch.setattr(Catalog, "in_force", in_force)

@@ -16,6 +16,10 @@ from casework.workflow import engine, fire
 from casework.workflow.deadlines import LOCAL_TZ, add_months
 from tests.imports.conftest import ago
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 
 def _person(unit, name="Lò Văn Nhập"):
     return Person(full_name=name, name_folded=fold(name), birth_date=date(1990, 5, 17),

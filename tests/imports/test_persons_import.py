@@ -16,6 +16,10 @@ from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import add_months
 from tests.imports.conftest import PERSON_COLUMNS, ago, csv_bytes, ddmmyyyy, person_row, xlsx_bytes
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 
 def count(model) -> int:
     from casework.extensions import db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 import casework.db
@@ -11,6 +12,9 @@ from casework.audit.models import AuditEntry
 from casework.people.models import Person
 from casework.people.schemas import PersonCreateSchema
 from tests.people.conftest import IDENTITY, at
+
+# Version 1 (Law 73/2021) rules, with dates relative to today.
+pytestmark = pytest.mark.usefixtures("law73")
 
 
 def count(db, model):

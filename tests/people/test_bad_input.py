@@ -17,6 +17,10 @@ from casework.workflow import engine
 from casework.workflow.deadlines import LOCAL_TZ
 from tests.people.conftest import IDENTITY
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 BIRTH = date(1990, 5, 17)  # IDENTITY's
 
 

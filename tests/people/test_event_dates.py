@@ -18,6 +18,9 @@ from casework.audit.models import AuditEntry
 from casework.workflow.deadlines import LOCAL_TZ, today_local
 from tests.people.conftest import assessment, day, drug_test
 
+# Version 1 (Law 73/2021) rules, with dates relative to today.
+pytestmark = pytest.mark.usefixtures("law73")
+
 OPENED = 60  # the record is opened this many days ago (at a moment of that day)
 
 

@@ -14,6 +14,9 @@ from casework.workflow.deadlines import add_months, add_working_days, today_loca
 from tests.people.conftest import assessment, drug_test
 from tests.people.law import ONE_DAY, ago, on_time_and_late
 
+# Version 1 (Law 73/2021) rules, with dates relative to today.
+pytestmark = pytest.mark.usefixtures("law73")
+
 
 @pytest.fixture
 def admin(api_as):

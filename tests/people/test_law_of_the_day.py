@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
+
 from tests.people.conftest import drug_test
+
+# Version 1 (Law 73/2021), with dates relative to today: version 2 judges events dated
+# from 2026-07-01 (test_law120.py).
+pytestmark = pytest.mark.usefixtures("law73")
 
 
 def html(response) -> str:
@@ -34,7 +40,7 @@ def test_the_timeline_and_the_form_show_the_law(open_case, page_as):
 
 
 def test_the_workflow_page_shows_basis_and_marks_unverified(page_as):
-    page = html(page_as("police").get("/workflows/person"))
+    page = html(page_as("police").get("/workflows/person?version=1"))
     assert "Luật 73/2021" in page and "Căn cứ pháp lý" in page
     assert "Luật 73/2021/QH14 Điều 23.2" in page
     assert "chưa đối chiếu văn bản gốc" in page  # e.g. the police's rehab steps (TTLT 03)

@@ -7,9 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 from html import unescape
 
+import pytest
+
 from casework.workflow.deadlines import today_local
 from tests.people.conftest import assessment, day, drug_test
 from tests.people.law import ago, born_years_before
+
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
 
 PROPOSAL = "grounds=used_during_voluntary"
 

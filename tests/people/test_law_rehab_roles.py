@@ -13,6 +13,10 @@ from casework.workflow.deadlines import add_months
 from tests.people.conftest import assessment
 from tests.people.law import ago
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 HAND_OVER = date(2025, 3, 1)
 DAYS = [HAND_OVER - timedelta(days=365), HAND_OVER - timedelta(days=1), HAND_OVER,
         HAND_OVER + timedelta(days=1), HAND_OVER + timedelta(days=365)]

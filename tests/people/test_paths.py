@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from casework.people.models import (
@@ -17,6 +18,9 @@ from casework.people.models import (
 )
 from casework.workflow.deadlines import add_months, add_working_days
 from tests.people.conftest import assessment, day, drug_test
+
+# Version 1 (Law 73/2021) rules, with dates relative to today.
+pytestmark = pytest.mark.usefixtures("law73")
 
 
 def rows(db, model, person_id):

@@ -12,6 +12,10 @@ from casework.plans.services import progress, target_status
 from tests.clock import vn_today
 from tests.people.conftest import assessment, day, drug_test
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 
 def test_users_managed_share_now_and_as_of_a_past_date(open_case, tree):
     # A: positive 40 days ago, never decided: past the 9 working days → not managed.

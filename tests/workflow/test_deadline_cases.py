@@ -11,6 +11,10 @@ from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import due_date_for
 from tests.workflow.test_definitions import MINIMAL, _problems
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 CASES = """\
   a:
     vi: Trạng thái A
@@ -92,7 +96,7 @@ TET_EVE = date(2025, 1, 24)
 )
 def test_positive_has_9_working_days_or_16_in_a_remote_commune(app, remote, due, late):
     """Decree 105 Art 41.1 (3 working days, 10 where remote) + 41.5 (3) + 42.1 (3)."""
-    definition = get_catalog().get("person")
+    definition = get_catalog().get("person", 1)
     entered = datetime(2025, 1, 24, 2, tzinfo=UTC)
     data = {"test_date": TET_EVE, "remote_commune": remote}
     got = due_date_for(definition, "positive", entered, data, "record_test")

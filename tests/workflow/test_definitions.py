@@ -55,14 +55,17 @@ def test_the_minimal_definition_is_valid(tmp_path, app):
 def test_the_real_definitions_are_valid(app):
     catalog = load_catalog(resource_dir("workflows"))
     assert catalog.names() == ["area", "commune_review", "hotspot", "person", "recognition"]
-    assert {d.version for d in catalog.all()} == {1}
-    assert str(catalog.get("person").effective_from) == "2022-01-01"
+    assert {(d.name, d.version) for d in catalog.all()} == {
+        ("area", 1), ("commune_review", 1), ("hotspot", 1), ("person", 1), ("person", 2),
+        ("recognition", 1)}
+    assert str(catalog.get("person", 1).effective_from) == "2022-01-01"
+    assert str(catalog.get("person", 2).effective_from) == "2026-07-01"
 
 
 def test_workflows_check_command_passes_on_the_real_definitions(app):
     result = app.test_cli_runner().invoke(args=["workflows", "check"])
     assert result.exit_code == 0, result.output
-    assert "OK: 5 definition(s)" in result.output
+    assert "OK: 6 definition(s)" in result.output
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path, app):
@@ -235,7 +238,7 @@ def test_an_event_without_a_date_field_names_none(tmp_path, app):
 
 def test_the_real_definitions_name_their_principal_dates(app):
     catalog = load_catalog(resource_dir("workflows"))
-    assert catalog.get("person").event_dates == {
+    assert catalog.get("person", 1).event_dates == {
         "record_test": "test_date", "decide_management": "decision_date",
         "check_residence": "check_date", "record_assessment": "assessment_date",
         "register_voluntary_rehab": "start_date", "start_methadone": "start_date",

@@ -94,12 +94,12 @@ def test_api_lists_workflows(api):
     items = response.get_json()["items"]
     assert [i["name"] for i in items] == ["area", "commune_review", "hotspot", "person",
                                           "recognition"]
-    assert items[3] == {"name": "person", "title": "Hồ sơ người sử dụng ma túy", "version": 1,
-                        "effective_from": "2022-01-01", "versions": [1]}
+    assert items[3] == {"name": "person", "title": "Hồ sơ người sử dụng ma túy", "version": 2,
+                        "effective_from": "2026-07-01", "versions": [1, 2]}
 
 
 def test_api_describes_one_workflow(api):
-    response = api.get("/api/v1/workflows/person", headers={"Accept-Language": "en"})
+    response = api.get("/api/v1/workflows/person?version=1", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     body = response.get_json()
     states = {s["code"]: s for s in body["states"]}

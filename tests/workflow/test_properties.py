@@ -215,7 +215,9 @@ def _entries(db, record) -> int:
 
 
 def _machine_for(workflow, db, records, tree, users):
-    definition = get_catalog().get(workflow)
+    # The clock starts soon after the first version took effect and runs on by days: every
+    # event is judged by the first version (person version 2 starts in 2026).
+    definition = get_catalog().first(workflow)
     events = sorted(definition.events) + ["no_such_event"]
 
     class WorkflowMachine(RuleBasedStateMachine):
@@ -338,6 +340,9 @@ def users(make_user, tree):
     return made
 
 
+# An event left undated happens now, under person version 2: the machine judges everything
+# by the first version (law73 pins it), the two laws meet in test_law120.py.
+@pytest.mark.usefixtures("law73")
 @pytest.mark.parametrize("workflow", WORKFLOWS)
 def test_random_events_keep_every_invariant(db, records, tree, users, workflow):
     machine = _machine_for(workflow, db, records, tree, users)
@@ -349,7 +354,7 @@ def test_random_events_keep_every_invariant(db, records, tree, users, workflow):
     # Across all examples, the whole log still verifies.
     assert audit.verify().ok
     # The dates generated are possible often enough that dated events do happen.
-    dated = {e for e in get_catalog().get(workflow).event_dates if e != "open"}
+    dated = {e for e in get_catalog().first(workflow).event_dates if e != "open"}
     assert ACCEPTED[workflow] & dated, ACCEPTED[workflow]
 
 

@@ -15,6 +15,10 @@ from casework.errors import RuleFailed
 from casework.workflow import checks, engine
 from tests.workflow.paths import DATA, fill
 
+# Version 1 (Law 73/2021) rules, with dates relative to today: version 2 judges events
+# dated from 2026-07-01 (test_law120.py, test_permission_table_v2.py).
+pytestmark = pytest.mark.usefixtures("law73")
+
 
 def _refusal(call) -> dict:
     with pytest.raises(RuleFailed) as caught:

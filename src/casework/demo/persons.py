@@ -21,6 +21,7 @@ from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people.identity import fold
 from casework.people.models import Person
 from casework.workflow import fire, open_record
+from casework.workflow.catalog import get_catalog
 
 DEMO_ROOTS = ("LCH-TP", "LCI-BC")
 CASE_ROLES = ("police", "health", "social_affairs", "commune_chair")
@@ -54,6 +55,21 @@ METHADONE = ("start_methadone", "health",
 STOP_OK = ("stop_methadone", "health", lambda d: {"stop_date": d, "outcome": "completed"}, None)
 TO_ADDICT = [(TEST_POS, 2), (DECIDE, 4), (REQUEST, 10), (ADDICTED, 3)]
 
+
+def _rehab_months(day: str, law73_months: int) -> int:
+    """A first rehab's planned term under the law of ``day``: version 2's
+    ``rehab_first_months`` (Law 120/2025, from 2026-07-01), else ``law73_months``."""
+    definition = get_catalog().version_on("person", date.fromisoformat(day))
+    return definition.param("rehab_first_months", law73_months) if definition else law73_months
+
+
+def _rehab(setting: str, decision_no: str, law73_months: int, **extra):
+    # The police run rehab since 2025-03-01: version 1 lets them (§8), version 2 only them.
+    return ("register_voluntary_rehab", "police",
+            lambda d: {"setting": setting, "decision_no": decision_no, "start_date": d,
+                       "planned_months": _rehab_months(d, law73_months), **extra}, None)
+
+
 # target state → steps: ((event, role, data(date) or None, reason), days after the previous)
 PATHS: dict[str, list] = {
     "suspected": [],
@@ -64,21 +80,13 @@ PATHS: dict[str, list] = {
                        lambda d: {"check_date": d, "present": True}, None), 25)],
     "assessment": [(TEST_POS, 2), (DECIDE, 4), (REQUEST, 10)],
     "addict": TO_ADDICT,
-    "rehab_community": TO_ADDICT + [(("register_voluntary_rehab", "social_affairs",
-                                      lambda d: {"setting": "community", "decision_no": "21/QĐ",
-                                                 "start_date": d, "planned_months": 6}, None),
-                                     3)],
-    "rehab_facility": TO_ADDICT + [(("register_voluntary_rehab", "commune_chair",
-                                     lambda d: {"setting": "facility", "decision_no": "22/QĐ",
-                                                "start_date": d, "planned_months": 12,
-                                                "facility": "Cơ sở cai nghiện ma túy tỉnh"},
-                                     None), 3)],
+    "rehab_community": TO_ADDICT + [(_rehab("community", "21/QĐ", 6), 3)],
+    "rehab_facility": TO_ADDICT + [(_rehab("facility", "22/QĐ", 12,
+                                           facility="Cơ sở cai nghiện ma túy tỉnh"), 3)],
     "methadone": TO_ADDICT + [(METHADONE, 3)],
     # A positive test during voluntary rehab: the police's work list proposes a dossier.
     "rehab_community_used": TO_ADDICT + [
-        (("register_voluntary_rehab", "police",
-          lambda d: {"setting": "community", "decision_no": "23/QĐ", "start_date": d,
-                     "planned_months": 12}, None), 3),
+        (_rehab("community", "23/QĐ", 12), 3),
         (("record_test", "health", _test(substances=("methamphetamine",)), None), 40)],
     "compulsory_dossier": TO_ADDICT + [(("open_compulsory_dossier", "police",
                                          lambda d: {"violation_record_no": "BB-05",
@@ -88,7 +96,7 @@ PATHS: dict[str, list] = {
     "compulsory_rehab": TO_ADDICT + [
         (("open_compulsory_dossier", "police",
           lambda d: {"violation_record_no": "BB-06", "grounds": "not_started"}, None), 8),
-        (("record_court_decision", "social_affairs",
+        (("record_court_decision", "police",
           lambda d: {"court": "Tòa án nhân dân thành phố", "decision_no": "08/QĐ-TA",
                      "decision_date": d, "ordered": True, "months": 18}, None), 20)],
     "post_rehab": TO_ADDICT + [(METHADONE, 3), (STOP_OK, 200)],

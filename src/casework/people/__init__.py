@@ -7,7 +7,15 @@ effects (``rules``, ``dossier``) and the persons' part of "my work" (``work``).
 from __future__ import annotations
 
 from casework.extensions import register_api
-from casework.people import api, dossier, rules, views, work  # noqa: F401 - they register
+from casework.people import (  # noqa: F401 - they register
+    api,
+    dossier,
+    law120,
+    monitoring,
+    rules,
+    views,
+    work,
+)
 
 
 def init_app(app) -> None:

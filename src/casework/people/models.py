@@ -7,7 +7,7 @@ to the audit entry that logged the event.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from casework.audit.models import AuditEntry
 from casework.db import Base, TimestampMixin
 from casework.orgunits.models import OrgUnit, register_open_records
 from casework.workflow import WorkflowRecordMixin, state_label
-from casework.workflow.deadlines import current_deadline, today_local
+from casework.workflow.deadlines import current_deadline, end_of_day, is_overdue
 from casework.workflow.registry import record_type
 
 GENDERS = ("male", "female", "other")
@@ -94,9 +94,17 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
         return str(deadline.label) if deadline is not None else None
 
     @property
+    def deadline_at(self) -> datetime | None:
+        """When the state's deadline falls due: ``due_at``, or 23:59 of ``due_date`` for a row
+        stamped before ``due_at`` existed."""
+        if self.due_at is not None:
+            return self.due_at
+        return end_of_day(self.due_date) if self.due_date is not None else None
+
+    @property
     def overdue(self) -> bool:
-        """The deadline of the current state has passed (local date in Vietnam)."""
-        return self.due_date is not None and self.due_date < today_local()
+        """The deadline of the current state has passed: to the minute (WORKFLOWS.md §7)."""
+        return is_overdue(self)
 
     def earliest_event(self) -> tuple[date, str] | None:
         """Nothing happens to a person before they are born."""
@@ -202,6 +210,9 @@ class RehabEpisode(PersonEventMixin, Base):
     start_date: Mapped[date] = mapped_column(sa.Date)
     planned_months: Mapped[int | None] = mapped_column()
     planned_end: Mapped[date | None] = mapped_column(sa.Date)
+    # The least time it must last before it can be completed, fixed when it starts under the
+    # law of that day (WORKFLOWS.md §7); None for episodes begun before it was stored (6).
+    min_months: Mapped[int | None] = mapped_column()
     end_date: Mapped[date | None] = mapped_column(sa.Date)
     outcome: Mapped[str | None] = mapped_column(sa.String(12))
     certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
@@ -245,3 +256,28 @@ class ResidenceCheck(PersonEventMixin, Base):
 # to a commune that ends would be left there (WORKFLOWS.md §6).
 register_open_records("persons", _l("Persons"), Person, ~Person.state.in_(CLOSED_STATES),
                       conflict_when_direct=True)
+
+
+MONITORING_ENDS = ("ended", "state_left")
+
+
+class MonitoringOrder(PersonEventMixin, Base):
+    """An electronic monitoring order (Law 120/2025 Art 12, WORKFLOWS.md §7): it runs beside
+    the state, from its decision to ``ended_on``. Its term is fixed when it is ordered."""
+
+    __tablename__ = "monitoring_orders"
+    __table_args__ = (
+        sa.CheckConstraint("end_reason IS NULL OR " + _in("end_reason", MONITORING_ENDS),
+                           name="end_reason"),
+        sa.CheckConstraint("(ended_on IS NULL) = (end_reason IS NULL)", name="ended"),
+    )
+
+    decision_no: Mapped[str] = mapped_column(sa.String(60))
+    decision_date: Mapped[date] = mapped_column(sa.Date)
+    months: Mapped[int] = mapped_column()
+    end_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    guardian_consent: Mapped[bool | None] = mapped_column()
+    # The device worn now (None: none fitted, or removed).
+    device_id: Mapped[str | None] = mapped_column(sa.String(60))
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(12))

@@ -113,12 +113,22 @@ def assessment_consistent(record, data, context):
     return True
 
 
+def law_term(context, name: str):
+    """The law's term ``name`` (`parameters:` of the version judging the event)."""
+    value = context.definition.param(name)
+    if value is None:
+        raise LookupError(f"{context.definition.name} v{context.definition.version} "
+                          f"has no param {name!r}")
+    return value
+
+
 @rule("planned_term_6_to_12_months", _l("voluntary rehab is planned for 6 to 12 months"))
 def planned_term_6_to_12_months(record, data, context):
-    """Law 73/2021 Art 30.2 and 31.1."""
+    """Law 73/2021 Art 30.2 and 31.1 (parameters.rehab_planned_months)."""
     months = data.get("planned_months")
-    if months is None or not 6 <= months <= 12:
-        return _("Voluntary rehab lasts from 6 to 12 months.")
+    low, high = law_term(context, "rehab_planned_months")
+    if months is None or not low <= months <= high:
+        return _("Voluntary rehab lasts from %(low)d to %(high)d months.", low=low, high=high)
     return True
 
 
@@ -144,12 +154,13 @@ def rehab_served_six_months(record, data, context):
 
 @rule("court_term_fits_age", _l("the ordered term fits the person's age"))
 def court_term_fits_age(record, data, context):
-    """Adults 12–24 months; ages 12–17 6–12 months (Law 73/2021 Art 33.3)."""
+    """Adults 12–24 months; ages 12–17 6–12 months (Law 73/2021 Art 33.3): parameters."""
     months = data.get("months")
     age = age_at_event(record, context)
     if age < 12:
         return _("Compulsory rehab does not apply under the age of 12.")
-    low, high = (12, 24) if age >= ADULT_AGE else (6, 12)
+    low, high = law_term(context, "court_months_adult" if age >= ADULT_AGE
+                     else "court_months_minor")
     if months is None or not low <= months <= high:
         return _("For this person the ordered term must be from %(low)d to %(high)d months.",
                  low=low, high=high)
@@ -294,10 +305,12 @@ def record_drug_test(record, data, context):
 
 @effect("record_management_decision", _l("records the management decision and its term"))
 def record_management_decision(record, data, context):
-    """Law 73/2021 Art 23.2: management lasts one year from the decision."""
+    """Law 73/2021 Art 23.2: management lasts one year from the decision. The term is fixed
+    on the decision under the law of its day (parameters.management_term_months)."""
+    months = law_term(context, "management_term_months")
     _add_after_log(context, lambda: ManagementDecision(
         decision_no=data["decision_no"], decision_date=data["decision_date"],
-        term_end=add_months(data["decision_date"], 12),
+        term_end=add_months(data["decision_date"], months),
     ))
 
 
@@ -318,10 +331,15 @@ def record_assessment_result(record, data, context):
 
 @effect("start_voluntary_rehab", _l("opens the voluntary rehab episode"))
 def start_voluntary_rehab(record, data, context):
+    """The episode keeps its terms, fixed under the law of its start (WORKFLOWS.md §7): the
+    least it lasts is parameters.rehab_min_months where the version has one (Law 73: 6 months),
+    else its planned term (Law 120: complete at the planned end)."""
+    planned = data["planned_months"]
+    least = context.definition.param("rehab_min_months", planned)
     _add_after_log(context, lambda: RehabEpisode(
         kind=data["setting"], decision_no=data["decision_no"], facility=data.get("facility"),
-        start_date=data["start_date"], planned_months=data["planned_months"],
-        planned_end=add_months(data["start_date"], data["planned_months"]),
+        start_date=data["start_date"], planned_months=planned,
+        planned_end=add_months(data["start_date"], planned), min_months=least,
     ))
 
 
@@ -355,7 +373,7 @@ def finish_voluntary_rehab(record, data, context):
     """Law 73/2021 Art 40.1: one year of post-rehab management after voluntary rehab."""
     close_episode(record, ("community", "facility"), data["completion_date"], "completed",
                    data["certificate_no"])
-    _start_post_rehab(context, data["completion_date"], 12)
+    _start_post_rehab(context, data["completion_date"], law_term(context, "post_rehab_months"))
 
 
 @effect("stop_methadone_episode", _l("closes the substitution treatment episode"),
@@ -365,7 +383,7 @@ def stop_methadone_episode(record, data, context):
     outcome = data["outcome"]
     close_episode(record, ("methadone",), data["stop_date"], outcome)
     if outcome == "completed":
-        _start_post_rehab(context, data["stop_date"], 12)
+        _start_post_rehab(context, data["stop_date"], law_term(context, "post_rehab_months"))
 
 
 @effect("record_court_result", _l("records the court decision and any compulsory rehab"))
@@ -393,7 +411,9 @@ def release_from_compulsory(record, data, context):
     """
     episode = _open_episode(record.id, ("compulsory",))
     decided_on = episode.start_date if episode is not None else data["release_date"]
-    months = 24 if age_on(record.birth_date, decided_on) >= ADULT_AGE else 12
+    adult = age_on(record.birth_date, decided_on) >= ADULT_AGE
+    months = law_term(context, "post_rehab_months_compulsory_adult" if adult
+                  else "post_rehab_months_compulsory_minor")
     close_episode(record, ("compulsory",), data["release_date"], "released",
                    data["certificate_no"])
     _start_post_rehab(context, data["release_date"], months)

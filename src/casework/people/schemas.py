@@ -35,6 +35,21 @@ def _national_id_format(value: str | None) -> None:
         raise ValidationError(problem)
 
 
+class LocalDateTime(fields.DateTime):
+    """A moment written in Vietnam's time, ISO 8601 with the +07:00 offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(LOCAL_TZ)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class RunningDeadlineSchema(Schema):
+    kind = fields.String()
+    label = fields.String()
+    due_at = LocalDateTime()
+
+
 class PersonCreateSchema(Schema):
     """`POST /persons`: who the person is and where they live."""
 
@@ -90,6 +105,9 @@ class PersonSchema(Schema):
     version = fields.Integer(metadata={"description": "send it back with every transition"})
     workflow_version = fields.Integer()
     due_date = fields.Date(allow_none=True)
+    due_at = LocalDateTime(allow_none=True, metadata={
+        "description": "the earliest running deadline, ISO 8601 with the +07:00 offset"})
+    deadlines = fields.List(fields.Nested(RunningDeadlineSchema))
     due_label = fields.String(allow_none=True)
     overdue = fields.Boolean()
     available_events = fields.List(fields.Nested(AvailableEventSchema))
@@ -103,6 +121,7 @@ class PersonListItemSchema(Schema):
     state = fields.String()
     state_label = fields.String()
     due_date = fields.Date(allow_none=True)
+    due_at = LocalDateTime(allow_none=True, attribute="deadline_at")
     overdue = fields.Boolean()
 
 

@@ -25,11 +25,12 @@ from casework.errors import (
 )
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
+from casework.people.deadlines import running_deadlines
 from casework.people.identity import fold
 from casework.people.models import CLOSED_STATES, OPEN_NATIONAL_ID_INDEX, Person
 from casework.validation import page_window
 from casework.workflow import available_events, fire, open_record
-from casework.workflow.deadlines import today_local
+from casework.workflow.deadlines import overdue_clause
 
 OPEN_ROLES = ("police", "health")  # who may open a person record (WORKFLOWS.md §1, `open`)
 
@@ -92,8 +93,7 @@ def filter_persons(scope: Scope, query: PersonQuery) -> sa.Select:
             conditions.append(Person.national_id.startswith(text, autoescape=True))
         stmt = stmt.where(sa.or_(*conditions))
     if query.overdue is not None:
-        today = today_local()
-        late = sa.and_(Person.due_date.is_not(None), Person.due_date < today)
+        late = overdue_clause(Person)
         stmt = stmt.where(late if query.overdue else sa.not_(late))
     return stmt
 
@@ -286,6 +286,9 @@ def describe(person: Person, user) -> dict:
         "state_label": person.state_label, "version": person.version,
         "workflow_version": person.workflow_version, "due_date": person.due_date,
         "due_label": person.due_label,
+        # WORKFLOWS.md §7: every deadline that runs, and the earliest moment among them.
+        "deadlines": (running := running_deadlines(person)),
+        "due_at": running[0]["due_at"] if running else None,
         "overdue": person.overdue,
         "available_events": [
             {"event": o.name, "label": str(o.label), "reason_required": o.reason_required}

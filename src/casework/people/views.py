@@ -14,11 +14,13 @@ from marshmallow import ValidationError
 
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope, scoped
+from casework.db import utcnow
 from casework.errors import DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits import history
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.people import forms, services  # noqa: F401  (forms: the labels)
+from casework.people.deadlines import open_order, running_deadlines
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
 from casework.typed_dates import iso_dates, iso_moment
@@ -145,6 +147,9 @@ def _page_context(person):
         "entries": redaction.history(person),
         "today": today_local(),
         "dossier": services.dossier_facts(person),
+        "deadlines": running_deadlines(person),
+        "monitoring": open_order(person.id),
+        "now": utcnow(),
     }
 
 

@@ -13,11 +13,11 @@ from casework.audit.models import AuditEntry
 from casework.auth.scope import Scope, scoped
 from casework.extensions import db
 from casework.people.dossier import VOLUNTARY_STATES
-from casework.people.models import DrugTest, Person
+from casework.people.models import DrugTest, MonitoringOrder, Person
 from casework.web import redaction
 from casework.web.work import WorkItem, work_source
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import entering_clause
+from casework.workflow.deadlines import entering_clause, overdue_clause
 
 # The police run rehab since 2025-03-01 (WORKFLOWS.md §8): its steps wait for them too.
 REHAB_ROLES = ("social_affairs", "police")
@@ -106,6 +106,20 @@ def used_during_voluntary(scope: Scope):
         .where(Person.state.in_(VOLUNTARY_STATES), tested))
 
 
+def monitoring_ending(scope: Scope, today: date):
+    """(person, order): open electronic monitoring orders ending within the warning days of
+    the newest person version (parameters.monitoring_warn_days; WORKFLOWS.md §7: 15)."""
+    days = get_catalog().get("person").param("monitoring_warn_days")
+    if days is None:
+        return []
+    return db.session.execute(
+        scoped(sa.select(Person, MonitoringOrder), Person.org_unit_id, scope, ("police",))
+        .join(MonitoringOrder, MonitoringOrder.person_id == Person.id)
+        .where(MonitoringOrder.ended_on.is_(None),
+               MonitoringOrder.end_date <= today + timedelta(days=days))
+        .order_by(MonitoringOrder.end_date)).all()
+
+
 @work_source
 def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
     items: list[WorkItem] = []
@@ -125,8 +139,13 @@ def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
         # for them.
         listed = {i.url for i in items if i.role == "police"}
         stmt = scoped(sa.select(Person), Person.org_unit_id, scope, ("police",)).where(
-            Person.due_date < today)
+            overdue_clause(Person))
         items += [item for item in (
             _item(p, _l("Overdue: %(what)s", what=p.due_label or p.state_label), "police",
                   scope) for p in db.session.scalars(stmt)) if item.url not in listed]
+        for person, order in monitoring_ending(scope, today):
+            item = _item(person, _l("Electronic monitoring ending soon"), "police", scope,
+                         kind="monitoring_end", dated=False)
+            items.append(WorkItem(title=item.title, subject=item.subject, url=item.url,
+                                  due=order.end_date, role="police", kind=item.kind))
     return items

@@ -1,4 +1,10 @@
-"""Due dates of states: N days, N working days or N months from entering the state.
+"""Due dates of states: N days, N working days or N months from entering the state, or N
+hours from the moment of entry (WORKFLOWS.md §7).
+
+An hours deadline counts from the entering event's ``effective_at``. When that is a date
+without a time, it counts from the moment the event was entered if that was the same day in
+Vietnam, and otherwise from 23:59 of that date. Its ``due_at`` is the exact moment; a day
+deadline's ``due_at`` is 23:59 of its day.
 
 Working days skip Saturdays, Sundays and Vietnamese public holidays, the lunar ones (Tết,
 Hùng Kings' day) included, as the ``holidays`` package lists them (with the government's
@@ -9,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -65,11 +71,59 @@ def _as_date(value: Any) -> date | None:
     return None
 
 
-def compute_due(deadline: Deadline, entered_at: datetime, data: dict) -> date | None:
-    """The due date of ``deadline`` for a state entered at ``entered_at`` with ``data``.
+END_OF_DAY = time(23, 59)
+
+
+def end_of_day(day: date) -> datetime:
+    """23:59 of ``day`` in Vietnam: the ``due_at`` of a deadline counted in days."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=LOCAL_TZ)
+
+
+def hours_start(entered_at: datetime, recorded_at: datetime | None = None) -> datetime:
+    """Where an hours deadline starts: ``entered_at`` when it has a time; for a date without
+    a time (00:00 in Vietnam), the moment of entry if that was the same day, else 23:59."""
+    local = entered_at.astimezone(LOCAL_TZ)
+    if local.time() != time(0):
+        return local
+    recorded = (recorded_at or clock.utcnow()).astimezone(LOCAL_TZ)
+    if recorded.date() == local.date():
+        return recorded
+    return end_of_day(local.date())
+
+
+def _amount(deadline: Deadline, data: dict) -> int | None:
+    amount = deadline.amount
+    if isinstance(amount, str):
+        amount = data.get(amount)
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            return None
+    return amount
+
+
+def compute_due_at(deadline: Deadline, entered_at: datetime, data: dict,
+                   recorded_at: datetime | None = None) -> datetime | None:
+    """The moment ``deadline`` falls due (aware, in Vietnam's time): for hours, exact to the
+    minute; for the other units, 23:59 of the due date. ``recorded_at`` is when the entering
+    event was entered (default: now)."""
+    if deadline.unit == "hours":
+        amount = _amount(deadline, data)
+        if amount is None:
+            return None
+        return hours_start(entered_at, recorded_at) + timedelta(hours=amount)
+    day = compute_due(deadline, entered_at, data)
+    return None if day is None else end_of_day(day)
+
+
+def compute_due(deadline: Deadline, entered_at: datetime, data: dict,
+                recorded_at: datetime | None = None) -> date | None:
+    """The due date of ``deadline`` for a state entered at ``entered_at`` with ``data`` (for
+    an hours deadline, the day in Vietnam on which it falls due).
 
     None when the amount names a field the entering event did not give.
     """
+    if deadline.unit == "hours":
+        due = compute_due_at(deadline, entered_at, data, recorded_at)
+        return None if due is None else due.astimezone(LOCAL_TZ).date()
     start = None
     for name in deadline.from_fields:
         start = _as_date(data.get(name))
@@ -77,11 +131,9 @@ def compute_due(deadline: Deadline, entered_at: datetime, data: dict) -> date | 
             break
     if start is None:
         start = local_date(entered_at)
-    amount = deadline.amount
-    if isinstance(amount, str):
-        amount = data.get(amount)
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            return None
+    amount = _amount(deadline, data)
+    if amount is None:
+        return None
     if deadline.unit == "days":
         return start + timedelta(days=amount)
     if deadline.unit == "working_days":
@@ -109,6 +161,44 @@ def due_date_for(definition: WorkflowDef, state: str, entered_at: datetime,
     if deadline is None or entered_at is None:
         return None
     return compute_due(deadline, entered_at, data)
+
+
+def due_at_for(definition: WorkflowDef, state: str, entered_at: datetime, data: dict,
+               event: str | None = None, recorded_at: datetime | None = None
+               ) -> datetime | None:
+    """The moment the deadline of ``state`` falls due (see ``compute_due_at``)."""
+    deadline = deadline_for(definition, state, event, data)
+    if deadline is None or entered_at is None:
+        return None
+    return compute_due_at(deadline, entered_at, data, recorded_at)
+
+
+def stamp_due(record, definition: WorkflowDef, entered_at: datetime, data: dict,
+              event: str | None = None) -> None:
+    """Set ``record.due_date`` and ``record.due_at`` for its (new) state, entered now."""
+    deadline = deadline_for(definition, record.state, event, data)
+    due_at = None
+    if deadline is not None and entered_at is not None:
+        due_at = compute_due_at(deadline, entered_at, data, clock.utcnow())
+    record.due_at = due_at
+    record.due_date = None if due_at is None else due_at.astimezone(LOCAL_TZ).date()
+
+
+def overdue_clause(model, now: datetime | None = None):
+    """SQL: ``model``'s deadline has passed: to the minute by ``due_at``, or, for a row
+    stamped before ``due_at`` existed, by the day."""
+    now = now or clock.utcnow()
+    return sa.or_(model.due_at < now,
+                  sa.and_(model.due_at.is_(None), model.due_date.is_not(None),
+                          model.due_date < local_date(now)))
+
+
+def is_overdue(record, now: datetime | None = None) -> bool:
+    """``record``'s deadline has passed (to the minute; by the day when only a date is known)."""
+    now = now or clock.utcnow()
+    if record.due_at is not None:
+        return record.due_at < now
+    return record.due_date is not None and record.due_date < local_date(now)
 
 
 # --- how a state was entered ----------------------------------------------------------------

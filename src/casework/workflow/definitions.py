@@ -19,7 +19,7 @@ NEW = "new"  # the pseudo-state of a record that does not exist yet
 ANY_OPEN = "any open"
 # Engine events that the definitions may not use as names.
 RESERVED_EVENTS = frozenset({"migrate_version", "imported"})
-DEADLINE_UNITS = ("days", "working_days", "months")
+DEADLINE_UNITS = ("days", "working_days", "months", "hours")
 FIELD_TYPES = ("string", "text", "int", "bool", "date", "choice", "list")
 
 
@@ -52,7 +52,7 @@ class DefinitionError(Exception):
 
 @dataclass(frozen=True)
 class Deadline:
-    unit: str  # days | working_days | months
+    unit: str  # days | working_days | months | hours (counted from the moment of entry)
     amount: int | str  # a number, or the name of an int field of the entering event's data
     from_fields: tuple[str, ...]  # date fields of the entering event; else the time of entering
     label: Label
@@ -180,6 +180,12 @@ class WorkflowDef:
     from_previous: dict[str, str] = field(default_factory=dict)
     # Terms and thresholds that rules read by name, each with its provenance.
     parameters: dict[str, Parameter] = field(default_factory=dict)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        """The value of parameter ``name`` (``default`` when this version does not state
+        it)."""
+        found = self.parameters.get(name)
+        return default if found is None else found.value
 
     @property
     def key(self) -> tuple[str, int]:

@@ -33,7 +33,7 @@ from casework.workflow import checks, dates, inforce
 from casework.workflow.catalog import get_catalog
 from casework.workflow.checks import event_label
 from casework.workflow.context import EventOption, RuleContext, running
-from casework.workflow.deadlines import due_date_for, local_date
+from casework.workflow.deadlines import local_date, stamp_due
 from casework.workflow.definitions import WorkflowDef
 
 _running = running  # the name tests and older callers use
@@ -145,8 +145,7 @@ def _stamp(definition: WorkflowDef, record, context: RuleContext, loaded: dict) 
     record.workflow_version = definition.version  # the version of the record's newest event
     if not context.transition.internal:  # entered (or entered again: a new decision)
         record.state_entered_at = context.effective_at
-        record.due_date = due_date_for(definition, record.state, context.effective_at, loaded,
-                                       context.event)
+        stamp_due(record, definition, context.effective_at, loaded, context.event)
     record.last_event_at = dates.latest(record.last_event_at, context.effective_at)
     flag_modified(record, "last_event_at")
 
@@ -320,9 +319,9 @@ def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
                           from_state=record.state)
     entering = context.entering_entry
     record.workflow_version = definition.version
-    record.due_date = due_date_for(definition, record.state, record.state_entered_at,
-                                   entering_data(definition, record.state, entering),
-                                   entering.event if entering else None)
+    stamp_due(record, definition, record.state_entered_at,
+              entering_data(definition, record.state, entering),
+              entering.event if entering else None)
     record.last_event_at = context.effective_at
     flag_modified(record, "last_event_at")
     session = object_session(record) or db.session
@@ -433,8 +432,7 @@ def import_records(items, actor) -> list[AuditEntry]:
         record.workflow_version = definition.version
         catalog.machine(definition).set_state(state, model=record)
         record.state_entered_at = record.last_event_at = context.effective_at
-        record.due_date = due_date_for(definition, record.state, context.effective_at, data,
-                                       IMPORTED)
+        stamp_due(record, definition, context.effective_at, data, IMPORTED)
         session.add(record)
     session.flush()  # the INSERTs give the ids and version 1
     entries = [_add_entry(session, context.record, context, unit, checks.jsonable(data), seq=1)

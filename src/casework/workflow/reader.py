@@ -13,7 +13,8 @@ A file states one version of one workflow::
         en: ...
         closed: false                 # optional
         deadline:                     # optional
-          days: 10                    # or working_days: N, or months: N; N may name a data field
+          days: 10                    # or working_days / months / hours: N; N may name a data
+                                      # field (hours count from the moment of entry)
           from: [decision_date]       # optional: date fields of the entering event's data
           warn_days: 15               # optional
           label: {vi: ..., en: ...}
@@ -139,8 +140,8 @@ class _Reader:
     TOP_KEYS = {"name", "version", "effective_from", "title", "initial", "states", "events",
                 "transitions", "meta"} | law_data.EXTRA_TOP_KEYS
     STATE_KEYS = {"vi", "en", "closed", "deadline"}
-    DEADLINE_KEYS = {"days", "working_days", "months", "from", "warn_days", "label", "kind",
-                     "entered_by", "when"} | law_data.PROVENANCE_KEYS
+    DEADLINE_KEYS = {"days", "working_days", "months", "hours", "from", "warn_days", "label",
+                     "kind", "entered_by", "when"} | law_data.PROVENANCE_KEYS
     TRANSITION_KEYS = {"event", "source", "dest", "internal", "roles", "conditions", "unless",
                        "data", "reason_required", "effects"} | law_data.TRANSITION_PROVENANCE_KEYS
     FIELD_KEYS = {"type", "required", "choices", "min", "max"}
@@ -353,7 +354,8 @@ class _Reader:
         self.unknown_keys(value, self.DEADLINE_KEYS, what)
         units = [u for u in DEADLINE_UNITS if u in value]
         if len(units) != 1:
-            self.problem(line, f"{what} needs exactly one of days, working_days or months")
+            self.problem(line, f"{what} needs exactly one of days, working_days, months or "
+                               "hours")
             return None
         unit = units[0]
         amount = value[unit]

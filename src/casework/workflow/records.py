@@ -54,6 +54,9 @@ class WorkflowRecordMixin:
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The deadline of the current state, if it has one (computed by the engine).
     due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    # The moment it falls due: exact for a deadline in hours, 23:59 in Vietnam of
+    # ``due_date`` for one in days (WORKFLOWS.md §7).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     @declared_attr
     def audit_tip(cls) -> Mapped[str | None]:
