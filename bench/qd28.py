@@ -228,13 +228,76 @@ def build(conn) -> dict:
             "entries": len(entry_rows), "facts": len(facts), "hotspots": len(hotspots)}
 
 
+def _counts(unit) -> tuple[int, int]:
+    from casework.areas import qd28
+
+    result = qd28.classify_commune(unit, YEAR)
+    return (next(c.measured.count for c in result.criteria if c.code == "a"),
+            next(c.measured.count for c in result.drug_free_criteria
+                 if c.criterion.measure == "qd28.resident_users"))
+
+
+def check_engine(unit) -> None:
+    """The slow path: persons opened and moved on through the engine (the demo's paths, a
+    real officer's roles) count as the bulk rows do."""
+    from casework.auth import services as auth_services
+    from casework.demo.persons import CASE_ROLES, PATHS, _walk
+    from casework.extensions import db
+    from casework.orgunits.models import OrgUnit
+    from casework.people.models import Person
+    from casework.workflow import open_record
+
+    village = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id)
+                                .order_by(OrgUnit.id).limit(1))
+    user = auth_services.create_user("bench.qd28", "bench password 1")
+    for role in CASE_ROLES:
+        auth_services.grant_role(user, role, unit)
+    before = _counts(unit)
+    added = ("addict", "positive", "methadone", "cleared")
+    for i, state in enumerate(added):
+        person = Person(full_name=f"Người thử {i}", name_folded=f"nguoi thu {i}",
+                        birth_date=date(1990, 1, 1), gender="male", org_unit=village,
+                        residence_type="permanent", resident_since=date(2000, 1, 1),
+                        address="bench")
+        began = datetime(YEAR, 5, 1, 3, tzinfo=UTC)
+        open_record(person, user, effective_at=began)
+        _walk(person, user, PATHS[state], began)
+    db.session.commit()
+    after = _counts(unit)
+    want = (before[0] + sum(s in MANAGED for s in added),
+            before[1] + sum(s in ART61 for s in added))
+    print(f"engine check {unit.code}: +{', +'.join(added)} through the engine: "
+          f"a {before[0]} → {after[0]}, Art 6.1 {before[1]} → {after[1]} (expected "
+          f"{want[0]}, {want[1]}): {'ok' if after == want else 'MISMATCH'}")
+
+
 class QueryCounter:
+    """Statements sent and the time spent in them (the database's side and the driver's),
+    by statement shape."""
+
     def __init__(self, engine):
         self.n = 0
-        sa.event.listen(engine, "before_cursor_execute", self._count)
+        self.seconds = 0.0
+        self.by_statement: dict[str, list] = {}
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
 
-    def _count(self, *args, **kwargs):
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        spent = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
         self.n += 1
+        self.seconds += spent
+        key = " ".join(statement.split())
+        where = key.find(" FROM ")
+        key = key[:60] + " …" + key[where:where + 120] if where > 0 else key[:180]
+        slot = self.by_statement.setdefault(key, [0, 0.0])
+        slot[0] += 1
+        slot[1] += spent
+
+    def reset(self) -> None:
+        self.n, self.seconds, self.by_statement = 0, 0.0, {}
 
 
 def main(url: str, rounds: int, profile: bool) -> None:
@@ -288,6 +351,12 @@ def run(app, rounds: int, profile: bool) -> None:
         print(f"check {unit.code}: a={got_a} (generated {want['a']}), Art 6.1={got_61} "
               f"(generated {want['art61']}), {result.classification}: {status}")
 
+    try:
+        check_engine(sample[0])
+    except Exception as exc:  # the timings do not depend on it: say so and go on
+        db.session.rollback()
+        print(f"engine check failed: {exc!r}")
+
     count_stmt = (sa.select(sa.func.count()).select_from(Person)
                   .join(OrgUnitLink, OrgUnitLink.unit_id == Person.org_unit_id)
                   .where(subtree_clause(OrgUnitLink.path, province.path)))
@@ -314,12 +383,15 @@ def run(app, rounds: int, profile: bool) -> None:
     calls = {"count": t_count, "criteria8": t_criteria8, "commune": t_commune,
              "province": t_province, "board": t_board, "workbook": t_workbook}
     counter = QueryCounter(db.engine)
-    queries = {}
+    queries, in_sql, top = {}, {}, {}
     for name, call in calls.items():  # warm-up, and the queries of one call
         db.session.expunge_all()
-        before = counter.n
+        counter.reset()
+        t0 = time.perf_counter()
         call()
-        queries[name] = counter.n - before
+        total = time.perf_counter() - t0
+        queries[name], in_sql[name] = counter.n, counter.seconds / total
+        top[name] = sorted(counter.by_statement.items(), key=lambda kv: -kv[1][1])[:4]
     seconds: dict[str, list[float]] = {name: [] for name in calls}
     names = list(calls)
     for r in range(rounds):
@@ -345,21 +417,30 @@ def run(app, rounds: int, profile: bool) -> None:
         cells = []
         for base in ("count", "criteria8"):
             per = [a / b for a, b in zip(seconds[name], seconds[base], strict=True)]
-            cells.append(f"{statistics.median(per):8.1f} ({min(per):.1f}–{max(per):.1f})")
+            cells.append(f"{statistics.median(per):8.3g} ({min(per):.3g}–{max(per):.3g})")
         print(f"{labels[name]:34}{med * 1000:8.1f}ms{queries[name]:9.0f}  "
               f"{cells[0]:>22}  {cells[1]:>22}")
 
-    if profile:
-        db.session.expunge_all()
-        prof = cProfile.Profile()
-        prof.enable()
-        t_board()
-        prof.disable()
-        out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(30)
-        print("\ncProfile of qd28_board.board (cumulative):")
-        print(out.getvalue())
+    print("\nqueries per call, share of the call's time spent waiting for SQL, and the "
+          "statements that took most of it (count, seconds):")
+    for name in names:
+        print(f"- {labels[name]}: {queries[name]:.0f} queries, {in_sql[name]:.0%} in SQL")
+        for text, (n, spent) in top[name]:
+            print(f"    {n:6d} × {spent:7.3f}s  {text}")
 
+    if profile:
+        for name in ("board", "criteria8"):
+            db.session.expunge_all()
+            prof = cProfile.Profile()
+            prof.enable()
+            calls[name]()
+            prof.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(prof, stream=out)
+            stats.sort_stats("cumulative").print_stats(25)
+            stats.sort_stats("tottime").print_stats(12)
+            print(f"\ncProfile of {labels[name]}:")
+            print(out.getvalue())
 
 if __name__ == "__main__":
     import argparse
@@ -368,7 +449,8 @@ if __name__ == "__main__":
     parser.add_argument("url", nargs="?", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
     parser.add_argument("--profile", action="store_true",
-                        help="print a cProfile of the dashboard panel after the rounds")
+                        help="print a cProfile of the dashboard panel and evaluate_subtree "
+                        "the rounds")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("give at least 1 round")
