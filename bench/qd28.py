@@ -356,6 +356,10 @@ def run(app, rounds: int, profile: bool) -> None:
     except Exception as exc:  # the timings do not depend on it: say so and go on
         db.session.rollback()
         print(f"engine check failed: {exc!r}")
+    # The check committed: load the units again, fresh (the timed calls detach them).
+    db.session.expunge_all()
+    province = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == "P00"))
+    sample = list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(sample_ids))))
 
     count_stmt = (sa.select(sa.func.count()).select_from(Person)
                   .join(OrgUnitLink, OrgUnitLink.unit_id == Person.org_unit_id)
