@@ -395,7 +395,8 @@ def run(app, rounds: int, profile: bool) -> None:
         call()
         total = time.perf_counter() - t0
         queries[name], in_sql[name] = counter.n, counter.seconds / total
-        top[name] = sorted(counter.by_statement.items(), key=lambda kv: -kv[1][1])[:4]
+        top[name] = [(text, tuple(slot)) for text, slot in  # copies: the counter goes on
+                     sorted(counter.by_statement.items(), key=lambda kv: -kv[1][1])[:4]]
     seconds: dict[str, list[float]] = {name: [] for name in calls}
     names = list(calls)
     for r in range(rounds):
