@@ -67,6 +67,21 @@ def test_the_province_workbook_draft_then_final(steps, review_in, province, fact
     assert final["B5"].value.startswith("CHÍNH THỨC")
 
 
+def test_the_workbook_classifies_each_commune_once(steps, province, year, monkeypatch):
+    """The province's Art 5 already classifies its communes: the rows reuse them (at
+    national scale each classification costs about 15 statements: bench/qd28.py)."""
+    from casework.areas import qd28
+
+    calls = []
+    real = qd28.classify_commune
+    monkeypatch.setattr(qd28, "classify_commune",
+                        lambda unit, y: calls.append(unit.code) or real(unit, y))
+    response = steps["province_authority"].get(
+        f"/api/v1/reports/province_review?org_unit=P&period={year}")
+    assert response.status_code == 200
+    assert sorted(calls) == ["PW1", "PW2"]
+
+
 def test_the_workbook_refuses_bad_input(steps, api_as, year):
     api = steps["province_authority"]
     for query in ("org_unit=P", f"period={year}", "org_unit=P&period=abc",

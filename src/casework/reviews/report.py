@@ -56,12 +56,13 @@ class ProvinceReport:
         return bool(self.rows) and all(r["state"] == "approved" for r in self.rows)
 
 
-def _result(unit: OrgUnit, year: int, review) -> dict:
+def _result(unit: OrgUnit, year: int, review, computed: dict) -> dict:
     """The commune's classification: as frozen at submission when the review has been
-    submitted, else as computed now."""
+    submitted, else as computed now (taken from the province's, when it was computed)."""
     if review is not None and review.snapshot:
         return review.snapshot
-    return qd28.classify_commune(unit, year).as_dict(personal=False)
+    found = computed.get(unit.id)
+    return (found or qd28.classify_commune(unit, year)).as_dict(personal=False)
 
 
 def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
@@ -80,9 +81,13 @@ def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
                             today_local())
     reviews = services.reviews_by_unit(communes, year)
     definition = engine.get_catalog().get("commune_review")
+    # A province's Art 5 classifies each of its communes: the rows reuse those results
+    # rather than classifying every commune a second time.
+    province = qd28.classify_province(unit, year) if unit.kind == "province" else None
+    computed = {c.unit.id: c for c in province.communes} if province is not None else {}
     for commune in communes:
         review = reviews.get(commune.id)
-        result = _result(commune, year, review)
+        result = _result(commune, year, review, computed)
         criteria = {c.get("code"): c for c in result.get("criteria") or []}
         drug_free = result.get("drug_free") or {}
         report.rows.append({
@@ -99,8 +104,8 @@ def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
             "decision": (f"{review.decision_no} ({review.decision_date:%d/%m/%Y})"
                          if review and review.decision_no and review.decision_date else ""),
         })
-    if unit.kind == "province":
-        report.province = qd28.classify_province(unit, year).as_dict(personal=False)
+    if province is not None:
+        report.province = province.as_dict(personal=False)
     return report
 
 
