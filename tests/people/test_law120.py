@@ -330,3 +330,13 @@ def test_a_history_across_2026_07_01_keeps_law_73s_term_and_verifies(team):
     history = team["police"].get(f"/api/v1/persons/{case.id}/history").get_json()["items"]
     assert [e["workflow_version"] for e in history] == [1, 1, 1, 1, 2]
     assert audit.verify().ok
+
+
+def test_my_work_asks_the_police_to_decide_under_law_120(clock, team, page_as):
+    """Law 120/2025: the commune police decide on management too, so the positive person is
+    in the police's My work as well as the chair's (WORKFLOWS.md §7)."""
+    case = open_v2(team, "2026-12-01T08:00:00+07:00")
+    fire_at(case, "health", "record_test", positive("2026-12-02"), "2026-12-02T09:30:00+07:00")
+    for role in ("police", "commune_chair"):
+        work = page_as(role).get("/my-work").get_data(as_text=True)
+        assert "Ký quyết định quản lý" in work, role

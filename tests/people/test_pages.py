@@ -176,8 +176,11 @@ def test_my_work_per_role(page_as, case, open_case):
     chair = html(page_as("commune_chair").get("/my-work"))
     assert "Ký quyết định quản lý" in chair and "Trần Văn Dương" in chair
     police = html(page_as("police").get("/my-work"))
-    # Both deadlines have passed: the test (10 days) and the decision (9 working days).
-    assert police.count("Quá hạn:") == 2
+    # Both deadlines have passed: the test (10 days) and the decision. Under Law 120/2025 (in
+    # force on these dates) the police decide on management too, so the decision is theirs
+    # to sign, not only an overdue line.
+    assert police.count("Quá hạn:") == 1
+    assert "Ký quyết định quản lý" in police and "Trần Văn Dương" in police
     # Out of scope: nothing.
     assert "Nguyễn Văn Thử" not in html(page_as("health", "W2").get("/my-work"))
 

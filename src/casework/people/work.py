@@ -33,6 +33,16 @@ class Waiting:
     # Only when the current state was entered by one of these events (True) or by none of
     # them (False): the state's deadline then has another case (WORKFLOWS.md §8).
     entered_by: tuple[tuple[str, ...], bool] | None = None
+    # The event the step waits for: its roles in the law in force today replace ``roles``
+    # (Law 120/2025 lets the commune police decide management too: WORKFLOWS.md §7).
+    event: str | None = None
+
+    def roles_on(self, today: date) -> tuple[str, ...]:
+        if self.event is None:
+            return self.roles
+        found = get_catalog().version_on("person", today)
+        held = found.event_roles(self.event) if found is not None else set()
+        return tuple(sorted(held)) or self.roles
 
 
 NOT_ADDICTED = ("record_assessment",)  # the only assessment that leads to managed_user
@@ -40,10 +50,11 @@ NOT_ADDICTED = ("record_assessment",)  # the only assessment that leads to manag
 WAITING: tuple[Waiting, ...] = (
     Waiting(("health",), ("suspected",), _l("Record the drug test")),
     Waiting(("health",), ("assessment",), _l("Record the addiction assessment")),
-    Waiting(("commune_chair",), ("positive",), _l("Sign the management decision")),
+    Waiting(("commune_chair",), ("positive",), _l("Sign the management decision"),
+            event="decide_management"),
     Waiting(("commune_chair",), ("managed_user",),
             _l("Sign the new management decision (not addicted)"),
-            entered_by=(NOT_ADDICTED, True)),
+            entered_by=(NOT_ADDICTED, True), event="decide_management"),
     Waiting(("commune_chair",), ("managed_user",), _l("Management term ending"), 30,
             entered_by=(NOT_ADDICTED, False)),
     Waiting(("commune_chair",), ("post_rehab",), _l("Post-rehab term ending"), 30),
@@ -124,7 +135,7 @@ def monitoring_ending(scope: Scope, today: date):
 def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
     items: list[WorkItem] = []
     for waiting in WAITING:
-        for role in waiting.roles:
+        for role in waiting.roles_on(today):
             if role in scope.roles:
                 items += [_item(p, waiting.title, role, scope)
                           for p in _waiting(waiting, role, scope, today)]
