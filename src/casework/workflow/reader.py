@@ -18,9 +18,7 @@ A file states one version of one workflow::
           from: [decision_date]       # optional: date fields of the entering event's data
           warn_days: 15               # optional
           label: {vi: ..., en: ...}
-        # or a list of cases, the first that applies wins; every case but the last says when
-        # it applies, by the event that entered the state and/or values of that event's data
-        # (its derived data included), and may name its kind:
+        # or cases, the first that applies wins; all but the last say when (entered_by, when):
         #   - {kind: remote, when: {remote_commune: true}, working_days: 16, label: ...}
         #   - {kind: new_decision, entered_by: [record_assessment], working_days: 3, ...}
         #   - {working_days: 9, label: ...}
