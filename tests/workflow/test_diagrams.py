@@ -69,6 +69,10 @@ def test_workflow_page_highlights_a_state(page_as):
     assert "class addict current" in html
     assert "Người nghiện ma túy, chưa cai" in html
     assert client.get("/workflows/nope").status_code == 404
+    # The terms table is in the page's body, once: not in its <title> or <head>.
+    text = client.get("/workflows/person").get_data(as_text=True)
+    head = text.split("</head>", 1)[0]
+    assert "<section" not in head and text.count("Thời hạn và mức quy định") == 1
 
 
 def test_record_diagram_helper_highlights_the_current_state(app, reach):
