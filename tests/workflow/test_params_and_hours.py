@@ -33,6 +33,20 @@ def test_every_provisional_term_of_version_2_names_its_basis_and_source():
     assert all(p.provenance.basis and p.provenance.source for p in unverified)
 
 
+def test_every_provision_of_version_2_states_its_basis():
+    """Law 120's text has not been read: a provision kept from version 1 restates version 1's
+    article and is not verified (issue 15); none is left without a basis."""
+    from casework.workflow import provenance
+
+    definition, problems = parse_text(V2.read_text(encoding="utf-8"), "person.v2.yaml")
+    assert problems == []
+    items = provenance.listing([definition])
+    assert "not_stated" not in {item.status for item in items}
+    kept = [i for i in items if i.provenance.basis.startswith("Luật 120/2025/QH15 (điều khoản "
+                                                               "chưa xác định); như Luật 73")]
+    assert len(kept) >= 10 and all(i.provenance.source for i in kept)
+
+
 def test_a_legal_officer_corrects_a_term_in_the_yaml_only():
     text = V2.read_text(encoding="utf-8")
     old = "  rehab_first_months:\n    value: 24\n"

@@ -3,12 +3,15 @@
 Whatever happens, the state is a declared one; a successful event adds exactly one to the
 version and one audit entry; a rejected event changes nothing; the chain always verifies.
 
-Dates are generated too, around the record's own dates and today (a year, a month, a day
-either side, and anywhere from 2015): the dates of the event's data, and its effective_at
+Dates are generated too, around the record's own dates, today and 2026-07-01, when person
+version 2 (Law 120/2025) replaced version 1 (a year, a month, a day either side, and anywhere
+from 2015): the dates of the event's data, and its effective_at
 (left out, a date without a time, a moment, or absurd). No event with an impossible date is
 ever accepted (WORKFLOWS.md §8): after every step the stored history is read back, and no
 date of any event is in the future, before the record was opened, before the event that
-entered the state it was fired in, nor effective_at before the previous event.
+entered the state it was fired in, nor effective_at before the previous event. Every entry
+names the version in force on its day, and the record the version of its newest entry: a
+person opened in June 2026 walks across the change of law.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ WORKFLOWS = ["person", "area", "recognition", "hotspot"]
 UNIT_CODES = ["C", "W1", "W2", "G11", "G12", "G21", "D"]
 
 dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2026, 1, 1))
+LAW_CHANGE = date(2026, 7, 1)  # person version 2 takes effect
 OFFSETS = st.one_of(st.sampled_from([-400, -365, -31, -1, 0, 0, 0, 1, 31, 365]),
                     st.integers(min_value=-60, max_value=60))
 
@@ -179,12 +183,12 @@ def _impossible_dates(definition, event, record, transition, data, when, opened:
     return _before(moment, record.last_event_at)
 
 
-def _history_dates_are_possible(definition, record, chain) -> None:
+def _history_dates_are_possible(definitions, record, chain) -> None:
     """Read back from the log: no date of any event in the future (of the day it was
     recorded), before the opening, before the event that entered the state it was fired in;
     no effective_at before the previous event."""
     fields = {}
-    for t in definition.transitions:
+    for t in (t for definition in definitions for t in definition.transitions):
         fields.setdefault(t.event, set()).update(_date_fields(t))
     opened = local_date(chain[0].effective_at)
     entered = opened
@@ -215,21 +219,23 @@ def _entries(db, record) -> int:
 
 
 def _machine_for(workflow, db, records, tree, users):
-    # The clock starts soon after the first version took effect and runs on by days: every
-    # event is judged by the first version (person version 2 starts in 2026).
-    definition = get_catalog().first(workflow)
-    events = sorted(definition.events) + ["no_such_event"]
+    # The clock starts soon after the first version took effect, or a few days before the
+    # second one does: each event is judged by the version in force on its day.
+    catalog = get_catalog()
+    versions = [catalog.get(workflow, v) for v in catalog.versions(workflow)]
+    events = sorted({e for d in versions for e in d.events}) + ["no_such_event"]
+    starts = [versions[0].effective_from + timedelta(days=20)] + [
+        d.effective_from - timedelta(days=6) for d in versions[1:]]
 
     class WorkflowMachine(RuleBasedStateMachine):
         record = None
         accepted = ACCEPTED.setdefault(workflow, set())
 
         @initialize(birth=dates, unit=st.sampled_from(["G11", "G12", "G21"]),
-                    submitted=st.booleans())
-        def open(self, birth, unit, submitted):
-            # Opened soon after the first version took effect: nothing is judged before it.
-            first = get_catalog().first(workflow).effective_from
-            self.clock = datetime.combine(first + timedelta(days=20), time(9), tzinfo=LOCAL_TZ)
+                    submitted=st.booleans(), start=st.sampled_from(starts))
+        def open(self, birth, unit, submitted, start):
+            # Opened after the first version took effect: nothing is judged before it.
+            self.clock = datetime.combine(start, time(9), tzinfo=LOCAL_TZ)
             model = records[workflow]
             person = {"birth_date": birth - timedelta(days=365 * 14), "full_name": "Người Thử",
                       "name_folded": "nguoi thu", "gender": "male"}
@@ -251,6 +257,8 @@ def _machine_for(workflow, db, records, tree, users):
               draw=st.data(), stale=st.sampled_from([False] * 19 + [True]), absurd=ABSURD)
         def fire(self, reason, draw, stale, absurd):
             record = self.record
+            # Drawn from the record's version; the engine judges by the version of the day.
+            definition = catalog.get(workflow, record.workflow_version)
             # Mostly an event of the current state by a user holding one of its roles; now
             # and then anything at all, by anyone.
             possible = definition.events_from(record.state)
@@ -268,7 +276,7 @@ def _machine_for(workflow, db, records, tree, users):
             candidates = definition.transitions_from(record.state, event) or [
                 t for t in definition.transitions if t.event == event and not t.creates]
             days = _days_around([self.opened, local_date(record.state_entered_at),
-                                 local_date(record.last_event_at), today_local()])
+                                 local_date(record.last_event_at), today_local(), LAW_CHANGE])
             data = draw.draw(_data_strategy(candidates[0], days)) if candidates else {}
             date_fields = _date_fields(candidates[0]) if candidates else set()
             # effective_at: mostly left out when the event has a date of its own (it is that
@@ -310,8 +318,19 @@ def _machine_for(workflow, db, records, tree, users):
         @invariant()
         def state_is_declared(self):
             if self.record is not None:
-                assert self.record.state in definition.states
-                assert self.record.workflow_version == definition.version
+                record = self.record
+                assert record.state in catalog.get(workflow, record.workflow_version).states
+
+        @invariant()
+        def each_entry_names_the_law_of_its_day(self):
+            if self.record is None:
+                return
+            chain = audit.history_of(self.record)
+            for entry in chain:
+                found = catalog.version_on(workflow, local_date(entry.effective_at))
+                assert entry.workflow_version == found.version, (entry.event, entry.effective_at)
+                VERSIONS_SEEN.setdefault(workflow, set()).add(entry.workflow_version)
+            assert self.record.workflow_version == chain[-1].workflow_version
 
         @invariant()
         def chain_verifies(self):
@@ -324,7 +343,7 @@ def _machine_for(workflow, db, records, tree, users):
         @invariant()
         def no_stored_date_is_impossible(self):
             if self.record is not None:
-                _history_dates_are_possible(definition, self.record,
+                _history_dates_are_possible(versions, self.record,
                                             audit.history_of(self.record))
 
     return WorkflowMachine
@@ -340,9 +359,6 @@ def users(make_user, tree):
     return made
 
 
-# An event left undated happens now, under person version 2: the machine judges everything
-# by the first version (law73 pins it), the two laws meet in test_law120.py.
-@pytest.mark.usefixtures("law73")
 @pytest.mark.parametrize("workflow", WORKFLOWS)
 def test_random_events_keep_every_invariant(db, records, tree, users, workflow):
     machine = _machine_for(workflow, db, records, tree, users)
@@ -356,6 +372,9 @@ def test_random_events_keep_every_invariant(db, records, tree, users, workflow):
     # The dates generated are possible often enough that dated events do happen.
     dated = {e for e in get_catalog().first(workflow).event_dates if e != "open"}
     assert ACCEPTED[workflow] & dated, ACCEPTED[workflow]
+    # Every version of the workflow judged some event (the person's both laws).
+    assert VERSIONS_SEEN[workflow] == set(get_catalog().versions(workflow))
 
 
 ACCEPTED: dict[str, set[str]] = {}
+VERSIONS_SEEN: dict[str, set[int]] = {}

@@ -60,20 +60,30 @@ def test_new_records_open_under_the_version_in_force(with_v2, open_record):
     assert new.due_date is not None and old.due_date is None
 
 
-def test_dry_run_lists_records_whose_state_is_gone(app, with_v2, reach):
+def test_dry_run_lists_what_from_previous_maps(app, with_v2, reach):
     gone, _ = reach("hotspot", "reemerged")
     movable, _ = reach("hotspot", "detected", unit="G12")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["workflows", "migrate", "hotspot", "--to", "2", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert f"not in v2: hotspot #{gone.id}: state 'reemerged' (version 1)" in result.output
-    assert "1 open record(s) can move to hotspot v2; 1 are in a state v2 does not have." \
+    # from_previous maps reemerged to detected: the dry run says what it becomes.
+    assert f"becomes 'detected' in v2: hotspot #{gone.id}: state 'reemerged' (version 1)" \
+        in result.output
+    assert "2 open record(s) can move to hotspot v2; 0 are in a state v2 does not have." \
         in result.output
     assert gone.workflow_version == movable.workflow_version == 1
 
-    refused = runner.invoke(args=["workflows", "migrate", "hotspot", "--to", "2"])
-    assert refused.exit_code == 1 and "nothing was migrated" in refused.output
-    assert movable.workflow_version == 1
+
+def test_migrate_maps_a_removed_state_by_from_previous(app, db, with_v2, reach):
+    gone, _ = reach("hotspot", "reemerged")
+    result = app.test_cli_runner().invoke(args=["workflows", "migrate", "hotspot", "--to", "2"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(gone)
+    assert (gone.workflow_version, gone.state) == (2, "detected")
+    last = audit.history_of(gone)[-1]
+    assert (last.event, last.from_state, last.to_state) == ("migrate_version", "reemerged",
+                                                            "detected")
+    assert audit.verify(registry.record_types.values()).ok
 
 
 def test_migrate_moves_open_records_and_logs_it(app, db, with_v2, reach):

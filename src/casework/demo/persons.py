@@ -124,6 +124,35 @@ PLAN: list[tuple[str, int, int]] = [
 ]
 
 
+# Persons whose stories cross 2026-07-01, when Law 120/2025 replaced Law 73/2021: their early
+# events are judged by version 1 and the later ones by version 2, each entry naming its law.
+# (state it ends in, steps, the day the story starts): fixed dates, not "days ago".
+TEST_NEG = ("record_test", "health", _test("negative"), None)
+CROSSING: list[tuple[str, list, date]] = [
+    # Decided under Law 73 (the chair), checked at home under Law 120.
+    ("managed_user", [(TEST_POS, 2), (DECIDE, 4),
+                      (("check_residence", "police",
+                        lambda d: {"check_date": d, "present": True}, None), 30)],
+     date(2026, 6, 5)),
+    # Assessed as addicted under Law 73; registers for rehab under Law 120 (24 months, police),
+    # then the police order electronic monitoring and fit the device.
+    ("rehab_community", TO_ADDICT + [
+        (_rehab("community", "31/QĐ-CAX", 6), 25),
+        (("order_monitoring", "police",
+          lambda d: {"decision_no": "02/QĐ-CAX", "decision_date": d, "months": 12}, None), 10),
+        (("fit_device", "police", lambda d: {"date": d, "device_id": "GSĐT-0142"}, None), 1)],
+     date(2026, 5, 25)),
+    # A rehab begun under Law 73 (12 months) keeps its term under Law 120: a negative test in
+    # August is judged by Law 120, the planned end stays Law 73's.
+    ("rehab_facility", TO_ADDICT + [
+        (_rehab("facility", "27/QĐ", 12, facility="Cơ sở cai nghiện ma túy tỉnh"), 3),
+        (TEST_NEG, 120)],
+     date(2026, 3, 20)),
+    # Methadone from Law 73's time, stopped under Law 120: post-rehab management by Law 120.
+    ("post_rehab", TO_ADDICT + [(METHADONE, 3), (STOP_OK, 180)], date(2026, 1, 10)),
+]
+
+
 def _seed_user():
     user = ensure_account(SEED_USER, active=False)  # it records the demo history
     for unit in demo_roots():
@@ -185,6 +214,20 @@ def load_demo_persons(seed: int = 2024) -> int:
                             address=f"Dữ liệu demo, {unit.name}")
             open_record(person, actor, effective_at=start)
             _walk(person, actor, PATHS[state], start)
+    for state, steps, day in CROSSING:
+        made += 1
+        name, gender = _name(rng)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=2)
+        birth = day - timedelta(days=365 * rng.randint(22, 45))
+        unit = rng.choice(home)
+        person = Person(full_name=name, name_folded=fold(name), birth_date=birth, gender=gender,
+                        org_unit=unit, external_id=f"demo-{made:04d}",
+                        residence_type="permanent", resident_since=birth,
+                        address=f"Dữ liệu demo, {unit.name}")
+        open_record(person, actor, effective_at=start)
+        _walk(person, actor, steps, start)
+        if person.state != state:  # the law changed under the demo: say where
+            raise RuntimeError(f"demo person {person.external_id}: {person.state}, not {state}")
     db.session.commit()
     return made
 

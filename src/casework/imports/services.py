@@ -62,6 +62,7 @@ from casework.people.models import (
 from casework.people.schemas import PersonCreateSchema
 from casework.people.services import OPEN_ROLES, duplicate_person, persons_in_scope
 from casework.workflow.catalog import get_catalog
+from casework.workflow.dates import show_day
 from casework.workflow.deadlines import add_months, today_local
 from casework.workflow.engine import import_records
 
@@ -253,12 +254,15 @@ def _state_facts(cells: Cells, state: str, definition, birth: date | None,
                     cells.problem(column, _("The date may not be in the future."))
                 elif birth is not None and value < birth:
                     cells.problem(column, _("The date is before the birth date."))
+                elif column == needs[0]:
+                    _check_law_of_day(cells, column, value)
         elif column in ("decision_no",):
             value = cells.get(column, as_text, 60, needed_for=label)
         elif column in ("facility", "court"):
             value = cells.get(column, as_text, 200, needed_for=label)
         elif column == "planned_months":
-            value = cells.get(column, as_int, 6, 12, needed_for=label)
+            low, high = _planned_months(values.get(needs[0]))
+            value = cells.get(column, as_int, low, high, needed_for=label)
         elif column == "months":
             value = _months(cells, state, label, birth, values.get("decision_date"))
         elif column == "exit_reason":
@@ -266,6 +270,28 @@ def _state_facts(cells: Cells, state: str, definition, birth: date | None,
         values[column] = value
     entered_on = values[needs[0]]
     return _event_data(state, values), entered_on
+
+
+def _check_law_of_day(cells: Cells, column: str, day: date) -> None:
+    """The day a state was entered falls under a law this system knows (workflow.inforce)."""
+    first = get_catalog().first("person")
+    if day < first.effective_from:
+        cells.problem(column, _(
+            "On %(date)s no law known to this system applied yet: %(law)s takes effect on "
+            "%(start)s. Check the date.", date=show_day(day), law=first.law_label,
+            start=show_day(first.effective_from)))
+
+
+def _planned_months(start: date | None) -> tuple[int, int]:
+    """The planned terms of voluntary rehab the law of ``start`` allows: Law 73's range
+    (``rehab_planned_months``), or Law 120's first and repeated terms."""
+    catalog = get_catalog()
+    definition = (catalog.version_on("person", start) if start else None) or \
+        catalog.in_force("person", today_local())
+    planned = definition.param("rehab_planned_months")
+    if planned is not None:
+        return planned[0], planned[1]
+    return definition.param("rehab_first_months"), definition.param("rehab_repeat_months")
 
 
 def _months(cells: Cells, state: str, label: str, birth: date | None,

@@ -133,6 +133,10 @@ def migrate_command(name, to_version, dry_run):
         plan = plan_migration(catalog, name, to_version)
     except UnknownWorkflow:
         raise click.ClickException(f"unknown workflow {name!r} version {to_version}") from None
+    target = catalog.get(name, to_version)
+    for ref in plan.movable:
+        if ref.state not in target.states:  # from_previous
+            click.echo(f"becomes {target.state_for(ref.state)!r} in v{to_version}: {ref}")
     for ref in plan.blocked:
         click.echo(f"not in v{to_version}: {ref}")
     click.echo(f"{len(plan.movable)} open record(s) can move to {name} v{to_version}; "
@@ -141,7 +145,8 @@ def migrate_command(name, to_version, dry_run):
         return
     if not plan.ok:
         raise click.ClickException("nothing was migrated: move or close the records listed "
-                                   "above first, or add their states to the new version")
+                                   "above first, or add their states to the new version (or "
+                                   "map them under from_previous)")
     moved = apply_migration(catalog, plan)
     db.session.commit()
     click.echo(f"Migrated {moved} record(s).")

@@ -310,15 +310,21 @@ MIGRATE = "migrate_version"  # the event of a record's move to another workflow 
 def migrate_record(record, definition: WorkflowDef) -> AuditEntry:
     """Move an open record to another version of its workflow (logged as `migrate_version`).
 
-    The caller has checked that the record's state exists in ``definition``.
+    The caller has checked that the record's state exists in ``definition``, or that
+    ``definition`` maps it (``from_previous``): the record then takes the mapped state (the
+    entry's ``from_state`` and ``to_state`` show the change).
     """
     old_version = record.workflow_version
+    old_state = record.state
+    new_state = definition.state_for(old_state)
     now = utcnow()
     context = RuleContext(record=record, definition=definition, event=MIGRATE, actor=None,
                           roles=frozenset(), effective_at=max(now, record.last_event_at),
                           from_state=record.state)
     entering = context.entering_entry
     record.workflow_version = definition.version
+    if new_state != old_state:
+        get_catalog().machine(definition).set_state(new_state, model=record)
     stamp_due(record, definition, record.state_entered_at,
               entering_data(definition, record.state, entering),
               entering.event if entering else None)
@@ -411,7 +417,8 @@ def import_records(items, actor) -> list[AuditEntry]:
             raise InvalidEvent(_("This record is already open."))
         effective_at = dates.judge(record, None, IMPORTED, None, {},
                                    dates.given_moment(effective_at), opening=True)
-        definition = catalog.in_force(record.__workflow__, local_date(effective_at))
+        # A date before the first law is refused, naming it (workflow.inforce).
+        definition = inforce.version_for(catalog, record.__workflow__, local_date(effective_at))
         creators = definition.creation_transitions
         unit = record.workflow_org_unit()
         _roles, role = checks.check_access(definition, creators[0].event, scope, creators,

@@ -50,7 +50,9 @@ def plan_migration(catalog, name: str, to_version: int) -> MigrationPlan:
             )
             for record_id, state in rows:
                 ref = RecordRef(model.__record_type__, record_id, state, version)
-                (plan.movable if state in target.states else plan.blocked).append(ref)
+                # A state the new version lacks moves only where it maps it (from_previous).
+                known = state in target.states or state in target.from_previous
+                (plan.movable if known else plan.blocked).append(ref)
     return plan
 
 
