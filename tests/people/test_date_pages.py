@@ -68,6 +68,16 @@ def test_the_event_form_has_one_date_for_the_fact(page_as, case, role, event, fi
     assert "effective_at" not in found and "effective_date" not in found
 
 
+def test_the_test_form_asks_when_the_result_was_received(page_as, case):
+    """The 24 hours of Law 120 run from the result: the hour beside the test date says so."""
+    text = _form(page_as("health"), case, "record_test")
+    label = re.search(r'<label class="time-label" for="[^"]*-effective_time">([^<]*)</label>',
+                      text).group(1)
+    assert label == "Giờ nhận kết quả (giờ:phút)"
+    other = _form(page_as("police"), case, "exit")
+    assert "Giờ nhận kết quả" not in other and "Giờ (giờ:phút, không bắt buộc)" in other
+
+
 def test_an_event_without_a_date_field_keeps_one_optional_date_and_time(page_as, case):
     found = inputs(_form(page_as("police"), case, "request_assessment"))
     assert [n for n, tag in found.items() if 'class="date-input"' in tag] == ["effective_date"]

@@ -46,6 +46,8 @@ FIELD_LABELS = {
     "legal_basis": _l("Legal basis"),
     "effective_date": _l("Date it happened (default: today)"),
     "effective_time": _l("Time (hh:mm, optional)"),
+    # Law 120/2025: the 24 hours for a management decision run from receiving the result.
+    "test_date_time": _l("Time the result was received (hh:mm)"),
 }
 
 CHOICE_LABELS = {
