@@ -46,6 +46,11 @@ FIELD_LABELS = {
     "legal_basis": _l("Legal basis"),
     "effective_date": _l("Date it happened (default: today)"),
     "effective_time": _l("Time (hh:mm, optional)"),
+    # Electronic monitoring and moves (Law 120/2025, person version 2).
+    "date": _l("Date"),
+    "device_id": _l("Device number"),
+    "medical": _l("Removed for medical reasons"),
+    "reported_at": _l("Date the move was acknowledged"),
     # Law 120/2025: the 24 hours for a management decision run from receiving the result.
     "test_date_time": _l("Time the result was received (hh:mm)"),
 }
