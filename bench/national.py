@@ -7,8 +7,8 @@ Builds (``bench.national_build``) two datasets on today's map (34 provinces, 3,3
 ~98k villages) with ``--persons`` and ``--small`` persons, in the databases
 ``casework_national`` and ``casework_national_small`` of the server of ``--database-url``,
 through the app's migrations and bulk SQL, with valid hash chains. A database already built
-with the same number of persons is reused (``bench_meta`` records it); ``--rebuild`` builds
-again. Other benches and helpers may read the two databases.
+with the same number of persons by the same builder is reused (``bench_meta`` records it);
+``--rebuild`` builds again. Other benches and helpers may read the two databases.
 
 Then it reads each page through the real Flask app (a test client signed in through the login
 form, as the page's user: the ward police of P00C000 or the province user of P00), small and
@@ -33,7 +33,7 @@ sys.path[:0] = [str(_HERE.parent), str(_HERE.parent / "src")]
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.national_build import build  # noqa: E402
+from bench.national_build import BUILD, build  # noqa: E402
 
 LARGE, SMALL = "casework_national", "casework_national_small"
 META = sa.table("bench_meta", sa.column("persons"), sa.column("summary"))
@@ -67,13 +67,15 @@ def built(url: str) -> dict | None:
         engine.dispose()
 
 
-def ensure(server: str, name: str, persons: int, rebuild: bool, instance: str) -> dict:
+def ensure(server: str, name: str, persons: int, rebuild: bool, instance: str,
+           follow_ups: int = 0) -> dict:
     """The dataset of ``persons`` in database ``name``: reused, or (re)built."""
     import json
 
     url = database_url(server, name)
     summary = built(url)
-    if summary and summary["persons_asked"] == persons and not rebuild:
+    if (summary and summary["persons_asked"] == persons and summary.get("build", 1) == BUILD
+            and summary.get("follow_ups", 0) == follow_ups and not rebuild):
         print(f"{name}: reusing {summary['persons']:,} persons, {summary['entries']:,} audit "
               f"entries (built in {summary['seconds']} s)", flush=True)
         return summary
@@ -89,7 +91,8 @@ def ensure(server: str, name: str, persons: int, rebuild: bool, instance: str) -
 
         upgrade_schema()
         print(f"{name}: building {persons:,} persons", flush=True)
-        summary = build(app, persons, log=lambda m: print(f"  {m}", flush=True))
+        summary = build(app, persons, log=lambda m: print(f"  {m}", flush=True),
+                        follow_ups=follow_ups)
         summary["persons_asked"] = persons
         with db.engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE bench_meta (persons integer, summary text)"))
@@ -108,6 +111,10 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true", help="build again even if built")
+    parser.add_argument("--follow-ups", type=int, default=0,
+                        help="months of monthly tests and checks of the persons under "
+                        "management or treatment (10: about 8 audit entries a person; "
+                        "default 0: about 5)")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--pages", help="only these pages (comma-separated names)")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the worker's RSS")
@@ -118,7 +125,7 @@ def main() -> None:
         summaries = {}
         for label, name, n in (("small", SMALL, args.small), ("large", LARGE, args.persons)):
             summaries[label] = ensure(args.database_url, name, n, args.rebuild,
-                                      str(Path(tmp) / label))
+                                      str(Path(tmp) / label), args.follow_ups)
         if args.build_only:
             return
         from bench.national_pages import measure, report, worker_rss

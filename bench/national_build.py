@@ -5,7 +5,8 @@
 - today's map (``bench.dataset.build_map``): 34 provinces, 3,321 communes and wards directly
   under them, 15–44 villages each (about 98k);
 - templates through the real engine, in commune P00C001: one person per state of the
-  register (the demo's paths), areas unassessed / complex / less complex, a draft and a
+  register (the demo's paths, then ``follow_ups`` months of tests and checks for those under
+  management or treatment), areas unassessed / complex / less complex, a draft and a
   submitted commune review of the current QĐ 28 period;
 - ``persons`` persons cloned from the person templates in the register's shares, each in a
   random village (the first ones in ward P00C000, the ward police's), every date moved back
@@ -35,6 +36,7 @@ from bench.dataset import (
     write_entries,
 )
 
+BUILD = 1  # the builder's version: a database built by another is built again
 PASSWORD = "bench password 1"
 WARD, TEMPLATE_COMMUNE, PROVINCE = "P00C000", "P00C001", "P00"
 # username → (role, unit code)
@@ -44,6 +46,18 @@ CASE_ROLES = ("police", "health", "social_affairs", "commune_chair")
 AREA_SHARES = (("unassessed", 2), ("complex", 3), ("less_complex", 5))
 REVIEW_SHARES = (("draft", 3), ("submitted", 1))
 SPREAD_DAYS = 900
+# The follow-up of persons under management or treatment (``follow_ups``): a test (and a
+# residence check) a month. With 10 months a person has about 8 audit entries, as the issue
+# counted; without, about 5.
+NEGATIVE_TEST = ("record_test", "health",
+                 lambda d: {"test_date": d, "sample": "urine", "substances": ["heroin"],
+                            "result": "negative", "facility": "Trạm Y tế xã"}, None)
+RESIDENCE_CHECK = ("check_residence", "police", lambda d: {"check_date": d, "present": True},
+                   None)
+MONTHLY = {"managed_user": (NEGATIVE_TEST, RESIDENCE_CHECK),
+           "post_rehab": (NEGATIVE_TEST, RESIDENCE_CHECK),
+           "methadone": (NEGATIVE_TEST,), "rehab_community": (NEGATIVE_TEST,),
+           "rehab_facility": (NEGATIVE_TEST,)}
 CHUNK = 10_000
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
             "Dương", "Lý", "Lò", "Giàng", "Vàng")
@@ -78,8 +92,9 @@ def make_users():
     return seed
 
 
-def person_templates(seed, now: datetime) -> dict[str, int]:
-    """One person per state, walked through the engine along the demo's paths; state → id."""
+def person_templates(seed, now: datetime, follow_ups: int = 0) -> dict[str, int]:
+    """One person per state, walked through the engine along the demo's paths, then followed
+    up for ``follow_ups`` months (``MONTHLY``); state → id."""
     from casework.demo.persons import PATHS, _walk
     from casework.extensions import db
     from casework.people.identity import fold
@@ -90,7 +105,9 @@ def person_templates(seed, now: datetime) -> dict[str, int]:
     village = _unit(f"{TEMPLATE_COMMUNE}V00")
     made = {}
     for i, (state, _share) in enumerate(STATES):
-        steps = PATHS[state]
+        monthly = MONTHLY.get(state, ())
+        steps = list(PATHS[state]) + [(monthly[k % len(monthly)], 30 // len(monthly))
+                                      for k in range(follow_ups * len(monthly))]
         began = now - timedelta(days=sum(wait for _step, wait in steps) + 5, hours=3)
         name = f"Người Mẫu {i}"
         person = Person(full_name=name, name_folded=fold(name), birth_date=date(1990, 1, 1),
@@ -149,9 +166,11 @@ def _shares(shares, templates: dict[str, int]) -> list[str]:
     return [s for s, n in shares if s in templates for _ in range(n)]
 
 
-def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = None) -> dict:
+def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = None,
+          follow_ups: int = 0) -> dict:
     """The dataset, on a migrated, empty database of ``app`` (in its context). ``shape``:
-    ``build_map``'s provinces, communes and big (a smaller map for the tests)."""
+    ``build_map``'s provinces, communes and big (a smaller map for the tests); ``follow_ups``:
+    months of tests and checks after the templates' paths."""
     from casework.areas import qd28
     from casework.areas.models import Area
     from casework.db import today_local
@@ -171,7 +190,7 @@ def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = Non
         f"{len(tree.villages):,} villages ({time.perf_counter() - began:.0f} s)")
     seed_user = make_users()
     db.session.commit()
-    p_templates = person_templates(seed_user, now)
+    p_templates = person_templates(seed_user, now, follow_ups)
     a_templates = area_templates(seed_user, now)
     r_templates = review_templates(seed_user, year)
     db.session.remove()
@@ -228,7 +247,8 @@ def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = Non
     summary = {"persons": n_persons, "entries": entries, "units": tree.units,
                "communes": len(tree.communes), "villages": len(tree.villages), "facts": facts,
                "hotspots": hotspots, "templates": sorted(p_templates), "plan": plan_id,
-               "year": year, "seconds": round(seconds), "written": dict(cloner.written)}
+               "year": year, "seconds": round(seconds), "build": BUILD,
+               "follow_ups": follow_ups, "written": dict(cloner.written)}
     log(f"built in {seconds:.0f} s: {n_persons:,} persons, {entries:,} audit entries, "
         f"{facts:,} facts, {hotspots:,} hotspots")
     return summary

@@ -1,5 +1,6 @@
 """bench/national.py's builder keeps building valid data: a tiny national dataset (a small map,
-200 persons cloned from templates that went through the engine) whose hash chains pass the
+200 persons cloned from templates that went through the engine, followed up for two
+months) whose hash chains pass the
 app's verifier, with every record's version equal to its chain's length."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bench.common import temporary_schema
+from bench.dataset import STATES
 from bench.national_build import build
 from tests.conftest import TEST_DB_URL, make_test_app
 
@@ -25,7 +27,7 @@ def test_the_bulk_dataset_verifies(tmp_path):
         with app.app_context():
             try:
                 upgrade_schema()
-                summary = build(app, 200, log=lambda *_: None, shape=SHAPE)
+                summary = build(app, 200, log=lambda *_: None, shape=SHAPE, follow_ups=2)
                 report = verify(record_models())
                 persons = db.session.scalar(sa.text("SELECT count(*) FROM persons"))
                 states = set(db.session.scalars(sa.text("SELECT DISTINCT state FROM persons")))
@@ -36,6 +38,7 @@ def test_the_bulk_dataset_verifies(tmp_path):
                 db.session.remove()
                 db.engine.dispose()
     assert report.breaks == []
+    assert summary["templates"] == sorted(state for state, _share in STATES)  # none refused
     assert persons == 200 + len(summary["templates"])
     assert report.entries == summary["entries"] > 4 * persons
     assert len(states) >= 10
