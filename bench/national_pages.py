@@ -162,7 +162,9 @@ def measure(apps: dict, summaries: dict, rounds: int, only: set | None) -> dict:
                 "large", "small")
             for label in order:
                 results[name].seconds[label].append(sets[label].request(name)[0])
-        print(f"round {r_no + 1} done", flush=True)
+            r = results[name]
+            print(f"round {r_no + 1} {name}: small {r.seconds['small'][-1] * 1000:.0f} ms, "
+                  f"large {r.seconds['large'][-1] * 1000:.0f} ms", flush=True)
     return results
 
 
