@@ -322,7 +322,7 @@ def territory(root: OrgUnit, as_of: date | None = None):
 def states_on(units: list[OrgUnit], day: date) -> dict[int, str]:
     """The area state of each unit at the end of ``day`` (from the audit log), in one query."""
     ids = [u.id for u in units]
-    rows = states_as_of("area", end_of(day)).subquery()
+    rows = states_as_of("area", end_of(day), ids).subquery()
     found = dict(db.session.execute(
         sa.select(rows.c.org_unit_id, rows.c.state).where(rows.c.org_unit_id.in_(ids))).all())
     return {i: found.get(i, UNASSESSED) for i in ids}
@@ -422,8 +422,8 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     definition = engine.get_catalog().get("area")
     units, path_of, parent_of = territory(root, as_of)
     states = states_of(units)
-    results = evaluate_subtree(root, as_of)
     leaves = [u for u in units if u.kind in LEAF_KINDS]
+    results = evaluate_subtree(root, as_of, only=[root.id] + [u.id for u in leaves])
 
     def by_state(group):
         total = len(group)

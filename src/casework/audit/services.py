@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from casework.audit.models import AuditEntry
-from casework.db import LOCAL_TZ, utcnow
+from casework.db import LOCAL_TZ, today_local, utcnow
 from casework.extensions import db
 
 RECORD_MODELS_KEY = "casework.audit.record_models"
@@ -253,11 +253,26 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
 
 
-def states_as_of(record_type: str, cutoff: datetime):
-    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``."""
+def states_as_of(record_type: str, cutoff: datetime, units=None):
+    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``: the
+    state and unit its last entry before ``cutoff`` names.
+
+    ``units`` (a SELECT of org-unit ids; None: the whole country) keeps only the records
+    with an entry before ``cutoff`` naming one of them. A record's last entry names one of
+    them only if some entry does, so the rows whose ``org_unit_id`` lies in ``units`` are
+    exactly the whole country's that do: the caller still filters on ``org_unit_id``. The
+    log is read through the index on ``org_unit_id``, not grouped for the whole country.
+    """
+    conditions = [AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff]
+    if units is not None:
+        inside = aliased(AuditEntry)
+        conditions.append(AuditEntry.record_id.in_(
+            sa.select(inside.record_id).where(inside.record_type == record_type,
+                                              inside.effective_at < cutoff,
+                                              inside.org_unit_id.in_(units))))
     last = (
         sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
-        .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
+        .where(*conditions)
         .group_by(AuditEntry.record_id)
         .subquery()
     )
@@ -267,3 +282,30 @@ def states_as_of(record_type: str, cutoff: datetime):
         .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
         .where(entry.record_type == record_type)
     )
+
+
+def record_model(record_type: str) -> type:
+    """The registered workflow model whose records are of ``record_type``."""
+    for model in record_models():
+        if getattr(model, "__record_type__", None) == record_type:
+            return model
+    raise LookupError(f"no workflow model of record type {record_type!r}")
+
+
+def states_on(record_type: str, day: date, units=None):
+    """SELECT (record_id, state, org_unit_id) of the records of a type at the end of ``day``
+    (Vietnam's), optionally only those in ``units`` (a SELECT of org-unit ids).
+
+    For today (or later) the records themselves say it: every entry is dated by now, and the
+    last one left the record in its state. Past days read the log (``states_as_of``). One
+    difference: an event that moves its record (a person's transfer) names the unit it left,
+    so the log keeps the person there until the next event; the record is already in the new
+    unit, and today's figures count it there."""
+    if day < today_local():
+        stmt = states_as_of(record_type, end_of(day), units)
+        return stmt if units is None else stmt.where(
+            stmt.selected_columns.org_unit_id.in_(units))
+    model = record_model(record_type)
+    stmt = sa.select(model.id.label("record_id"), model.state.label("state"),
+                     model.org_unit_id.label("org_unit_id")).where(model.state.is_not(None))
+    return stmt if units is None else stmt.where(model.org_unit_id.in_(units))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
-from casework.audit.services import end_of, states_as_of
+from casework.audit.services import end_of, states_on
 from casework.extensions import db
 from casework.orgunits.history import territory_clause
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
@@ -74,12 +74,10 @@ def compute(code: str, unit: OrgUnit, as_of: date, params: dict | None = None,
     return METRICS[code].compute(unit, as_of, params or {}, since)
 
 
-def _in_subtree(rows, unit: OrgUnit, as_of: date):
-    """``rows`` whose unit lies in ``unit``'s territory as of ``as_of`` (that day's map; an
-    ended unit's last day's: a plan keeps the territory it was written for)."""
-    q = rows.subquery()
-    return sa.select(q).join(OrgUnit, OrgUnit.id == q.c.org_unit_id).where(
-        territory_clause(unit, as_of))
+def territory_ids(unit: OrgUnit, as_of: date):
+    """SELECT of the ids of the units in ``unit``'s territory as of ``as_of`` (that day's map;
+    an ended unit's last day's: a plan keeps the territory it was written for)."""
+    return sa.select(OrgUnit.id).where(territory_clause(unit, as_of))
 
 
 @metric("areas_in_state", _l("Areas in a state"), "count",
@@ -87,12 +85,11 @@ def _in_subtree(rows, unit: OrgUnit, as_of: date):
 def areas_in_state(unit, as_of, params, since):
     states = params.get("states") or [params.get("state")]
     kinds = params.get("kinds") or sorted(LEAF_KINDS)
-    rows = states_as_of("area", end_of(as_of)).subquery()
+    rows = states_on("area", as_of, territory_ids(unit, as_of)).subquery()
     stmt = (
         sa.select(sa.func.count()).select_from(rows)
         .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
-        .where(territory_clause(unit, as_of), OrgUnit.kind.in_(kinds),
-               rows.c.state.in_(states))
+        .where(OrgUnit.kind.in_(kinds), rows.c.state.in_(states))
     )
     return MetricValue(db.session.scalar(stmt))
 
@@ -108,10 +105,11 @@ def groups_meeting_all_criteria(unit, as_of, params, since):
 def _persons_with_deadlines(unit: OrgUnit, as_of: date):
     """(state, due date on ``as_of``) of every person in the subtree, as of that day."""
     cutoff = end_of(as_of)
-    rows = db.session.execute(_in_subtree(states_as_of("person", cutoff), unit, as_of)).all()
+    found = states_on("person", as_of, territory_ids(unit, as_of))
+    rows = db.session.execute(found).all()
     if not rows:
         return []
-    ids = [r.record_id for r in rows]
+    ids = sa.select(found.subquery().c.record_id)
     entering = aliased(AuditEntry)
     last_change = (
         sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
@@ -216,8 +214,7 @@ def broadcasts(unit, as_of, params, since):
 
 @metric("hotspots_eliminated_pct", _l("Retail points and hotspots eliminated"), "percent")
 def hotspots_eliminated_pct(unit, as_of, params, since):
-    rows = db.session.execute(
-        _in_subtree(states_as_of("hotspot", end_of(as_of)), unit, as_of)).all()
+    rows = db.session.execute(states_on("hotspot", as_of, territory_ids(unit, as_of))).all()
     eliminated = sum(1 for r in rows if r.state == "eliminated")
     return MetricValue.percent(eliminated, len(rows))
 

@@ -16,15 +16,17 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import contains_eager
 
 from casework.areas.criteria import evaluate_subtree
-from casework.audit.services import end_of, states_as_of
+from casework.areas.findings import prefixes
+from casework.audit.services import states_on
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.history import territory_clause, territory_day
-from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, SuccessionUnit, subtree_clause
 from casework.people.models import Person
 from casework.plans import services
 from casework.plans.models import REPORT_KINDS, Plan
@@ -97,25 +99,26 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     report = Report(kind, period, title, unit, start, end, as_of, personal,
                     states=[(c, str(s.label)) for c, s in definition.states.items()])
 
-    # Persons per state, per child unit, as of the report date (from the audit log).
+    # Persons per state, per row, as of the report date: one grouped statement for the
+    # whole territory (the log for a past day, the records for today), added up per row.
     groups = report_groups(unit, as_of)
-    rows = states_as_of("person", end_of(as_of)).subquery()
+    members, inside = group_members(unit, groups, as_of)
+    per_unit: dict[int, dict[str, int]] = {}
+    rows = states_on("person", as_of, inside).subquery()
+    for unit_id, state, n in db.session.execute(
+            sa.select(rows.c.org_unit_id, rows.c.state, sa.func.count())
+            .group_by(rows.c.org_unit_id, rows.c.state)):
+        per_unit.setdefault(unit_id, {})[state] = n
     counts: dict[tuple[int, str], int] = {}
     for group in groups:
-        stmt = (
-            sa.select(rows.c.state, sa.func.count())
-            .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
-            .where(territory_clause(group, as_of)).group_by(rows.c.state)
-        )
-        for state, n in db.session.execute(stmt):
-            counts[(group.id, state)] = n
-    areas = states_as_of("area", end_of(as_of)).subquery()
+        for unit_id in members[group.id]:
+            for state, n in per_unit.get(unit_id, {}).items():
+                counts[(group.id, state)] = counts.get((group.id, state), 0) + n
     area_def = get_catalog().get("area")
     area_states = {
         unit_id: str(area_def.states[state].label)
-        for unit_id, state in db.session.execute(
-            sa.select(areas.c.org_unit_id, areas.c.state)
-            .where(areas.c.org_unit_id.in_([g.id for g in groups])))
+        for _id, state, unit_id in db.session.execute(states_on(
+            "area", as_of, sa.select(OrgUnit.id).where(OrgUnit.id.in_([g.id for g in groups]))))
         if state in area_def.states
     }
     for group in groups:
@@ -131,6 +134,7 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
 
     overdue = db.session.scalars(
         sa.select(Person).join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .options(contains_eager(Person.org_unit))
         .where(territory_clause(unit, as_of), Person.due_date < as_of)
         .order_by(Person.due_date)).all()
     for person in overdue:
@@ -272,3 +276,31 @@ def report_groups(unit: OrgUnit, as_of: date) -> list[OrgUnit]:
                                 if p.valid_to is not None))
         children = [c for c in children if c.id not in covered]
     return sorted(before, key=lambda u: u.name) + children or [unit]
+
+
+def group_members(unit: OrgUnit, groups: list[OrgUnit], as_of: date
+                  ) -> tuple[dict[int, set[int]], sa.Select]:
+    """The ids of the units in each row's territory as of ``as_of`` ({group id: ids}), and a
+    SELECT of them all. Where nothing under ``unit`` ever changed place, the rows are its
+    children and their territories today's subtrees: one query of the paths, no query per
+    row. Otherwise each row's territory on its own day's map (``territory_clause``)."""
+    ids = [g.id for g in groups]
+    reborn = set(db.session.scalars(sa.select(SuccessionUnit.unit_id).where(
+        SuccessionUnit.unit_id.in_(ids), SuccessionUnit.side == "new")))
+    if territory_day(unit, as_of) is None and not reborn and all(
+            g.valid_on(as_of) for g in groups):
+        inside = sa.select(OrgUnit.id).where(subtree_clause(OrgUnit.path, unit.path))
+        paths = db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(
+            subtree_clause(OrgUnit.path, unit.path))).all()
+        members: dict[int, set[int]] = {g.id: set() for g in groups}
+        by_path = {g.path: g.id for g in groups}
+        for unit_id, path in paths:
+            for prefix in prefixes(path):
+                if prefix in by_path:
+                    members[by_path[prefix]].add(unit_id)
+        return members, inside
+    members = {g.id: set(db.session.scalars(
+        sa.select(OrgUnit.id).where(territory_clause(g, as_of)))) for g in groups}
+    return members, sa.select(OrgUnit.id).where(
+        OrgUnit.id.in_(sorted(set().union(*members.values()))))
+
