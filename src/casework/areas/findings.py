@@ -25,9 +25,10 @@ class FindingIndex:
     """Findings (objects with ``path`` and ``severity``) filed by path, kept in their order."""
 
     def __init__(self, findings=()):
+        self.findings = list(findings)  # all of them, in their order
         self._below: dict[str, list[tuple[int, object]]] = defaultdict(list)
         self._at: dict[str, list[tuple[int, object]]] = defaultdict(list)
-        for i, finding in enumerate(findings):
+        for i, finding in enumerate(self.findings):
             self._at[finding.path].append((i, finding))
             for prefix in prefixes(finding.path):
                 self._below[prefix].append((i, finding))

@@ -99,32 +99,7 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     report = Report(kind, period, title, unit, start, end, as_of, personal,
                     states=[(c, str(s.label)) for c, s in definition.states.items()])
 
-    # Persons per state, per row, as of the report date: one grouped statement for the
-    # whole territory (the log for a past day, the records for today), added up per row.
-    groups = report_groups(unit, as_of)
-    members, inside = group_members(unit, groups, as_of)
-    per_unit: dict[int, dict[str, int]] = {}
-    rows = states_on("person", as_of, inside).subquery()
-    for unit_id, state, n in db.session.execute(
-            sa.select(rows.c.org_unit_id, rows.c.state, sa.func.count())
-            .group_by(rows.c.org_unit_id, rows.c.state)):
-        per_unit.setdefault(unit_id, {})[state] = n
-    counts: dict[tuple[int, str], int] = {}
-    for group in groups:
-        for unit_id in members[group.id]:
-            for state, n in per_unit.get(unit_id, {}).items():
-                counts[(group.id, state)] = counts.get((group.id, state), 0) + n
-    area_def = get_catalog().get("area")
-    area_states = {
-        unit_id: str(area_def.states[state].label)
-        for _id, state, unit_id in db.session.execute(states_on(
-            "area", as_of, sa.select(OrgUnit.id).where(OrgUnit.id.in_([g.id for g in groups]))))
-        if state in area_def.states
-    }
-    for group in groups:
-        by_state = {code: counts.get((group.id, code), 0) for code, _ in report.states}
-        report.rows.append({"unit": group, "by_state": by_state, "total": sum(by_state.values()),
-                            "area_state": area_states.get(group.id)})
+    report.rows = state_rows(unit, as_of, [code for code, _ in report.states])
     report.totals = {code: sum(r["by_state"][code] for r in report.rows)
                      for code, _ in report.states}
 
@@ -276,6 +251,37 @@ def report_groups(unit: OrgUnit, as_of: date) -> list[OrgUnit]:
                                 if p.valid_to is not None))
         children = [c for c in children if c.id not in covered]
     return sorted(before, key=lambda u: u.name) + children or [unit]
+
+
+def state_rows(unit: OrgUnit, as_of: date, states: list[str]) -> list[dict]:
+    """The report's rows: persons per state in each row's territory, and the row's area
+    state, as of ``as_of``. One grouped statement for the whole territory (the log for a
+    past day, the records for today), added up per row."""
+    groups = report_groups(unit, as_of)
+    members, inside = group_members(unit, groups, as_of)
+    per_unit: dict[int, dict[str, int]] = {}
+    rows = states_on("person", as_of, inside).subquery()
+    for unit_id, state, n in db.session.execute(
+            sa.select(rows.c.org_unit_id, rows.c.state, sa.func.count())
+            .group_by(rows.c.org_unit_id, rows.c.state)):
+        per_unit.setdefault(unit_id, {})[state] = n
+    area_def = get_catalog().get("area")
+    area_states = {
+        unit_id: str(area_def.states[state].label)
+        for _id, state, unit_id in db.session.execute(states_on(
+            "area", as_of, sa.select(OrgUnit.id).where(OrgUnit.id.in_([g.id for g in groups]))))
+        if state in area_def.states
+    }
+    out = []
+    for group in groups:
+        by_state = dict.fromkeys(states, 0)
+        for unit_id in members[group.id]:
+            for state, n in per_unit.get(unit_id, {}).items():
+                if state in by_state:
+                    by_state[state] += n
+        out.append({"unit": group, "by_state": by_state, "total": sum(by_state.values()),
+                    "area_state": area_states.get(group.id)})
+    return out
 
 
 def group_members(unit: OrgUnit, groups: list[OrgUnit], as_of: date
