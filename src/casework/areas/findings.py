@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 
-def prefixes(path: str):
+def prefixes(path: str) -> list[str]:
     """"1.5.23." → "1.", "1.5.", "1.5.23." (the paths of a unit and of its ancestors)."""
-    end = path.find(".")
-    while end != -1:
-        yield path[:end + 1]
-        end = path.find(".", end + 1)
+    out, acc = [], ""
+    for part in path.split(".")[:-1]:
+        acc += part + "."
+        out.append(acc)
+    return out
 
 
 class FindingIndex:
@@ -26,21 +27,23 @@ class FindingIndex:
 
     def __init__(self, findings=()):
         self.findings = list(findings)  # all of them, in their order
-        self._below: dict[str, list[tuple[int, object]]] = defaultdict(list)
-        self._at: dict[str, list[tuple[int, object]]] = defaultdict(list)
-        for i, finding in enumerate(self.findings):
-            self._at[finding.path].append((i, finding))
+        self._order = {id(f): i for i, f in enumerate(self.findings)}
+        self._below: dict[str, list] = defaultdict(list)
+        self._at: dict[str, list] = defaultdict(list)
+        for finding in self.findings:
+            self._at[finding.path].append(finding)
             for prefix in prefixes(finding.path):
-                self._below[prefix].append((i, finding))
+                self._below[prefix].append(finding)
 
     def below(self, path: str) -> list:
-        """The findings whose path starts with ``path`` (at the unit or under it)."""
-        return [f for _, f in self._below.get(path, ())]
+        """The findings whose path starts with ``path`` (at the unit or under it); the list
+        is the index's own: read it, do not change it."""
+        return self._below.get(path, [])
 
     def below_or_above(self, path: str) -> list:
         """The findings at, under or above ``path`` (a path that ``path`` starts with), in
         their order."""
-        found = dict(self._below.get(path, ()))
+        found = {id(f): f for f in self._below.get(path, ())}
         for prefix in prefixes(path):
-            found.update(self._at.get(prefix, ()))
-        return [found[i] for i in sorted(found)]
+            found.update((id(f), f) for f in self._at.get(prefix, ()))
+        return sorted(found.values(), key=lambda f: self._order[id(f)])

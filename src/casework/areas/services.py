@@ -19,6 +19,7 @@ from casework.areas.criteria import (
     evaluate_subtree,
     today,
 )
+from casework.areas.findings import prefixes
 from casework.areas.models import (
     ALL_FACT_KINDS,
     FACT_KIND_LABELS,
@@ -457,9 +458,15 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
         root, None if day is None else history.in_subtree_on(OrgUnit.id, root, day))
     recognition = engine.get_catalog().get("recognition")
     children = [u for u in units if parent_of[u.id] == root.id]
+    # Each leaf under the child whose path is one of its path's prefixes: one pass.
+    leaves_of: dict[str, list[OrgUnit]] = {path_of[c.id]: [] for c in children}
+    for leaf in leaves:
+        for prefix in prefixes(path_of[leaf.id]):
+            if prefix in leaves_of:
+                leaves_of[prefix].append(leaf)
     child_rows = []
     for child in children:
-        below = [u for u in leaves if path_of[u.id].startswith(path_of[child.id])]
+        below = leaves_of[path_of[child.id]]
         child_rows.append({
             "code": child.code, "name": child.name, "kind": child.kind,
             "state": states[child.id],

@@ -257,31 +257,43 @@ def states_as_of(record_type: str, cutoff: datetime, units=None):
     """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``: the
     state and unit its last entry before ``cutoff`` names.
 
-    ``units`` (a SELECT of org-unit ids; None: the whole country) keeps only the records
-    with an entry before ``cutoff`` naming one of them. A record's last entry names one of
-    them only if some entry does, so the rows whose ``org_unit_id`` lies in ``units`` are
-    exactly the whole country's that do: the caller still filters on ``org_unit_id``. The
-    log is read through the index on ``org_unit_id``, not grouped for the whole country.
+    With ``units`` (org-unit ids: a list, or a SELECT that is read first), only the records
+    whose last entry names one of them: the entries naming them are read through the index
+    on ``org_unit_id``, each kept if no later entry of its record comes before ``cutoff``
+    (the unique index on record and seq), instead of grouping the whole country's log.
     """
-    conditions = [AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff]
-    if units is not None:
-        inside = aliased(AuditEntry)
-        conditions.append(AuditEntry.record_id.in_(
-            sa.select(inside.record_id).where(inside.record_type == record_type,
-                                              inside.effective_at < cutoff,
-                                              inside.org_unit_id.in_(units))))
-    last = (
-        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
-        .where(*conditions)
-        .group_by(AuditEntry.record_id)
-        .subquery()
-    )
+    if units is None:
+        last = (
+            sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
+            .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
+            .group_by(AuditEntry.record_id)
+            .subquery()
+        )
+        entry = aliased(AuditEntry)
+        return (
+            sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
+            .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
+            .where(entry.record_type == record_type)
+        )
+    later = aliased(AuditEntry)
     entry = aliased(AuditEntry)
+    last_seq = (sa.select(sa.func.max(later.seq))
+                .where(later.record_type == record_type, later.record_id == entry.record_id,
+                       later.effective_at < cutoff)
+                .scalar_subquery())
     return (
         sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
-        .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
-        .where(entry.record_type == record_type)
+        .where(entry.record_type == record_type, entry.effective_at < cutoff,
+               entry.org_unit_id.in_(unit_ids(units)), entry.seq == last_seq)
     )
+
+
+def unit_ids(units) -> list[int]:
+    """Org-unit ids given as a list or as a SELECT (read now: a short list of a territory's
+    units keeps the plans simple on both databases, statistics or not)."""
+    if isinstance(units, sa.Select):
+        return list(db.session.scalars(units))
+    return list(units)
 
 
 def record_model(record_type: str) -> type:
@@ -302,10 +314,8 @@ def states_on(record_type: str, day: date, units=None):
     so the log keeps the person there until the next event; the record is already in the new
     unit, and today's figures count it there."""
     if day < today_local():
-        stmt = states_as_of(record_type, end_of(day), units)
-        return stmt if units is None else stmt.where(
-            stmt.selected_columns.org_unit_id.in_(units))
+        return states_as_of(record_type, end_of(day), units)
     model = record_model(record_type)
     stmt = sa.select(model.id.label("record_id"), model.state.label("state"),
                      model.org_unit_id.label("org_unit_id")).where(model.state.is_not(None))
-    return stmt if units is None else stmt.where(model.org_unit_id.in_(units))
+    return stmt if units is None else stmt.where(model.org_unit_id.in_(unit_ids(units)))

@@ -103,38 +103,33 @@ def groups_meeting_all_criteria(unit, as_of, params, since):
 
 
 def _persons_with_deadlines(unit: OrgUnit, as_of: date):
-    """(state, due date on ``as_of``) of every person in the subtree, as of that day."""
+    """(state, due date on ``as_of``) of every person in the subtree, as of that day: one
+    statement, each person's state with the entry that entered it."""
     cutoff = end_of(as_of)
-    found = states_on("person", as_of, territory_ids(unit, as_of))
-    rows = db.session.execute(found).all()
-    if not rows:
-        return []
-    ids = sa.select(found.subquery().c.record_id)
+    found = states_on("person", as_of, territory_ids(unit, as_of)).subquery()
     entering = aliased(AuditEntry)
     last_change = (
-        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
-        .where(AuditEntry.record_type == "person", AuditEntry.record_id.in_(ids),
+        sa.select(sa.func.max(AuditEntry.seq))
+        .where(AuditEntry.record_type == "person", AuditEntry.record_id == found.c.record_id,
                AuditEntry.effective_at < cutoff,
                sa.or_(AuditEntry.from_state.is_(None),
                       AuditEntry.from_state != AuditEntry.to_state))
-        .group_by(AuditEntry.record_id).subquery()
+        .scalar_subquery()
     )
-    entries = {
-        e.record_id: e for e in db.session.scalars(
-            sa.select(entering).join(last_change, sa.and_(
-                entering.record_id == last_change.c.record_id,
-                entering.seq == last_change.c.seq)).where(entering.record_type == "person"))
-    }
+    rows = db.session.execute(
+        sa.select(found.c.state, entering)
+        .outerjoin(entering, sa.and_(entering.record_type == "person",
+                                     entering.record_id == found.c.record_id,
+                                     entering.seq == last_change))).all()
     out = []
     catalog = get_catalog()
-    for row in rows:
-        entry = entries.get(row.record_id)
+    for state, entry in rows:
         definition = catalog.get("person", entry.workflow_version if entry else None)
         due = None
-        if entry is not None and row.state in WAITING_STATES:
-            due = due_date_for(definition, row.state, entry.effective_at,
-                               entering_data(definition, row.state, entry))
-        out.append((row.state, due))
+        if entry is not None and state in WAITING_STATES:
+            due = due_date_for(definition, state, entry.effective_at,
+                               entering_data(definition, state, entry))
+        out.append((state, due))
     return out
 
 
