@@ -28,9 +28,10 @@ from casework.auth.scope import Scope, scoped
 from casework.orgunits.history import territory_clause
 from casework.orgunits.models import OrgUnit
 from casework.orgunits.services import get_by_code
+from casework.people.models import Person
 from casework.plans import metrics
 from casework.plans.models import Plan
-from casework.plans.reports import build_report, report_groups, state_rows
+from casework.plans.reports import build_report, due_labels, report_groups, state_rows
 from casework.plans.services import plans_in_scope
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
@@ -161,6 +162,11 @@ def test_report_rows_equal_one_statement_per_row(demo):
     assert [(r["unit"].id, {s: n for s, n in r["by_state"].items() if n}, r["area_state"])
             for r in report.rows] == slow_report_rows(province, report.as_of)
     assert sum(report.totals.values()) > 0
+    # What each deadline is for, read once per state, as each person's own property says.
+    persons = db_session().scalars(sa.select(Person).order_by(Person.id)).all()
+    labels = due_labels(persons)
+    assert labels == {p.id: p.due_label for p in persons}
+    assert sum(1 for v in labels.values() if v) > 10
 
 
 def test_metrics_equal_the_whole_log(demo, monkeypatch):
@@ -260,3 +266,28 @@ def _all(model, unit):
 def admin_scope() -> Scope:
     user = db_session().scalar(sa.select(User).where(User.username == "province"))
     return Scope.for_user(user)
+
+
+def test_a_transfer_counts_in_the_new_group_today_and_in_the_old_one_in_the_log(
+        open_case, tree, law73):
+    """The one difference between the records and the log: the transfer's entry names the
+    group the person left (the unit the event was fired in). Today's figures read the record,
+    which is already in the new group; the log keeps the person in the old group until the
+    next event, which names the new one."""
+    from tests.clock import vn_today
+
+    case = open_case(days_ago=30)
+    case.fire("police", "transfer", {"to_area_code": "G12"}, days_ago=20)
+    g11, g12 = tree["G11"], tree["G12"]
+
+    def where(day, unit):
+        return run(sa.select(sa.literal(1)).select_from(
+            record_states_on("person", day, [unit.id]).subquery()))
+
+    assert (where(vn_today(), g11), where(vn_today(), g12)) == ([], [(1,)])
+    yesterday = vn_today() - timedelta(days=1)
+    assert (where(yesterday, g11), where(yesterday, g12)) == ([(1,)], [])
+    # W1 holds both groups: the ward counts the person either way.
+    for day in (yesterday, vn_today()):
+        assert run(record_states_on("person", day, metrics.territory_ids(tree["W1"], day))) \
+            == [(case.body["id"], "suspected", (g11 if day < vn_today() else g12).id)]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.findings import prefixes
+from casework.audit.models import AuditEntry
 from casework.audit.services import states_on
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
@@ -35,7 +36,7 @@ from casework.validation import MAX_DATE, MIN_DATE
 from casework.web import redaction
 from casework.web.numbers import EXCEL_FORMATS, unit_label
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import today_local
+from casework.workflow.deadlines import entering_clause, today_local
 
 _HALF = re.compile(r"([0-9]{4})-H1")
 _YEAR = re.compile(r"([0-9]{4})")
@@ -112,13 +113,14 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
         .options(contains_eager(Person.org_unit))
         .where(territory_clause(unit, as_of), Person.due_date < as_of)
         .order_by(Person.due_date)).all()
+    labels = due_labels(overdue)
     for person in overdue:
         report.overdue.append({
             "name": redaction.shown_value(
                 "persons", "full_name", person.full_name,
                 redaction.may_see_personal(person.org_unit, scope), person.id),
             "area": person.org_unit.name,
-            "state": person.state_label, "due": person.due_date, "what": person.due_label,
+            "state": person.state_label, "due": person.due_date, "what": labels[person.id],
         })
 
     plans = db.session.scalars(
@@ -281,6 +283,39 @@ def state_rows(unit: OrgUnit, as_of: date, states: list[str]) -> list[dict]:
                     by_state[state] += n
         out.append({"unit": group, "by_state": by_state, "total": sum(by_state.values()),
                     "area_state": area_states.get(group.id)})
+    return out
+
+
+def due_labels(persons: list[Person]) -> dict[int, str | None]:
+    """``person.due_label`` of each person (what the deadline is for), the log read once per
+    state whose deadline depends on how it was entered, not once per person."""
+    catalog = get_catalog()
+    out: dict[int, str | None] = {}
+    asked: dict[tuple[int, str], list[Person]] = {}
+    for person in persons:
+        state = catalog.get("person", person.workflow_version).states.get(person.state)
+        if person.due_date is None or state is None or not state.deadlines:
+            out[person.id] = None
+        elif len(state.deadlines) == 1:
+            out[person.id] = str(state.deadline.label)
+        else:
+            asked.setdefault((person.workflow_version, person.state), []).append(person)
+    for (version, code), people in asked.items():
+        definition = catalog.get("person", version)
+        entered: dict[int, tuple[str, dict]] = {}
+        for record_id, event, data in db.session.execute(
+                sa.select(AuditEntry.record_id, AuditEntry.event, AuditEntry.data)
+                .where(AuditEntry.record_type == "person",
+                       AuditEntry.record_id.in_([p.id for p in people]),
+                       entering_clause(definition, code))
+                .order_by(AuditEntry.record_id, AuditEntry.seq.desc())):
+            entered.setdefault(record_id, (event, dict(data or {})))
+        state = definition.states[code]
+        for person in people:
+            deadline = state.deadline
+            if person.id in entered:
+                deadline = state.deadline_for(*entered[person.id]) or state.deadline
+            out[person.id] = str(deadline.label) if deadline is not None else None
     return out
 
 
