@@ -10,11 +10,13 @@ records), on SQLite and on PostgreSQL (CASEWORK_TEST_DATABASE_URL).
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from casework.areas import criteria
 from casework.areas.criteria import evaluate_area, evaluate_subtree
@@ -31,7 +33,13 @@ from casework.orgunits.services import get_by_code
 from casework.people.models import Person
 from casework.plans import metrics
 from casework.plans.models import Plan
-from casework.plans.reports import build_report, due_labels, report_groups, state_rows
+from casework.plans.reports import (
+    build_report,
+    due_labels,
+    report_groups,
+    state_rows,
+    workbook,
+)
 from casework.plans.services import plans_in_scope
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import today_local
@@ -162,6 +170,14 @@ def test_report_rows_equal_one_statement_per_row(demo):
     assert [(r["unit"].id, {s: n for s, n in r["by_state"].items() if n}, r["area_state"])
             for r in report.rows] == slow_report_rows(province, report.as_of)
     assert sum(report.totals.values()) > 0
+    # The overdue sheet: every row red, its dates as dates (rows styled by number).
+    report = build_report("annual", str(today_local().year), province, admin_scope())
+    book = load_workbook(io.BytesIO(workbook(report)))
+    sheet = book.worksheets[2]
+    assert sheet.max_row == len(report.overdue) + 1 > 2
+    for row in sheet.iter_rows(min_row=2):
+        assert all(cell.fill.fgColor.rgb.endswith("F8D7D3") for cell in row)
+        assert [c.number_format for c in row if c.is_date] == ["DD/MM/YYYY"]
     # What each deadline is for, read once per state, as each person's own property says.
     persons = db_session().scalars(sa.select(Person).order_by(Person.id)).all()
     labels = due_labels(persons)

@@ -197,10 +197,11 @@ def workbook(report: Report) -> bytes:
     if report.personal:
         head = [_("Full name")] + head
     _sheet_header(ws, head)
-    for item in report.overdue:
+    # The row just written by number: ``ws.max_row`` looks at every cell (quadratic here).
+    for n, item in enumerate(report.overdue, start=2):
         values = [item["area"], item["state"], item["due"], item["what"]]
         append_row(ws, ([item["name"]] if report.personal else []) + values)
-        for cell in ws[ws.max_row]:
+        for cell in (ws.cell(n, column) for column in range(1, len(head) + 1)):
             cell.fill = _LATE
             if isinstance(cell.value, date):
                 cell.number_format = "DD/MM/YYYY"
