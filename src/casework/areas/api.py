@@ -230,11 +230,14 @@ def create_fact(body, code):
 @blp.arguments(FactQuerySchema, location="query")
 @blp.response(200, FactListSchema)
 def list_facts(args, code):
-    """Facts of the area and of every area below it, newest first."""
+    """Facts of the area and of every area below it, newest first, a page at a time
+    (``page``, ``per_page``: 100 by default, at most 500); ``total`` counts them all."""
     scope = current_scope()
     unit = get_scoped_orgunit(code, scope)
-    facts = services.facts_of(unit, args.get("kind"), open_only=args.get("open", False))
-    return {"items": [describe_fact(f) for f in facts], "total": len(facts)}
+    offset, limit = page_window(args["page"], args["per_page"])
+    facts, total = services.facts_page(unit, args.get("kind"), open_only=args.get("open", False),
+                                       offset=offset, limit=limit)
+    return {"items": [describe_fact(f) for f in facts], "total": total}
 
 
 def _scoped_fact(code: str, fact_id: int, scope: Scope) -> AreaFact:

@@ -16,7 +16,7 @@ the state their audit log shows at the end of that day.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -28,16 +28,12 @@ from sqlalchemy.orm import aliased
 
 from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.areas.criteria_sets import MEASURES, CriteriaSet, get_set
+from casework.areas.findings import FindingIndex
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
 from casework.extensions import db
 from casework.orgunits import history
-from casework.orgunits.models import (
-    LEAF_KINDS,
-    OrgUnit,
-    OrgUnitLink,
-    subtree_clause,
-)
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, OrgUnitLink, subtree_clause
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
 from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
@@ -516,15 +512,15 @@ class Where:  # what every measure of the set is given: the territory and the da
 # --- judging ----------------------------------------------------------------------------------
 
 
-def _judge(code: str, unit: _Unit, findings: list[_Finding]) -> CriterionResult:
-    mine = [f for f in findings if f.path.startswith(unit.path)]
+def _judge(code: str, unit: _Unit, findings: FindingIndex) -> CriterionResult:
+    mine = findings.below(unit.path)
     breaks = [f.evidence for f in mine if f.severity == "breaks"]
     missing = [f.evidence for f in mine if f.severity == "missing"]
     support = [f.evidence for f in mine if f.severity == "supports"]
     if code == "C7":
         # A working model of the area, of a unit below it or of a unit above it counts.
-        support = [f.evidence for f in findings if f.severity == "supports"
-                   and (f.path.startswith(unit.path) or unit.path.startswith(f.path))]
+        support = [f.evidence for f in findings.below_or_above(unit.path)
+                   if f.severity == "supports"]
         if support:
             return CriterionResult(code, MET, support=support)
         ended = [f.evidence for f in mine if f.severity == "ended"]
@@ -546,9 +542,11 @@ def _judge(code: str, unit: _Unit, findings: list[_Finding]) -> CriterionResult:
     return CriterionResult(code, MET, support=support)
 
 
-def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, AreaCriteria]:
+def evaluate_subtree(root: OrgUnit, as_of: date | None = None,
+                     only: Iterable[int] | None = None) -> dict[int, AreaCriteria]:
     """The criteria of every area in ``root``'s subtree on ``as_of`` (default: today), on the
-    map of that day (``territory_day``: an ended unit's is its last day's).
+    map of that day (``territory_day``: an ended unit's is its last day's); with ``only``,
+    of those areas of the subtree alone (a page that shows a few judges only those).
 
     A fixed number of queries whatever the size of the subtree. Keys are org-unit ids.
     """
@@ -580,9 +578,11 @@ def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, Area
     where = Where(inside, as_of, ancestors, map_day, carried)
     for name in dict.fromkeys(m for k in criteria_set().criteria for m in k.measures):
         MEASURES[name].func(c, where)  # the set's measures, each once, in its order
+    indexes = {code: FindingIndex(c.findings.get(code, ())) for code in CRITERIA}
+    wanted = in_tree if only is None else {i: in_tree[i] for i in only if i in in_tree}
     results = {}
-    for unit in in_tree.values():
-        judged = [_judge(code, unit, c.findings.get(code, [])) for code in CRITERIA]
+    for unit in wanted.values():
+        judged = [_judge(code, unit, indexes[code]) for code in CRITERIA]
         results[unit.id] = AreaCriteria(unit.id, unit.code, unit.name, unit.kind, as_of,
                                         judged)
     return results
@@ -590,9 +590,7 @@ def evaluate_subtree(root: OrgUnit, as_of: date | None = None) -> dict[int, Area
 
 def evaluate_area(unit: OrgUnit, as_of: date | None = None) -> AreaCriteria:
     """The 8 criteria of one area (over its whole subtree) on ``as_of``."""
-    return evaluate_subtree(unit, as_of)[unit.id]
+    return evaluate_subtree(unit, as_of, only=(unit.id,))[unit.id]
 
 
-def today() -> date:
-    """Today in Vietnam."""
-    return local_date(clock.utcnow())
+today = clock.today_local  # today in Vietnam

@@ -199,6 +199,8 @@ class FactCloseSchema(Schema):
 class FactQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(ALL_FACT_KINDS))
     open = fields.Boolean()
+    page = Page()
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class FactSchema(Schema):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from casework.areas.criteria import (
     CRITERIA,
@@ -18,6 +19,7 @@ from casework.areas.criteria import (
     evaluate_subtree,
     today,
 )
+from casework.areas.findings import prefixes
 from casework.areas.models import (
     ALL_FACT_KINDS,
     FACT_KIND_LABELS,
@@ -226,42 +228,59 @@ def close_fact(fact: AreaFact, actor, values: dict, scope: Scope) -> AreaFact:
     return fact
 
 
+def _fact_queries(unit: OrgUnit, kind: str | None, subtree: bool, open_only: bool):
+    """The SELECTs of the hotspots and of the other facts asked for (None: none asked),
+    newest first, each with the people and the unit its lines show loaded along."""
+    where = subtree_clause(OrgUnit.path, unit.path) if subtree else OrgUnit.id == unit.id
+    spots = facts = None
+    if kind in (None, "hotspot"):
+        spots = (sa.select(Hotspot).join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id)
+                 .where(where).order_by(Hotspot.found_date.desc(), Hotspot.id.desc())
+                 .options(contains_eager(Hotspot.org_unit), selectinload(Hotspot.recorded_by)))
+        if open_only:
+            spots = spots.where(Hotspot.state != "eliminated")
+    if kind != "hotspot":
+        fact_day = sa.func.coalesce(AreaFact.found_date, AreaFact.as_of, AreaFact.verified_on,
+                                    AreaFact.started_on, AreaFact.activity_date)
+        facts = (sa.select(AreaFact).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+                 .where(where).order_by(fact_day.desc().nulls_last(), AreaFact.id.desc())
+                 .options(contains_eager(AreaFact.org_unit),
+                          selectinload(AreaFact.recorded_by), selectinload(AreaFact.closed_by)))
+        if kind is not None:
+            facts = facts.where(AreaFact.kind == kind)
+        if open_only:
+            facts = facts.where(AreaFact.resolved_date.is_(None), AreaFact.ended_on.is_(None))
+    return [stmt for stmt in (spots, facts) if stmt is not None]
+
+
+def facts_page(unit: OrgUnit, kind: str | None = None, subtree: bool = True,
+               open_only: bool = False, offset: int = 0, limit: int | None = None
+               ) -> tuple[list, int]:
+    """The facts of an area (and of its subtree), hotspots included, newest first, from
+    ``offset`` (at most ``limit``), and how many there are. Paged in SQL: the newest
+    ``offset + limit`` of each table, merged (the same order as sorting them all)."""
+    stmts = _fact_queries(unit, kind, subtree, open_only)
+    items: list = []
+    for stmt in stmts:
+        items.extend(db.session.scalars(stmt if limit is None else stmt.limit(offset + limit)))
+    items.sort(key=lambda f: (fact_date(f) or date.min, f.id), reverse=True)
+    if limit is None:
+        return items[offset:], len(items)
+    total = sum(db.session.scalar(sa.select(sa.func.count()).select_from(
+        stmt.order_by(None).options().subquery())) for stmt in stmts)
+    return items[offset:offset + limit], total
+
+
 def facts_of(unit: OrgUnit, kind: str | None = None, subtree: bool = True,
              open_only: bool = False) -> list:
     """The facts of an area (and of its subtree), hotspots included, newest first."""
-    where = subtree_clause(OrgUnit.path, unit.path) if subtree else OrgUnit.id == unit.id
-    items: list = []
-    if kind in (None, "hotspot"):
-        stmt = sa.select(Hotspot).join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id).where(where)
-        if open_only:
-            stmt = stmt.where(Hotspot.state != "eliminated")
-        items.extend(db.session.scalars(stmt))
-    if kind != "hotspot":
-        stmt = sa.select(AreaFact).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id).where(where)
-        if kind is not None:
-            stmt = stmt.where(AreaFact.kind == kind)
-        if open_only:
-            stmt = stmt.where(AreaFact.resolved_date.is_(None), AreaFact.ended_on.is_(None))
-        items.extend(db.session.scalars(stmt))
-    return sorted(items, key=lambda f: (fact_date(f) or date.min, f.id), reverse=True)
+    return facts_page(unit, kind, subtree, open_only)[0]
 
 
 def recent_facts(unit: OrgUnit, limit: int) -> tuple[list, int]:
     """The ``limit`` newest facts of the area's subtree, hotspots included, and how many
-    there are, paged in SQL: the newest ``limit`` of each table, merged."""
-    where = subtree_clause(OrgUnit.path, unit.path)
-    fact_day = sa.func.coalesce(AreaFact.found_date, AreaFact.as_of, AreaFact.verified_on,
-                                AreaFact.started_on, AreaFact.activity_date)
-    spots = (sa.select(Hotspot).join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id).where(where)
-             .order_by(Hotspot.found_date.desc(), Hotspot.id.desc()))
-    facts = (sa.select(AreaFact).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id).where(where)
-             .order_by(fact_day.desc().nulls_last(), AreaFact.id.desc()))
-    newest = [*db.session.scalars(spots.limit(limit)), *db.session.scalars(facts.limit(limit))]
-    total = sum(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None)
-                                                                         .subquery()))
-                for stmt in (spots, facts))
-    newest.sort(key=lambda f: (fact_date(f) or date.min, f.id), reverse=True)
-    return newest[:limit], total
+    there are, paged in SQL."""
+    return facts_page(unit, limit=limit)
 
 
 def fact_date(fact) -> date | None:
@@ -322,7 +341,7 @@ def territory(root: OrgUnit, as_of: date | None = None):
 def states_on(units: list[OrgUnit], day: date) -> dict[int, str]:
     """The area state of each unit at the end of ``day`` (from the audit log), in one query."""
     ids = [u.id for u in units]
-    rows = states_as_of("area", end_of(day)).subquery()
+    rows = states_as_of("area", end_of(day), ids).subquery()
     found = dict(db.session.execute(
         sa.select(rows.c.org_unit_id, rows.c.state).where(rows.c.org_unit_id.in_(ids))).all())
     return {i: found.get(i, UNASSESSED) for i in ids}
@@ -422,8 +441,8 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     definition = engine.get_catalog().get("area")
     units, path_of, parent_of = territory(root, as_of)
     states = states_of(units)
-    results = evaluate_subtree(root, as_of)
     leaves = [u for u in units if u.kind in LEAF_KINDS]
+    results = evaluate_subtree(root, as_of, only=[root.id] + [u.id for u in leaves])
 
     def by_state(group):
         total = len(group)
@@ -439,9 +458,15 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
         root, None if day is None else history.in_subtree_on(OrgUnit.id, root, day))
     recognition = engine.get_catalog().get("recognition")
     children = [u for u in units if parent_of[u.id] == root.id]
+    # Each leaf under the child whose path is one of its path's prefixes: one pass.
+    leaves_of: dict[str, list[OrgUnit]] = {path_of[c.id]: [] for c in children}
+    for leaf in leaves:
+        for prefix in prefixes(path_of[leaf.id]):
+            if prefix in leaves_of:
+                leaves_of[prefix].append(leaf)
     child_rows = []
     for child in children:
-        below = [u for u in leaves if path_of[u.id].startswith(path_of[child.id])]
+        below = leaves_of[path_of[child.id]]
         child_rows.append({
             "code": child.code, "name": child.name, "kind": child.kind,
             "state": states[child.id],

@@ -135,7 +135,9 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
     user = _user()
     area = services.area_of(unit)
     as_of = _as_of()
-    results = evaluate_subtree(unit, as_of)
+    children = sorted((u for u in _children(unit)), key=lambda u: u.name)
+    # The page shows the area's criteria and its children's 8/8: only those are judged.
+    results = evaluate_subtree(unit, as_of, only=[unit.id] + [u.id for u in children])
     criteria = results[unit.id]
     personal = redaction.may_see_personal(unit, scope)
     events = services.area_events(unit, area, user)
@@ -143,7 +145,6 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
     breached = []
     if area is not None and area.state in services.recognized_states():
         breached = criteria.codes_with("not_met")
-    children = sorted((u for u in _children(unit)), key=lambda u: u.name)
     child_states = services.states_of(children)
     ancestors = db.session.scalars(
         scoped(sa.select(OrgUnit).where(OrgUnit.id.in_(unit.ancestor_ids[:-1])), OrgUnit.id,

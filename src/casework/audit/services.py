@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from casework.audit.models import AuditEntry
-from casework.db import LOCAL_TZ, utcnow
+from casework.db import LOCAL_TZ, today_local, utcnow
 from casework.extensions import db
 
 RECORD_MODELS_KEY = "casework.audit.record_models"
@@ -253,17 +253,69 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
 
 
-def states_as_of(record_type: str, cutoff: datetime):
-    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``."""
-    last = (
-        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
-        .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
-        .group_by(AuditEntry.record_id)
-        .subquery()
-    )
+def states_as_of(record_type: str, cutoff: datetime, units=None):
+    """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``: the
+    state and unit its last entry before ``cutoff`` names.
+
+    With ``units`` (org-unit ids: a list, or a SELECT that is read first), only the records
+    whose last entry names one of them: the entries naming them are read through the index
+    on ``org_unit_id``, each kept if no later entry of its record comes before ``cutoff``
+    (the unique index on record and seq), instead of grouping the whole country's log.
+    """
+    if units is None:
+        last = (
+            sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
+            .where(AuditEntry.record_type == record_type, AuditEntry.effective_at < cutoff)
+            .group_by(AuditEntry.record_id)
+            .subquery()
+        )
+        entry = aliased(AuditEntry)
+        return (
+            sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
+            .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
+            .where(entry.record_type == record_type)
+        )
+    later = aliased(AuditEntry)
     entry = aliased(AuditEntry)
+    last_seq = (sa.select(sa.func.max(later.seq))
+                .where(later.record_type == record_type, later.record_id == entry.record_id,
+                       later.effective_at < cutoff)
+                .scalar_subquery())
     return (
         sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
-        .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
-        .where(entry.record_type == record_type)
+        .where(entry.record_type == record_type, entry.effective_at < cutoff,
+               entry.org_unit_id.in_(unit_ids(units)), entry.seq == last_seq)
     )
+
+
+def unit_ids(units) -> list[int]:
+    """Org-unit ids given as a list or as a SELECT (read now: a short list of a territory's
+    units keeps the plans simple on both databases, statistics or not)."""
+    if isinstance(units, sa.Select):
+        return list(db.session.scalars(units))
+    return list(units)
+
+
+def record_model(record_type: str) -> type:
+    """The registered workflow model whose records are of ``record_type``."""
+    for model in record_models():
+        if getattr(model, "__record_type__", None) == record_type:
+            return model
+    raise LookupError(f"no workflow model of record type {record_type!r}")
+
+
+def states_on(record_type: str, day: date, units=None):
+    """SELECT (record_id, state, org_unit_id) of the records of a type at the end of ``day``
+    (Vietnam's), optionally only those in ``units`` (a SELECT of org-unit ids).
+
+    For today (or later) the records themselves say it: every entry is dated by now, and the
+    last one left the record in its state. Past days read the log (``states_as_of``). One
+    difference: an event that moves its record (a person's transfer) names the unit it left,
+    so the log keeps the person there until the next event; the record is already in the new
+    unit, and today's figures count it there."""
+    if day < today_local():
+        return states_as_of(record_type, end_of(day), units)
+    model = record_model(record_type)
+    stmt = sa.select(model.id.label("record_id"), model.state.label("state"),
+                     model.org_unit_id.label("org_unit_id")).where(model.state.is_not(None))
+    return stmt if units is None else stmt.where(model.org_unit_id.in_(unit_ids(units)))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
-from casework.audit.services import end_of, states_as_of
+from casework.audit.services import end_of, states_on, unit_ids
 from casework.extensions import db
 from casework.orgunits.history import territory_clause
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
@@ -74,12 +74,10 @@ def compute(code: str, unit: OrgUnit, as_of: date, params: dict | None = None,
     return METRICS[code].compute(unit, as_of, params or {}, since)
 
 
-def _in_subtree(rows, unit: OrgUnit, as_of: date):
-    """``rows`` whose unit lies in ``unit``'s territory as of ``as_of`` (that day's map; an
-    ended unit's last day's: a plan keeps the territory it was written for)."""
-    q = rows.subquery()
-    return sa.select(q).join(OrgUnit, OrgUnit.id == q.c.org_unit_id).where(
-        territory_clause(unit, as_of))
+def territory_ids(unit: OrgUnit, as_of: date):
+    """SELECT of the ids of the units in ``unit``'s territory as of ``as_of`` (that day's map;
+    an ended unit's last day's: a plan keeps the territory it was written for)."""
+    return sa.select(OrgUnit.id).where(territory_clause(unit, as_of))
 
 
 @metric("areas_in_state", _l("Areas in a state"), "count",
@@ -87,12 +85,11 @@ def _in_subtree(rows, unit: OrgUnit, as_of: date):
 def areas_in_state(unit, as_of, params, since):
     states = params.get("states") or [params.get("state")]
     kinds = params.get("kinds") or sorted(LEAF_KINDS)
-    rows = states_as_of("area", end_of(as_of)).subquery()
+    rows = states_on("area", as_of, territory_ids(unit, as_of)).subquery()
     stmt = (
         sa.select(sa.func.count()).select_from(rows)
         .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
-        .where(territory_clause(unit, as_of), OrgUnit.kind.in_(kinds),
-               rows.c.state.in_(states))
+        .where(OrgUnit.kind.in_(kinds), rows.c.state.in_(states))
     )
     return MetricValue(db.session.scalar(stmt))
 
@@ -106,37 +103,33 @@ def groups_meeting_all_criteria(unit, as_of, params, since):
 
 
 def _persons_with_deadlines(unit: OrgUnit, as_of: date):
-    """(state, due date on ``as_of``) of every person in the subtree, as of that day."""
+    """(state, due date on ``as_of``) of every person in the subtree, as of that day: one
+    statement, each person's state with the entry that entered it."""
     cutoff = end_of(as_of)
-    rows = db.session.execute(_in_subtree(states_as_of("person", cutoff), unit, as_of)).all()
-    if not rows:
-        return []
-    ids = [r.record_id for r in rows]
+    found = states_on("person", as_of, territory_ids(unit, as_of)).subquery()
     entering = aliased(AuditEntry)
     last_change = (
-        sa.select(AuditEntry.record_id, sa.func.max(AuditEntry.seq).label("seq"))
-        .where(AuditEntry.record_type == "person", AuditEntry.record_id.in_(ids),
+        sa.select(sa.func.max(AuditEntry.seq))
+        .where(AuditEntry.record_type == "person", AuditEntry.record_id == found.c.record_id,
                AuditEntry.effective_at < cutoff,
                sa.or_(AuditEntry.from_state.is_(None),
                       AuditEntry.from_state != AuditEntry.to_state))
-        .group_by(AuditEntry.record_id).subquery()
+        .scalar_subquery()
     )
-    entries = {
-        e.record_id: e for e in db.session.scalars(
-            sa.select(entering).join(last_change, sa.and_(
-                entering.record_id == last_change.c.record_id,
-                entering.seq == last_change.c.seq)).where(entering.record_type == "person"))
-    }
+    rows = db.session.execute(
+        sa.select(found.c.state, entering)
+        .outerjoin(entering, sa.and_(entering.record_type == "person",
+                                     entering.record_id == found.c.record_id,
+                                     entering.seq == last_change))).all()
     out = []
     catalog = get_catalog()
-    for row in rows:
-        entry = entries.get(row.record_id)
+    for state, entry in rows:
         definition = catalog.get("person", entry.workflow_version if entry else None)
         due = None
-        if entry is not None and row.state in WAITING_STATES:
-            due = due_date_for(definition, row.state, entry.effective_at,
-                               entering_data(definition, row.state, entry))
-        out.append((row.state, due))
+        if entry is not None and state in WAITING_STATES:
+            due = due_date_for(definition, state, entry.effective_at,
+                               entering_data(definition, state, entry))
+        out.append((state, due))
     return out
 
 
@@ -163,11 +156,12 @@ def addicts_managed_pct(unit, as_of, params, since):
 
 def _entries_between(unit: OrgUnit, since: date | None, as_of: date, *where) -> int:
     """Audit entries of the subtree of ``unit`` dated in the period that match ``where``."""
+    # The territory's units read first: the log is then read through its index on the unit,
+    # not scanned for the whole country.
     stmt = (
         sa.select(sa.func.count()).select_from(AuditEntry)
-        .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
         .where(AuditEntry.effective_at < end_of(as_of),
-               territory_clause(unit, as_of), *where)
+               AuditEntry.org_unit_id.in_(unit_ids(territory_ids(unit, as_of))), *where)
     )
     if since is not None:
         stmt = stmt.where(AuditEntry.effective_at >= datetime.combine(since, time.min,
@@ -216,8 +210,7 @@ def broadcasts(unit, as_of, params, since):
 
 @metric("hotspots_eliminated_pct", _l("Retail points and hotspots eliminated"), "percent")
 def hotspots_eliminated_pct(unit, as_of, params, since):
-    rows = db.session.execute(
-        _in_subtree(states_as_of("hotspot", end_of(as_of)), unit, as_of)).all()
+    rows = db.session.execute(states_on("hotspot", as_of, territory_ids(unit, as_of))).all()
     eliminated = sum(1 for r in rows if r.state == "eliminated")
     return MetricValue.percent(eliminated, len(rows))
 

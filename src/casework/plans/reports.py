@@ -16,15 +16,18 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import contains_eager
 
 from casework.areas.criteria import evaluate_subtree
-from casework.audit.services import end_of, states_as_of
+from casework.areas.findings import prefixes
+from casework.audit.models import AuditEntry
+from casework.audit.services import states_on
 from casework.auth.scope import Scope
 from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.history import territory_clause, territory_day
-from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.models import LEAF_KINDS, OrgUnit, SuccessionUnit, subtree_clause
 from casework.people.models import Person
 from casework.plans import services
 from casework.plans.models import REPORT_KINDS, Plan
@@ -33,7 +36,7 @@ from casework.validation import MAX_DATE, MIN_DATE
 from casework.web import redaction
 from casework.web.numbers import EXCEL_FORMATS, unit_label
 from casework.workflow.catalog import get_catalog
-from casework.workflow.deadlines import today_local
+from casework.workflow.deadlines import entering_clause, today_local
 
 _HALF = re.compile(r"([0-9]{4})-H1")
 _YEAR = re.compile(r"([0-9]{4})")
@@ -97,31 +100,7 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     report = Report(kind, period, title, unit, start, end, as_of, personal,
                     states=[(c, str(s.label)) for c, s in definition.states.items()])
 
-    # Persons per state, per child unit, as of the report date (from the audit log).
-    groups = report_groups(unit, as_of)
-    rows = states_as_of("person", end_of(as_of)).subquery()
-    counts: dict[tuple[int, str], int] = {}
-    for group in groups:
-        stmt = (
-            sa.select(rows.c.state, sa.func.count())
-            .join(OrgUnit, OrgUnit.id == rows.c.org_unit_id)
-            .where(territory_clause(group, as_of)).group_by(rows.c.state)
-        )
-        for state, n in db.session.execute(stmt):
-            counts[(group.id, state)] = n
-    areas = states_as_of("area", end_of(as_of)).subquery()
-    area_def = get_catalog().get("area")
-    area_states = {
-        unit_id: str(area_def.states[state].label)
-        for unit_id, state in db.session.execute(
-            sa.select(areas.c.org_unit_id, areas.c.state)
-            .where(areas.c.org_unit_id.in_([g.id for g in groups])))
-        if state in area_def.states
-    }
-    for group in groups:
-        by_state = {code: counts.get((group.id, code), 0) for code, _ in report.states}
-        report.rows.append({"unit": group, "by_state": by_state, "total": sum(by_state.values()),
-                            "area_state": area_states.get(group.id)})
+    report.rows = state_rows(unit, as_of, [code for code, _ in report.states])
     report.totals = {code: sum(r["by_state"][code] for r in report.rows)
                      for code, _ in report.states}
 
@@ -131,15 +110,17 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
 
     overdue = db.session.scalars(
         sa.select(Person).join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .options(contains_eager(Person.org_unit))
         .where(territory_clause(unit, as_of), Person.due_date < as_of)
         .order_by(Person.due_date)).all()
+    labels = due_labels(overdue)
     for person in overdue:
         report.overdue.append({
             "name": redaction.shown_value(
                 "persons", "full_name", person.full_name,
                 redaction.may_see_personal(person.org_unit, scope), person.id),
             "area": person.org_unit.name,
-            "state": person.state_label, "due": person.due_date, "what": person.due_label,
+            "state": person.state_label, "due": person.due_date, "what": labels[person.id],
         })
 
     plans = db.session.scalars(
@@ -216,10 +197,11 @@ def workbook(report: Report) -> bytes:
     if report.personal:
         head = [_("Full name")] + head
     _sheet_header(ws, head)
-    for item in report.overdue:
+    # The row just written by number: ``ws.max_row`` looks at every cell (quadratic here).
+    for n, item in enumerate(report.overdue, start=2):
         values = [item["area"], item["state"], item["due"], item["what"]]
         append_row(ws, ([item["name"]] if report.personal else []) + values)
-        for cell in ws[ws.max_row]:
+        for cell in (ws.cell(n, column) for column in range(1, len(head) + 1)):
             cell.fill = _LATE
             if isinstance(cell.value, date):
                 cell.number_format = "DD/MM/YYYY"
@@ -272,3 +254,95 @@ def report_groups(unit: OrgUnit, as_of: date) -> list[OrgUnit]:
                                 if p.valid_to is not None))
         children = [c for c in children if c.id not in covered]
     return sorted(before, key=lambda u: u.name) + children or [unit]
+
+
+def state_rows(unit: OrgUnit, as_of: date, states: list[str]) -> list[dict]:
+    """The report's rows: persons per state in each row's territory, and the row's area
+    state, as of ``as_of``. One grouped statement for the whole territory (the log for a
+    past day, the records for today), added up per row."""
+    groups = report_groups(unit, as_of)
+    members, inside = group_members(unit, groups, as_of)
+    per_unit: dict[int, dict[str, int]] = {}
+    rows = states_on("person", as_of, inside).subquery()
+    for unit_id, state, n in db.session.execute(
+            sa.select(rows.c.org_unit_id, rows.c.state, sa.func.count())
+            .group_by(rows.c.org_unit_id, rows.c.state)):
+        per_unit.setdefault(unit_id, {})[state] = n
+    area_def = get_catalog().get("area")
+    area_states = {
+        unit_id: str(area_def.states[state].label)
+        for _id, state, unit_id in db.session.execute(states_on(
+            "area", as_of, sa.select(OrgUnit.id).where(OrgUnit.id.in_([g.id for g in groups]))))
+        if state in area_def.states
+    }
+    out = []
+    for group in groups:
+        by_state = dict.fromkeys(states, 0)
+        for unit_id in members[group.id]:
+            for state, n in per_unit.get(unit_id, {}).items():
+                if state in by_state:
+                    by_state[state] += n
+        out.append({"unit": group, "by_state": by_state, "total": sum(by_state.values()),
+                    "area_state": area_states.get(group.id)})
+    return out
+
+
+def due_labels(persons: list[Person]) -> dict[int, str | None]:
+    """``person.due_label`` of each person (what the deadline is for), the log read once per
+    state whose deadline depends on how it was entered, not once per person."""
+    catalog = get_catalog()
+    out: dict[int, str | None] = {}
+    asked: dict[tuple[int, str], list[Person]] = {}
+    for person in persons:
+        state = catalog.get("person", person.workflow_version).states.get(person.state)
+        if person.due_date is None or state is None or not state.deadlines:
+            out[person.id] = None
+        elif len(state.deadlines) == 1:
+            out[person.id] = str(state.deadline.label)
+        else:
+            asked.setdefault((person.workflow_version, person.state), []).append(person)
+    for (version, code), people in asked.items():
+        definition = catalog.get("person", version)
+        entered: dict[int, tuple[str, dict]] = {}
+        for record_id, event, data in db.session.execute(
+                sa.select(AuditEntry.record_id, AuditEntry.event, AuditEntry.data)
+                .where(AuditEntry.record_type == "person",
+                       AuditEntry.record_id.in_([p.id for p in people]),
+                       entering_clause(definition, code))
+                .order_by(AuditEntry.record_id, AuditEntry.seq.desc())):
+            entered.setdefault(record_id, (event, dict(data or {})))
+        state = definition.states[code]
+        for person in people:
+            deadline = state.deadline
+            if person.id in entered:
+                deadline = state.deadline_for(*entered[person.id]) or state.deadline
+            out[person.id] = str(deadline.label) if deadline is not None else None
+    return out
+
+
+def group_members(unit: OrgUnit, groups: list[OrgUnit], as_of: date
+                  ) -> tuple[dict[int, set[int]], sa.Select]:
+    """The ids of the units in each row's territory as of ``as_of`` ({group id: ids}), and a
+    SELECT of them all. Where nothing under ``unit`` ever changed place, the rows are its
+    children and their territories today's subtrees: one query of the paths, no query per
+    row. Otherwise each row's territory on its own day's map (``territory_clause``)."""
+    ids = [g.id for g in groups]
+    reborn = set(db.session.scalars(sa.select(SuccessionUnit.unit_id).where(
+        SuccessionUnit.unit_id.in_(ids), SuccessionUnit.side == "new")))
+    if territory_day(unit, as_of) is None and not reborn and all(
+            g.valid_on(as_of) for g in groups):
+        inside = sa.select(OrgUnit.id).where(subtree_clause(OrgUnit.path, unit.path))
+        paths = db.session.execute(sa.select(OrgUnit.id, OrgUnit.path).where(
+            subtree_clause(OrgUnit.path, unit.path))).all()
+        members: dict[int, set[int]] = {g.id: set() for g in groups}
+        by_path = {g.path: g.id for g in groups}
+        for unit_id, path in paths:
+            for prefix in prefixes(path):
+                if prefix in by_path:
+                    members[by_path[prefix]].add(unit_id)
+        return members, inside
+    members = {g.id: set(db.session.scalars(
+        sa.select(OrgUnit.id).where(territory_clause(g, as_of)))) for g in groups}
+    return members, sa.select(OrgUnit.id).where(
+        OrgUnit.id.in_(sorted(set().union(*members.values()))))
+

@@ -1,0 +1,49 @@
+"""The findings of one criterion, indexed by the paths of the units above them.
+
+``criteria._judge`` asks, for every unit of a subtree, which findings lie at or below it (and
+for C7 also which lie above it). Filtering the whole list per unit is quadratic (28M calls
+for a province); here each finding is filed once under each prefix of its path, so a unit's
+findings are one look-up. A materialised path ends with a dot ("1.5.23."), so ``p`` is a
+prefix of a path at a dot exactly when the path ``startswith(p)``: the answers are the same
+findings, in the same order, as the filters ``f.path.startswith(unit.path)`` give.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+
+def prefixes(path: str) -> list[str]:
+    """"1.5.23." → "1.", "1.5.", "1.5.23." (the paths of a unit and of its ancestors)."""
+    out, acc = [], ""
+    for part in path.split(".")[:-1]:
+        acc += part + "."
+        out.append(acc)
+    return out
+
+
+class FindingIndex:
+    """Findings (objects with ``path`` and ``severity``) filed by path, kept in their order."""
+
+    def __init__(self, findings=()):
+        self.findings = list(findings)  # all of them, in their order
+        self._order = {id(f): i for i, f in enumerate(self.findings)}
+        self._below: dict[str, list] = defaultdict(list)
+        self._at: dict[str, list] = defaultdict(list)
+        for finding in self.findings:
+            self._at[finding.path].append(finding)
+            for prefix in prefixes(finding.path):
+                self._below[prefix].append(finding)
+
+    def below(self, path: str) -> list:
+        """The findings whose path starts with ``path`` (at the unit or under it); the list
+        is the index's own: read it, do not change it."""
+        return self._below.get(path, [])
+
+    def below_or_above(self, path: str) -> list:
+        """The findings at, under or above ``path`` (a path that ``path`` starts with), in
+        their order."""
+        found = {id(f): f for f in self._below.get(path, ())}
+        for prefix in prefixes(path):
+            found.update((id(f), f) for f in self._at.get(prefix, ()))
+        return sorted(found.values(), key=lambda f: self._order[id(f)])
