@@ -9,7 +9,7 @@ states, each with the two audit entries the readers need (opened as suspected, t
 event into the person's state, dated before the period's end), a population per commune,
 incidents (use venues, offenders with their arrest day, fugitives, drug plants), key routes
 and hotspots (with their audit entries). Bulk rows carry the columns the readers use; the
-hashes are unique placeholders (the chain is not verified here). A few classifications are
+hashes are chained with the app's own hashing (bench/dataset.py). A few classifications are
 checked against what the generator put in (criterion a's and Art 6.1's counts).
 
 Then, round after round, in an order that rotates, one call each of:
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import cProfile
 import io
-import json
 import pstats
 import random
 import statistics
@@ -46,26 +45,26 @@ sys.path[:0] = [str(_HERE.parent), str(_HERE.parent / "src")]
 import sqlalchemy as sa  # noqa: E402
 
 from bench.common import temporary_schema  # noqa: E402
+from bench.dataset import (  # noqa: E402
+    ART61,
+    BIG,
+    COMMUNES,
+    MANAGED,
+    PROVINCES,
+    STATES,
+    build_facts,
+    build_map,
+    chain,
+    copy_rows,
+    set_sequences,
+    write_entries,
+)
 
 YEAR = 2026
-PROVINCES = 34
-COMMUNES = 3321
-BIG = 124  # communes of the big province (the first)
 VILLAGES = 15
 PERSONS = 500_000
 SAMPLE = 20  # communes timed one by one per round
 SEED = 28
-
-# Person states and their shares (a realistic register: most closed or in community measures).
-STATES = (("cleared", 20), ("suspected", 3), ("positive", 2), ("managed_user", 14),
-          ("assessment", 1), ("addict", 8), ("relapsed", 2), ("rehab_community", 7),
-          ("rehab_facility", 3), ("methadone", 12), ("compulsory_dossier", 1),
-          ("compulsory_rehab", 4), ("post_rehab", 9), ("reintegrated", 8),
-          ("management_ended", 5), ("exited", 1))
-MANAGED = {"managed_user", "assessment", "addict", "relapsed", "rehab_community",
-           "rehab_facility", "methadone", "compulsory_dossier", "compulsory_rehab",
-           "post_rehab"}
-ART61 = MANAGED - {"methadone", "rehab_community", "post_rehab"} | {"positive"}
 
 
 def _app(url: str, schema: str | None, tmp: str):
@@ -78,69 +77,17 @@ def _app(url: str, schema: str | None, tmp: str):
                       instance_path=str(Path(tmp) / "instance"))
 
 
-def _copy(conn, table: sa.Table, columns: list[str], rows) -> None:
-    """Bulk rows: COPY on PostgreSQL, executemany elsewhere."""
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(
-                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
-        return
-    batch = []
-    for row in rows:
-        batch.append(dict(zip(columns, row, strict=True)))
-        if len(batch) == 20_000:
-            conn.execute(table.insert(), batch)
-            batch = []
-    if batch:
-        conn.execute(table.insert(), batch)
-
-
 def build(conn) -> dict:
     """The national dataset; returns what the checks and the timings need."""
-    from casework.areas.models import AreaFact, Hotspot
-    from casework.audit.models import AuditEntry
-    from casework.orgunits.models import OrgUnit, OrgUnitLink
     from casework.people.models import Person
 
     rnd = random.Random(SEED)
     now = datetime.now(UTC)
-    units, links = [], []
-    next_id = 1
-
-    def unit(code, name, kind, parent_id, path, depth):
-        units.append((next_id, code, name, kind, parent_id, path, depth, False, now))
-        links.append((next_id, next_id, parent_id, path, depth))
-
-    per_province = [BIG] + [0] * (PROVINCES - 1)
-    rest = COMMUNES - BIG
-    for i in range(1, PROVINCES):
-        per_province[i] = rest // (PROVINCES - 1) + (1 if i <= rest % (PROVINCES - 1) else 0)
-    communes: list[tuple[int, int, str]] = []  # (id, province id, path)
-    villages: list[tuple[int, int]] = []  # (id, commune id)
-    for p, count in enumerate(per_province):
-        pid, ppath = next_id, f"{next_id}."
-        unit(f"P{p:02d}", f"Tỉnh {p:02d}", "province", None, ppath, 0)
-        next_id += 1
-        for c in range(count):
-            cid, cpath = next_id, f"{ppath}{next_id}."
-            unit(f"P{p:02d}C{c:03d}", f"Xã {p:02d}-{c:03d}", "ward" if c % 3 == 0 else "commune",
-                 pid, cpath, 1)
-            next_id += 1
-            communes.append((cid, pid, cpath))
-            for v in range(VILLAGES):
-                unit(f"P{p:02d}C{c:03d}V{v:02d}", f"Thôn {v}", "village", cid,
-                     f"{cpath}{next_id}.", 2)
-                villages.append((next_id, cid))
-                next_id += 1
-    _copy(conn, OrgUnit.__table__, ["id", "code", "name", "kind", "parent_id", "path", "depth",
-                                    "remote", "created_at"], units)
-    _copy(conn, OrgUnitLink.__table__, ["id", "unit_id", "parent_id", "path", "depth"], links)
+    built = build_map(conn, lambda n: VILLAGES, now)
+    villages = built.villages
 
     # Persons and their two audit entries each.
     states = [s for s, share in STATES for _ in range(share)]
-    start, end = date(YEAR - 1, 12, 15), date(YEAR, 12, 14)
     truth: dict[int, dict[str, int]] = {}
     person_rows, entry_rows = [], []
     entry_id = 1
@@ -152,80 +99,35 @@ def build(conn) -> dict:
                     datetime(YEAR, 11, 30, 3, tzinfo=UTC))
         person_rows.append((pid, f"Người {pid}", f"nguoi {pid}", date(1990, 1, 1), "male",
                             village, state, 2, 1, moved, moved, now))
+        entries = []
         for seq, (event, frm, to, at) in enumerate(
                 (("open", None, "suspected", opened), ("bench_move", "suspected", state, moved)),
                 1):
-            entry_rows.append((entry_id, "person", 1, "person", pid, seq, event, frm, to,
-                               "bench", "police", village, {}, at, at,
-                               f"{entry_id:064x}"))
+            entries.append({"id": entry_id, "workflow": "person", "workflow_version": 1,
+                            "record_type": "person", "record_id": pid, "seq": seq,
+                            "event": event, "from_state": frm, "to_state": to,
+                            "actor_name": "bench", "role": "police", "org_unit_id": village,
+                            "data": {}, "effective_at": at, "recorded_at": at})
             entry_id += 1
+        entry_rows.extend(chain(entries))
         t = truth.setdefault(commune, {"a": 0, "art61": 0})
         t["a"] += state in MANAGED
         t["art61"] += state in ART61
-    _copy(conn, Person.__table__, ["id", "full_name", "name_folded", "birth_date", "gender",
-                                   "org_unit_id", "state", "version", "workflow_version",
-                                   "state_entered_at", "last_event_at", "created_at"],
-          person_rows)
+    copy_rows(conn, Person.__table__, ["id", "full_name", "name_folded", "birth_date", "gender",
+                                       "org_unit_id", "state", "version", "workflow_version",
+                                       "state_entered_at", "last_event_at", "created_at"],
+              person_rows)
 
     # Facts: a population for every commune, incidents, routes; hotspots with their entries.
-    facts, hotspots = [], []
-    fid = hid = 1
-
-    def fact(kind, org_unit_id, **values):
-        nonlocal fid
-        facts.append({"id": fid, "kind": kind, "org_unit_id": org_unit_id, "recorded_at": now,
-                      **values})
-        fid += 1
-
-    def day_in_period():
-        return start + timedelta(days=rnd.randrange((min(end, date(YEAR, 11, 30)) - start).days))
-
-    for cid, _pid, _path in communes:
-        fact("population", cid, residents=rnd.randrange(4_000, 40_000), as_of=date(YEAR, 1, 1))
-        if rnd.random() < 0.1:
-            fact("use_venue", cid, found_date=day_in_period())
-        for _ in range(rnd.choice((0, 0, 1, 2, 5, 15))):
-            found = day_in_period()
-            fact("offender", cid, found_date=found, arrested_on=found,
-                 resident_since=date(2020, 1, 1),
-                 resolved_date=found + timedelta(days=30) if rnd.random() < 0.5 else None)
-        if rnd.random() < 0.05:
-            fact("fugitive", cid, found_date=day_in_period())
-        if rnd.random() < 0.03:
-            fact("drug_plants", cid, found_date=day_in_period(),
-                 plant_count=rnd.randrange(50, 5000), plant_area_m2=float(rnd.randrange(10, 900)))
-        if rnd.random() < 0.05:
-            fact("key_route", cid, route_scope=rnd.choice(("intra", "inter")),
-                 decision_no=f"{cid}/QĐ", started_on=date(2024, 1, 1))
-        if rnd.random() < 0.3:
-            found = day_in_period()
-            at = datetime.combine(found, datetime.min.time(), tzinfo=UTC)
-            hotspots.append((hid, cid, f"Điểm {hid}", found, "detected", 1, 1, at, at, now))
-            entry_rows.append((entry_id, "hotspot", 1, "hotspot", hid, 1, "open", None,
-                               "detected", "bench", "police", cid, {}, at, at,
-                               f"{entry_id:064x}"))
-            entry_id += 1
-            hid += 1
-    columns = sorted({k for f in facts for k in f})
-    _copy(conn, AreaFact.__table__, columns, [tuple(f.get(c) for c in columns) for f in facts])
-    _copy(conn, Hotspot.__table__, ["id", "org_unit_id", "name", "found_date", "state",
-                                    "version", "workflow_version", "state_entered_at",
-                                    "last_event_at", "created_at"], hotspots)
-    _copy(conn, AuditEntry.__table__, ["id", "workflow", "workflow_version", "record_type",
-                                       "record_id", "seq", "event", "from_state", "to_state",
-                                       "actor_name", "role", "org_unit_id", "data",
-                                       "effective_at", "recorded_at", "hash"], entry_rows)
-    if conn.dialect.name == "postgresql":
-        for table, key in (("org_units", units), ("org_unit_links", links),
-                           ("persons", person_rows), ("area_facts", facts),
-                           ("hotspots", hotspots or [0]), ("audit_entries", entry_rows)):
-            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"{len(key) + 1})"))
-        conn.execute(sa.text("ANALYZE"))
-    else:
-        conn.execute(sa.text("ANALYZE"))
-    return {"communes": communes, "truth": truth, "units": len(units),
-            "entries": len(entry_rows), "facts": len(facts), "hotspots": len(hotspots)}
+    hotspot_entries, facts, hotspots = build_facts(conn, rnd, built.communes, YEAR, entry_id,
+                                                   now=now)
+    entry_rows.extend(hotspot_entries)
+    write_entries(conn, entry_rows)
+    set_sequences(conn, ("org_units", "org_unit_links", "persons", "area_facts", "hotspots",
+                         "audit_entries"))
+    conn.execute(sa.text("ANALYZE"))
+    return {"communes": built.communes, "truth": truth, "units": built.units,
+            "entries": len(entry_rows), "facts": facts, "hotspots": hotspots}
 
 
 def _counts(unit) -> tuple[int, int]:
