@@ -111,6 +111,25 @@ def test_the_set_based_classification_is_the_commune_by_commune_one(country):
     assert a5.measured.count == 1  # the moved village's person counts where it is now
 
 
+def _without_evidence(result) -> dict:
+    out = result.as_dict(personal=True)
+    for c in out["criteria"] + out["drug_free"]["criteria"]:
+        c["evidence"] = []
+    return out
+
+
+def test_without_evidence_the_figures_are_the_same(country):
+    for year, root, day in ((current_year(), "P", None), (2025, "P", None),
+                            (2025, "C", date(2025, 6, 30))):
+        full = qd28.classify_communes(country[root], year, day)
+        bare = qd28.classify_communes(country[root], year, day, evidence=False)
+        assert [_without_evidence(r) for r in full] == [r.as_dict(personal=True) for r in bare]
+        assert [(r.population, r.classification) for r in full] == [
+            (r.population, r.classification) for r in bare]
+        assert all(not c.evidence for r in bare for c in r.criteria + r.drug_free_criteria)
+        assert all(r.population_evidence == [] for r in bare)
+
+
 def test_the_same_across_the_2025_succession(country):
     # The period of 2025: N adds up the old wards; on the day before the merge, the city's
     # wards are judged on their last day's map.

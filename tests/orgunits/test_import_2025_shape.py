@@ -67,6 +67,10 @@ def test_the_2025_national_shape_imports_and_reimports(app, db, tmp_path):
             assert unit.parent.kind in KINDS and unit.depth == 2
     # One link each, the unit's place: the map of any day finds the province's communes.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgUnitLink)) == total
+    for link in db.session.scalars(sa.select(OrgUnitLink)):
+        unit = db.session.get(OrgUnit, link.unit_id)
+        assert (link.parent_id, link.path, link.depth, link.valid_from, link.valid_to) == (
+            unit.parent_id, unit.path, unit.depth, unit.valid_from, unit.valid_to)
     p01 = units["P01"]
     inside = history.subtree_ids_on(p01, date(2026, 1, 1))
     assert len(inside) == 1 + 4 * 3
@@ -82,6 +86,8 @@ def test_the_dated_2025_file_keeps_its_dates(app, db, tmp_path):
     commune = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == "P07C001"))
     assert commune.kind == "ward" and commune.valid_from == date(2025, 7, 1)
     assert commune.parent.code == "P07"
+    link = db.session.scalar(sa.select(OrgUnitLink).where(OrgUnitLink.unit_id == commune.id))
+    assert (link.valid_from, link.valid_to, link.path) == (date(2025, 7, 1), None, commune.path)
 
 
 def test_a_commune_under_a_village_or_a_province_under_a_province_is_still_refused(

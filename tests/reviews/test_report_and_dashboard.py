@@ -74,8 +74,8 @@ def test_the_workbook_classifies_each_commune_once(steps, province, year, monkey
 
     calls, alone = [], []
     real, real_one = qd28.classify_communes, qd28.classify_commune
-    monkeypatch.setattr(qd28, "classify_communes", lambda root, y, day=None: calls.append(
-        root.code) or real(root, y, day))
+    monkeypatch.setattr(qd28, "classify_communes", lambda root, y, day=None, **kw: calls.append(
+        root.code) or real(root, y, day, **kw))
     monkeypatch.setattr(qd28, "classify_commune",
                         lambda unit, y: alone.append(unit.code) or real_one(unit, y))
     response = steps["province_authority"].get(

@@ -17,6 +17,7 @@ that the annual review registers (areas never imports it).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -311,19 +312,21 @@ def classify_commune(unit: OrgUnit, year: int) -> CommuneClassification:
                   lambda criterion: _measure(criterion, ctx), approved_for(unit, year))
 
 
-def classify_communes(root: OrgUnit, year: int, day: date | None = None
-                      ) -> list[CommuneClassification]:
+def classify_communes(root: OrgUnit, year: int, day: date | None = None, *,
+                      evidence: bool = True) -> list[CommuneClassification]:
     """``classify_commune`` of every commune, ward and special zone of ``root`` on ``day``'s
     map (default: the period's end; ``communes_of``), set-based: each measure is one statement
     for all of them (``qd28_bulk``), whatever their number. The results are
-    ``classify_commune``'s, commune by commune (tests/areas/test_qd28_bulk.py)."""
+    ``classify_commune``'s, commune by commune (tests/areas/test_qd28_bulk.py); without
+    ``evidence``, the same but for every criterion's evidence, left empty (a province's
+    counts and panels need none: persons are then counted in SQL, not listed)."""
     start, end = review_period(year)
     communes = communes_of(root, day or end)
     if not communes:
         return []
     qs = criteria_set()
     criteria = qs.at_level("commune")
-    t = bulk.territories(communes, start, end)
+    t = bulk.territories(communes, start, end, evidence=evidence)
     t.cache["person_states"] = {s for c in criteria for s in c.params.get("states") or ()}
     measured: dict[str, dict[int, m.Measured]] = {}
     for criterion in criteria:
@@ -331,11 +334,15 @@ def classify_communes(root: OrgUnit, year: int, day: date | None = None
             continue
         func = bulk.BULK.get(criterion.measure)
         if func is not None:
-            measured[criterion.code] = func(t, criterion.params)
+            found = func(t, criterion.params)
+            measured[criterion.code] = found if evidence else {
+                cid: dataclasses.replace(one, evidence=[]) for cid, one in found.items()}
         else:  # a measure without a set-based form: one commune at a time
             measured[criterion.code] = {c.id: _measure(criterion, m.context(c, start, end))
                                         for c in communes}
     residents = bulk.populations(t)
+    if not evidence:
+        residents = {cid: (n, []) for cid, (n, _evidence) in residents.items()}
     approved = approved_many(communes, year)
     return [_judge(c, year, *residents[c.id], lambda crit, c=c: measured[crit.code][c.id],
                    approved.get(c.id))
@@ -398,7 +405,7 @@ def key_communes_ratio(ctx: m.Context, params: dict) -> m.Measured:
     communes = ctx.cache.get("communes")
     if communes is None:
         year = period_year_of(ctx.end)
-        communes = classify_communes(ctx.unit, year, ctx.end)
+        communes = classify_communes(ctx.unit, year, ctx.end, evidence=False)
         ctx.cache["communes"] = communes
     types = set(params.get("types") or [])
     chosen = [c for c in communes if c.type in types]
@@ -420,7 +427,8 @@ def classify_province(unit: OrgUnit, year: int) -> ProvinceClassification:
     qs = criteria_set()
     start, end = review_period(year)
     ctx = m.context(unit, start, end)
-    communes = classify_communes(unit, year)
+    # Art 5 counts its communes' types: their figures, not the records behind them.
+    communes = classify_communes(unit, year, evidence=False)
     ctx.cache["communes"] = communes
     residents, _evidence = m.population(ctx)
     values = []

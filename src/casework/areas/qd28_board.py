@@ -40,7 +40,7 @@ def board(root: OrgUnit, today: date | None = None) -> dict | None:
     # the period under way otherwise.
     year = countdown(today)["year"]
     start, end = qd28.review_period(year)
-    results = qd28.classify_communes(root, year, min(today, end))
+    results = qd28.classify_communes(root, year, min(today, end), evidence=False)
     if not results:
         return None
     communes = [r.unit for r in results]

@@ -47,6 +47,8 @@ class Territories:
     where: Any  # SQL condition on OrgUnit: every unit of every territory (a superset)
     graph: dict[int, list[int]]
     cache: dict = field(default_factory=dict)
+    # False: the figures only (every ``Measured.evidence`` empty), persons counted in SQL.
+    evidence: bool = True
 
     def spread(self, rows, unit_of: Callable) -> dict[int, list]:
         """Rows per commune (the rows' order kept), by the unit each row lies in."""
@@ -110,7 +112,8 @@ def _territory_day(unit: OrgUnit, day: date, changed: set[int]) -> date | None:
     return day if unit.id in changed else None
 
 
-def territories(communes: list[OrgUnit], start: date, end: date) -> Territories:
+def territories(communes: list[OrgUnit], start: date, end: date, *,
+                evidence: bool = True) -> Territories:
     """The territory of each of ``communes`` for the period ending ``end``."""
     changed = _changed(communes)
     by_day: dict[date | None, list[OrgUnit]] = {}
@@ -155,7 +158,8 @@ def territories(communes: list[OrgUnit], start: date, end: date) -> Territories:
             before.add(unit_id)
     ordered = sorted(before)
     clauses += [OrgUnit.id.in_(ordered[i:i + CHUNK]) for i in range(0, len(ordered), CHUNK)]
-    return Territories(communes, start, end, members, sa.or_(sa.false(), *clauses), graph)
+    return Territories(communes, start, end, members, sa.or_(sa.false(), *clauses), graph,
+                       evidence=evidence)
 
 
 # --- the measures, all communes at once ----------------------------------------------------
@@ -180,35 +184,45 @@ def populations(t: Territories) -> dict[int, tuple[int | None, list]]:
 
 def _persons(t: Territories) -> dict[int, list]:
     """(id, full name, state, unit) of the persons in any of the states the caller named
-    (``t.cache["person_states"]``), per commune (``qd28_measures.persons_in``)."""
+    (``t.cache["person_states"]``), per commune (``qd28_measures.persons_in``); without
+    evidence, (state, count) per unit instead, grouped in SQL."""
     if "persons" in t.cache:
         return t.cache["persons"]
     states = t.cache.get("person_states") or ()
-    rows = db.session.execute(m.persons_where(t.where, t.end, states)).all()
-    t.cache["persons"] = t.spread(rows, lambda row: row[3].id)
+    rows = db.session.execute(
+        m.persons_where(t.where, t.end, states, counted=not t.evidence)).all()
+    t.cache["persons"] = t.spread(rows, lambda row: row[3].id if t.evidence else row[0])
     return t.cache["persons"]
 
 
-def _person_rows(t: Territories, states) -> dict[int, list]:
+def _person_rows(t: Territories, states) -> dict[int, tuple[int, list]]:
+    """Per commune: how many persons are in ``states``, and their evidence."""
     wanted = set(states)
-    return {cid: [r for r in rows if r[2] in wanted] for cid, rows in _persons(t).items()}
+    if not t.evidence:
+        return {cid: (sum(n for _unit, state, n in rows if state in wanted), [])
+                for cid, rows in _persons(t).items()}
+    out = {}
+    for cid, rows in _persons(t).items():
+        chosen = [r for r in rows if r[2] in wanted]
+        out[cid] = (len(chosen), m.person_evidence(chosen))
+    return out
 
 
 @bulk("qd28.managed_users_ratio")
 def managed_users_ratio(t: Territories, params: dict) -> dict[int, m.Measured]:
     found = _person_rows(t, params.get("states") or [])
     residents = populations(t)
-    return {cid: m.ratio_of(residents[cid][0], len(rows), m.person_evidence(rows))
-            for cid, rows in found.items()}
+    return {cid: m.ratio_of(residents[cid][0], count, evidence)
+            for cid, (count, evidence) in found.items()}
 
 
 @bulk("qd28.resident_users")
 def resident_users(t: Territories, params: dict) -> dict[int, m.Measured]:
     exceptions = set(params.get("exceptions") or [])
     found = _person_rows(t, [s for s in params.get("states") or [] if s not in exceptions])
-    return {cid: m.Measured({"value": Fraction(len(rows))}, shown=len(rows),
-                            evidence=m.person_evidence(rows), count=len(rows))
-            for cid, rows in found.items()}
+    return {cid: m.Measured({"value": Fraction(count)}, shown=count, evidence=evidence,
+                            count=count)
+            for cid, (count, evidence) in found.items()}
 
 
 def _facts(t: Territories, kinds: tuple[str, ...], *conditions) -> dict[int, list[AreaFact]]:

@@ -239,26 +239,31 @@ def persons_in(ctx: Context, states: list[str]) -> list:
     return db.session.execute(persons_where(ctx.inside, ctx.end, states)).all()
 
 
-def persons_where(inside, end: date, states) -> sa.Select:
+def persons_where(inside, end: date, states, *, counted: bool = False) -> sa.Select:
     """The select of ``persons_in`` for the territory ``inside`` (a condition on OrgUnit).
 
     It starts from the territory's entries: an entry before the cutoff in one of ``states``
     with no later one before the cutoff is the person's last (the record's ``max(seq)``, as
     ``plans.metrics.states_as_of`` reads it; tests/areas/test_qd28_bulk.py compares the
-    two), so a province reads its own entries, not the country's."""
+    two), so a province reads its own entries, not the country's. ``counted``: (unit id,
+    state, count) instead, grouped."""
     entry = aliased(AuditEntry)
     later = aliased(AuditEntry)
     cut = cutoff(end)
     newer = (sa.select(later.id)
              .where(later.record_type == entry.record_type, later.record_id == entry.record_id,
                     later.seq > entry.seq, later.effective_at < cut))
-    return (sa.select(Person.id, Person.full_name, entry.to_state, OrgUnit)
+    columns = ((OrgUnit.id, entry.to_state, sa.func.count()) if counted
+               else (Person.id, Person.full_name, entry.to_state, OrgUnit))
+    stmt = (sa.select(*columns)
             .select_from(entry)
             .join(Person, Person.id == entry.record_id)
             .join(OrgUnit, OrgUnit.id == entry.org_unit_id)
             .where(entry.record_type == Person.__record_type__, entry.effective_at < cut,
-                   entry.to_state.in_(sorted(states)), inside, ~sa.exists(newer))
-            .order_by(Person.id))
+                   entry.to_state.in_(sorted(states)), inside, ~sa.exists(newer)))
+    if counted:
+        return stmt.group_by(OrgUnit.id, entry.to_state)
+    return stmt.order_by(Person.id)
 
 
 def person_evidence(rows) -> list[Evidence]:

@@ -85,7 +85,8 @@ def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
     # the rows reuse those results rather than classifying every commune a second time.
     province = qd28.classify_province(unit, year) if unit.kind == "province" else None
     computed = {c.unit.id: c for c in (province.communes if province is not None
-                                       else qd28.classify_communes(unit, year))}
+                                       else qd28.classify_communes(unit, year,
+                                                                   evidence=False))}
     for commune in communes:
         review = reviews.get(commune.id)
         result = _result(commune, year, review, computed)
