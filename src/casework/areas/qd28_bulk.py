@@ -191,6 +191,8 @@ def _persons(t: Territories) -> dict[int, list]:
     states = t.cache.get("person_states") or ()
     rows = db.session.execute(
         m.persons_where(t.where, t.end, states, counted=not t.evidence)).all()
+    if t.evidence:
+        rows = m.with_units(rows)
     t.cache["persons"] = t.spread(rows, lambda row: row[3].id if t.evidence else row[0])
     return t.cache["persons"]
 
