@@ -11,6 +11,7 @@ Revision ID: 7b3e1f9c2a64
 Revises: 4c7e2a9b5d13
 Create Date: 2026-12-03 04:00:00
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = '7b3e1f9c2a64'
@@ -22,11 +23,27 @@ INDEX = "ix_persons_name_folded_trgm"
 
 
 def upgrade():
-    if op.get_bind().dialect.name != "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
         return
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON persons "
-               "USING gin (name_folded gin_trgm_ops)")
+    # The extension's objects live in one schema of the database; the operator class is
+    # named with it, so that a connection whose search_path does not hold it (a bench's or a
+    # test's own schema) finds it too.
+    schema = _trgm_schema(bind)
+    if schema is None:
+        public = bind.execute(sa.text(
+            "SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).scalar()
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm"
+                   + (" WITH SCHEMA public" if public else ""))
+        schema = _trgm_schema(bind)
+    op.execute(f'CREATE INDEX IF NOT EXISTS {INDEX} ON persons '
+               f'USING gin (name_folded "{schema}".gin_trgm_ops)')
+
+
+def _trgm_schema(bind):
+    return bind.execute(sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'")).scalar()
 
 
 def downgrade():
