@@ -99,3 +99,27 @@ def test_a_closed_row_may_share_the_id_of_an_open_record_elsewhere(db, tree, off
     report = import_persons(csv_bytes([row], COLUMNS), other, scope_of(other))
     assert report.ok, problems(report)
     assert count() == 2
+
+
+def test_name_matches_are_pairs_of_name_and_birth_date(db, tree, officer, scope_of):
+    """The duplicate check looks up (name, birth date) pairs: the same name born another day,
+    or another name born the same day, is no match; the pair is, whatever the case and
+    diacritics of the name."""
+    from datetime import date
+
+    from casework.imports.services import _PersonIndex
+    from casework.people.identity import fold
+
+    first_record(officer, scope_of, national_id="", full_name="Lê Thị Hoa")
+    first = db.session.scalar(sa.select(Person).where(Person.external_id == "A1"))
+    born = first.birth_date
+    index = _PersonIndex([])
+    other_day = date(born.year, born.month, born.day % 28 + 1)
+    index.load_duplicates(set(), {(fold("LÊ THỊ HOA"), born), (fold("Le Thi Hoa"), other_day),
+                                  (fold("Lê Thị Hồng"), born), (fold("Lê Thị Hoa"), None)},
+                          scope_of(officer))
+    assert index.names == {(fold("Lê Thị Hoa"), born): ["A1"]}
+    rows = [person_row("B1", full_name="Le Thi Hoa", birth_date=born.strftime("%d/%m/%Y")),
+            person_row("B2", full_name="Lê Thị Hoa", birth_date=other_day.strftime("%d/%m/%Y"))]
+    report = import_persons(csv_bytes(rows, COLUMNS), officer, scope_of(officer))
+    assert [(p.row, p.column) for p in report.problems] == [(2, "full_name")]

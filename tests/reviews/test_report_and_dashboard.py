@@ -68,18 +68,20 @@ def test_the_province_workbook_draft_then_final(steps, review_in, province, fact
 
 
 def test_the_workbook_classifies_each_commune_once(steps, province, year, monkeypatch):
-    """The province's Art 5 already classifies its communes: the rows reuse them (at
-    national scale each classification costs about 15 statements: bench/qd28.py)."""
+    """The province's Art 5 already classifies its communes, all at once: the rows reuse
+    them, and no commune is classified alone (about 15 statements each: bench/qd28.py)."""
     from casework.areas import qd28
 
-    calls = []
-    real = qd28.classify_commune
+    calls, alone = [], []
+    real, real_one = qd28.classify_communes, qd28.classify_commune
+    monkeypatch.setattr(qd28, "classify_communes", lambda root, y, day=None, **kw: calls.append(
+        root.code) or real(root, y, day, **kw))
     monkeypatch.setattr(qd28, "classify_commune",
-                        lambda unit, y: calls.append(unit.code) or real(unit, y))
+                        lambda unit, y: alone.append(unit.code) or real_one(unit, y))
     response = steps["province_authority"].get(
         f"/api/v1/reports/province_review?org_unit=P&period={year}")
     assert response.status_code == 200
-    assert sorted(calls) == ["PW1", "PW2"]
+    assert calls == ["P"] and alone == []
 
 
 def test_the_workbook_refuses_bad_input(steps, api_as, year):

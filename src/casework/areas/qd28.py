@@ -17,6 +17,7 @@ that the annual review registers (areas never imports it).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.areas import qd28_bulk as bulk
 from casework.areas import qd28_measures as m
 from casework.areas.criteria import Evidence
 from casework.areas.criteria_sets import MEASURES, CriteriaSet, Criterion, get_set, measure
@@ -50,6 +52,8 @@ BAND_LABELS = {"type_1": _l("Type I"), "type_2": _l("Type II"), "type_3": _l("Ty
 
 # Where the annual review's approved result comes from: ``(unit, year) -> dict | None``.
 APPROVED_SOURCES: list[Callable[[OrgUnit, int], dict | None]] = []
+# The set-based form of a source, when it has one: ``(units, year) -> {unit id: dict}``.
+APPROVED_MANY: dict[Callable, Callable[[list[OrgUnit], int], dict[int, dict]]] = {}
 
 
 def criteria_set() -> CriteriaSet:
@@ -109,6 +113,21 @@ def approved_for(unit: OrgUnit, year: int) -> dict | None:
         if found is not None:
             return found
     return None
+
+
+def approved_many(units: list[OrgUnit], year: int) -> dict[int, dict]:
+    """``approved_for`` of each of ``units`` (unit id → result, None left out): one statement
+    per source that has a set-based form (``APPROVED_MANY``), else unit by unit."""
+    found: dict[int, dict] = {}
+    for source in APPROVED_SOURCES:
+        many = APPROVED_MANY.get(source)
+        todo = [u for u in units if u.id not in found]
+        if not todo:
+            break
+        results = (many(todo, year) if many is not None
+                   else {u.id: source(u, year) for u in todo})
+        found.update({k: v for k, v in results.items() if v is not None})
+    return found
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -286,22 +305,68 @@ def _type(qs: CriteriaSet, bands: dict[str, str | None]) -> str:
 def classify_commune(unit: OrgUnit, year: int) -> CommuneClassification:
     """The QĐ 28 classification of a commune, ward or special zone for the review period of
     ``year`` (Art 4 and 6), computed from the data."""
-    qs = criteria_set()
     start, end = review_period(year)
     ctx = m.context(unit, start, end)
     residents, residents_evidence = m.population(ctx)
+    return _judge(unit, year, residents, residents_evidence,
+                  lambda criterion: _measure(criterion, ctx), approved_for(unit, year))
+
+
+def classify_communes(root: OrgUnit, year: int, day: date | None = None, *,
+                      evidence: bool = True) -> list[CommuneClassification]:
+    """``classify_commune`` of every commune, ward and special zone of ``root`` on ``day``'s
+    map (default: the period's end; ``communes_of``), set-based: each measure is one statement
+    for all of them (``qd28_bulk``), whatever their number. The results are
+    ``classify_commune``'s, commune by commune (tests/areas/test_qd28_bulk.py); without
+    ``evidence``, the same but for every criterion's evidence, left empty (a province's
+    counts and panels need none: persons are then counted in SQL, not listed)."""
+    start, end = review_period(year)
+    communes = communes_of(root, day or end)
+    if not communes:
+        return []
+    qs = criteria_set()
+    criteria = qs.at_level("commune")
+    t = bulk.territories(communes, start, end, evidence=evidence)
+    t.cache["person_states"] = {s for c in criteria for s in c.params.get("states") or ()}
+    measured: dict[str, dict[int, m.Measured]] = {}
+    for criterion in criteria:
+        if criterion.code in measured:
+            continue
+        func = bulk.BULK.get(criterion.measure)
+        if func is not None:
+            found = func(t, criterion.params)
+            measured[criterion.code] = found if evidence else {
+                cid: dataclasses.replace(one, evidence=[]) for cid, one in found.items()}
+        else:  # a measure without a set-based form: one commune at a time
+            measured[criterion.code] = {c.id: _measure(criterion, m.context(c, start, end))
+                                        for c in communes}
+    residents = bulk.populations(t)
+    if not evidence:
+        residents = {cid: (n, []) for cid, (n, _evidence) in residents.items()}
+    approved = approved_many(communes, year)
+    return [_judge(c, year, *residents[c.id], lambda crit, c=c: measured[crit.code][c.id],
+                   approved.get(c.id))
+            for c in communes]
+
+
+def _judge(unit: OrgUnit, year: int, residents: int | None, residents_evidence: list,
+           measure_of: Callable[[Criterion], m.Measured],
+           approved: dict | None) -> CommuneClassification:
+    """Art 4 and 6 from the measures of ``unit``'s criteria."""
+    qs = criteria_set()
+    start, end = review_period(year)
     values: list[CriterionValue] = []
     for criterion in qs.at_level("commune", drug_free=False):
         if criterion.route:
             continue
-        measured = _measure(criterion, ctx)
+        measured = measure_of(criterion)
         band = None if measured.message else criterion.band_of(
             measured.values, qs.counts_above, qs.band_order)
         values.append(CriterionValue(criterion, measured, band))
     for criterion in qs.at_level("commune", drug_free=False):
         if not criterion.route:
             continue
-        measured = _measure(criterion, ctx)
+        measured = measure_of(criterion)
         band = None
         if measured.values.get("value", 0) > qs.counts_above:
             for name in qs.band_order:
@@ -318,11 +383,11 @@ def classify_commune(unit: OrgUnit, year: int) -> CommuneClassification:
     kind = _type(qs, {v.code: v.band for v in values})
     drug_free = []
     for criterion in qs.at_level("commune", drug_free=True):
-        measured = _measure(criterion, ctx)
+        measured = measure_of(criterion)
         drug_free.append(CriterionValue(criterion, measured,
                                         met=measured.values.get("value", 0) == 0))
     return CommuneClassification(unit, year, (start, end), residents, residents_evidence,
-                                 values, drug_free, kind, approved_for(unit, year))
+                                 values, drug_free, kind, approved)
 
 
 def communes_of(unit: OrgUnit, day: date) -> list[OrgUnit]:
@@ -340,7 +405,7 @@ def key_communes_ratio(ctx: m.Context, params: dict) -> m.Measured:
     communes = ctx.cache.get("communes")
     if communes is None:
         year = period_year_of(ctx.end)
-        communes = [classify_commune(c, year) for c in communes_of(ctx.unit, ctx.end)]
+        communes = classify_communes(ctx.unit, year, ctx.end, evidence=False)
         ctx.cache["communes"] = communes
     types = set(params.get("types") or [])
     chosen = [c for c in communes if c.type in types]
@@ -362,7 +427,8 @@ def classify_province(unit: OrgUnit, year: int) -> ProvinceClassification:
     qs = criteria_set()
     start, end = review_period(year)
     ctx = m.context(unit, start, end)
-    communes = [classify_commune(c, year) for c in communes_of(unit, end)]
+    # Art 5 counts its communes' types: their figures, not the records behind them.
+    communes = classify_communes(unit, year, evidence=False)
     ctx.cache["communes"] = communes
     residents, _evidence = m.population(ctx)
     values = []

@@ -40,17 +40,18 @@ def board(root: OrgUnit, today: date | None = None) -> dict | None:
     # the period under way otherwise.
     year = countdown(today)["year"]
     start, end = qd28.review_period(year)
-    communes = qd28.communes_of(root, min(today, end))
-    if not communes:
+    results = qd28.classify_communes(root, year, min(today, end), evidence=False)
+    if not results:
         return None
+    communes = [r.unit for r in results]
     computed = dict.fromkeys(TYPES, 0)
     in_force = dict.fromkeys((*TYPES, "drug_free"), 0)
     drug_free = 0
-    for commune in communes:
-        result = qd28.classify_commune(commune, year)
+    approved_before = qd28.approved_many(communes, year - 1)
+    for result in results:
         computed[result.type] = computed.get(result.type, 0) + 1
         drug_free += result.drug_free_met
-        approved = qd28.approved_for(commune, year - 1)
+        approved = approved_before.get(result.unit.id)
         if approved and approved.get("classification") in in_force:
             in_force[approved["classification"]] += 1
     return {

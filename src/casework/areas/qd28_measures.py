@@ -140,6 +140,58 @@ def _population_facts(unit: OrgUnit, end: date, seen: set[int]) -> list[AreaFact
     return found
 
 
+def population_facts_many(units: list[OrgUnit], end: date,
+                          graph: dict[int, list[int]] | None = None
+                          ) -> dict[int, list[AreaFact] | None]:
+    """``_population_facts`` of each of ``units``, set-based: the latest figures of the units
+    and of all their predecessors in one statement, the successions in one per generation."""
+    ids = {u.id for u in units}
+    if graph is None:
+        graph = history.predecessor_graph(ids)
+    wanted = sorted(ids | {p for preds in graph.values() for p in preds})
+    latest: dict[int, AreaFact] = {}
+    for start in range(0, len(wanted), 5000):
+        for fact, _unit in db.session.execute(
+                sa.select(AreaFact, OrgUnit).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
+                .where(AreaFact.kind == "population",
+                       AreaFact.org_unit_id.in_(wanted[start:start + 5000]),
+                       AreaFact.as_of <= end)
+                .order_by(AreaFact.org_unit_id, AreaFact.as_of.desc(), AreaFact.id.desc())):
+            latest.setdefault(fact.org_unit_id, fact)
+
+    def facts_of(unit_id: int, seen: set[int]) -> list[AreaFact] | None:
+        seen.add(unit_id)
+        own = latest.get(unit_id)
+        if own is not None:
+            return [own]
+        steps = [s for s in graph.get(unit_id, []) if s not in seen]
+        if not steps:
+            return None
+        found: list[AreaFact] = []
+        for step in steps:
+            part = facts_of(step, seen)
+            if part is None:
+                return None
+            found += part
+        return found
+
+    return {u.id: facts_of(u.id, set()) for u in units}
+
+
+def population_of(facts: list[AreaFact] | None) -> tuple[int | None, list[Evidence]]:
+    """The population the facts make, and its evidence ((None, []) when missing)."""
+    if facts is None:
+        return (None, [])
+    total = sum(f.residents for f in facts)
+    return (total, [_evidence(f.org_unit, kind="population", id=f.id, label=f.kind_label,
+                              detail=_("%(n)s residents as of %(date)s.",
+                                       n=f"{f.residents:,}".replace(",", "."),
+                                       date=show_day(f.as_of)),
+                              url=f"/areas/{f.org_unit.code}/facts/{f.id}",
+                              date=f.as_of, source=("area_facts", "kind_label"))
+                    for f in facts])
+
+
 def population(ctx: Context) -> tuple[int | None, list[Evidence]]:
     """The resident population of the unit for the period (None when missing)."""
     if "population" in ctx.cache:
@@ -149,21 +201,11 @@ def population(ctx: Context) -> tuple[int | None, list[Evidence]]:
         communes = list(db.session.scalars(
             sa.select(OrgUnit).where(history.in_subtree_on(OrgUnit.id, ctx.unit, ctx.end),
                                      OrgUnit.kind.in_(COMMUNE_KINDS))))
-        parts = [_population_facts(c, ctx.end, set()) for c in communes]
+        found = population_facts_many(communes, ctx.end)
+        parts = [found[c.id] for c in communes]
         if communes and all(p is not None for p in parts):
             facts = [f for p in parts for f in p]
-    if facts is None:
-        result: tuple[int | None, list[Evidence]] = (None, [])
-    else:
-        total = sum(f.residents for f in facts)
-        result = (total, [_evidence(f.org_unit, kind="population", id=f.id,
-                                    label=f.kind_label,
-                                    detail=_("%(n)s residents as of %(date)s.",
-                                             n=f"{f.residents:,}".replace(",", "."),
-                                             date=show_day(f.as_of)),
-                                    url=f"/areas/{f.org_unit.code}/facts/{f.id}",
-                                    date=f.as_of, source=("area_facts", "kind_label"))
-                          for f in facts])
+    result = population_of(facts)
     ctx.cache["population"] = result
     return result
 
@@ -171,6 +213,10 @@ def population(ctx: Context) -> tuple[int | None, list[Evidence]]:
 def ratio(ctx: Context, count: int, evidence: list[Evidence]) -> Measured:
     """``count`` per population; "cannot compute" when the population is missing or zero."""
     residents, _population_evidence = population(ctx)
+    return ratio_of(residents, count, evidence)
+
+
+def ratio_of(residents: int | None, count: int, evidence: list[Evidence]) -> Measured:
     if not residents:
         return Measured(unit="percent", evidence=evidence, message=str(POPULATION_MISSING),
                         count=count, population=residents)
@@ -190,26 +236,55 @@ def percent(value: Fraction) -> float:
 def persons_in(ctx: Context, states: list[str]) -> list:
     """(id, full name, state, org unit) of persons in ``states`` at the period's end, resident
     in the territory then (the unit of their last audit entry)."""
+    return with_units(db.session.execute(persons_where(ctx.inside, ctx.end, states)).all())
+
+
+def with_units(rows) -> list:
+    """(id, name, state, unit id) rows with their units: each unit loaded once, not once per
+    row (a province has ~15,000 such persons and ~4,000 units)."""
+    ids = sorted({row[3] for row in rows})
+    units: dict[int, OrgUnit] = {}
+    for start in range(0, len(ids), 5000):
+        units.update((u.id, u) for u in db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.id.in_(ids[start:start + 5000]))))
+    return [(pid, name, state, units[unit_id]) for pid, name, state, unit_id in rows]
+
+
+def persons_where(inside, end: date, states, *, counted: bool = False) -> sa.Select:
+    """The select of ``persons_in`` for the territory ``inside`` (a condition on OrgUnit).
+
+    It starts from the territory's entries: an entry before the cutoff in one of ``states``
+    with no later one before the cutoff is the person's last (the record's ``max(seq)``, as
+    ``plans.metrics.states_as_of`` reads it; tests/areas/test_qd28_bulk.py compares the
+    two), so a province reads its own entries, not the country's. ``counted``: (unit id,
+    state, count) instead, grouped."""
     entry = aliased(AuditEntry)
     later = aliased(AuditEntry)
-    last = (sa.select(sa.func.max(later.seq))
-            .where(later.record_type == Person.__record_type__, later.record_id == Person.id,
-                   later.effective_at < cutoff(ctx.end))
-            .scalar_subquery())
-    return db.session.execute(
-        sa.select(Person.id, Person.full_name, entry.to_state, OrgUnit)
-        .select_from(Person)
-        .join(entry, sa.and_(entry.record_type == Person.__record_type__,
-                             entry.record_id == Person.id, entry.seq == last))
-        .join(OrgUnit, OrgUnit.id == entry.org_unit_id)
-        .where(ctx.inside, entry.to_state.in_(list(states)))
-        .order_by(Person.id)).all()
+    cut = cutoff(end)
+    newer = (sa.select(later.id)
+             .where(later.record_type == entry.record_type, later.record_id == entry.record_id,
+                    later.seq > entry.seq, later.effective_at < cut))
+    columns = ((OrgUnit.id, entry.to_state, sa.func.count()) if counted
+               else (Person.id, Person.full_name, entry.to_state, OrgUnit.id))
+    stmt = (sa.select(*columns)
+            .select_from(entry)
+            .join(Person, Person.id == entry.record_id)
+            .join(OrgUnit, OrgUnit.id == entry.org_unit_id)
+            .where(entry.record_type == Person.__record_type__, entry.effective_at < cut,
+                   entry.to_state.in_(sorted(states)), inside, ~sa.exists(newer)))
+    if counted:
+        return stmt.group_by(OrgUnit.id, entry.to_state)
+    return stmt.order_by(Person.id)
 
 
 def person_evidence(rows) -> list[Evidence]:
-    return [_evidence(unit, kind="person", id=pid, label=name,
-                      detail=state_label("person", state), url=f"/persons/{pid}",
-                      source=("persons", "full_name"))
+    labels: dict[str, str] = {}
+    for _pid, _name, state, _unit in rows:
+        if state not in labels:
+            labels[state] = state_label("person", state)
+    return [Evidence(kind="person", id=pid, label=name, detail=labels[state],
+                     url=f"/persons/{pid}", area_code=unit.code, area_name=unit.name,
+                     area_path=unit.path, source=("persons", "full_name"))
             for pid, name, state, unit in rows]
 
 
@@ -237,7 +312,7 @@ def _facts(ctx: Context, kinds: tuple[str, ...], *conditions) -> list[AreaFact]:
         .where(ctx.inside, AreaFact.kind.in_(kinds), *conditions).order_by(AreaFact.id)))
 
 
-def _hotspot_evidence(spot: Hotspot, state: str) -> Evidence:
+def hotspot_evidence(spot: Hotspot, state: str) -> Evidence:
     return _evidence(spot.org_unit, kind="hotspot", id=spot.id, label=spot.name,
                      detail=_("Hotspot %(state)s, found %(date)s.",
                               state=state_label("hotspot", state), date=show_day(spot.found_date)),
@@ -263,20 +338,24 @@ def _hotspots(ctx: Context, *, during: bool) -> list[Evidence]:
     start = cutoff(ctx.start - timedelta(days=1))
     found = []
     for spot in spots:
-        history_ = entries.get(spot.id, [])
-        if not history_:
-            continue
-        last_state = history_[-1][1]
-        if during:
-            before = [s for at, s in history_ if at < start]
-            inside = [s for at, s in history_ if at >= start]
-            active = (bool(before) and before[-1] != "eliminated") or any(
-                s != "eliminated" for s in inside)
-        else:
-            active = last_state != "eliminated"
-        if active:
-            found.append(_hotspot_evidence(spot, last_state))
+        flags = hotspot_active(entries.get(spot.id, []), start)
+        if flags is not None and flags[0 if during else 1]:
+            found.append(hotspot_evidence(spot, flags[2]))
     return found
+
+
+def hotspot_active(history_: list, start: datetime) -> tuple[bool, bool, str] | None:
+    """From a hotspot's entries ``(effective_at, to_state)`` before the period's cutoff,
+    oldest first: whether it was active at some time in the period (from ``start``), at its
+    end, and its last state (None without entries)."""
+    if not history_:
+        return None
+    last_state = history_[-1][1]
+    before = [s for at, s in history_ if at < start]
+    inside = [s for at, s in history_ if at >= start]
+    during = (bool(before) and before[-1] != "eliminated") or any(
+        s != "eliminated" for s in inside)
+    return during, last_state != "eliminated", last_state
 
 
 def _venues(ctx: Context, *, during: bool) -> list[Evidence]:
@@ -284,12 +363,16 @@ def _venues(ctx: Context, *, during: bool) -> list[Evidence]:
         open_ = sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date >= ctx.start)
     else:
         open_ = sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > ctx.end)
-    return [fact_evidence(f, _("%(kind)s, found %(date)s.", kind=f.kind_label,
-                               date=show_day(f.found_date)), f.found_date)
+    return [venue_evidence(f)
             for f in _facts(ctx, ("use_venue",), AreaFact.found_date <= ctx.end, open_)]
 
 
-def _count(evidence: list[Evidence]) -> Measured:
+def venue_evidence(f: AreaFact) -> Evidence:
+    return fact_evidence(f, _("%(kind)s, found %(date)s.", kind=f.kind_label,
+                              date=show_day(f.found_date)), f.found_date)
+
+
+def count_of(evidence: list[Evidence]) -> Measured:
     return Measured({"value": Fraction(len(evidence))}, shown=len(evidence), evidence=evidence,
                     count=len(evidence))
 
@@ -297,22 +380,25 @@ def _count(evidence: list[Evidence]) -> Measured:
 @measure("qd28.use_places",
          _l("Places organising or harbouring drug use during the period, hotspots included"))
 def use_places(ctx: Context, params: dict) -> Measured:
-    return _count(_venues(ctx, during=True) + _hotspots(ctx, during=True))
+    return count_of(_venues(ctx, during=True) + _hotspots(ctx, during=True))
 
 
 @measure("qd28.open_use_places",
          _l("Places organising drug use open, and hotspots not eliminated, at the period's end"))
 def open_use_places(ctx: Context, params: dict) -> Measured:
-    return _count(_venues(ctx, during=False) + _hotspots(ctx, during=False))
+    return count_of(_venues(ctx, during=False) + _hotspots(ctx, during=False))
 
 
 @measure("qd28.arrests_ratio", _l("Drug offenders arrested during the period per population"))
 def arrests_ratio(ctx: Context, params: dict) -> Measured:
     facts = _facts(ctx, ("offender",), AreaFact.arrested_on >= ctx.start,
                    AreaFact.arrested_on <= ctx.end)
-    evidence = [fact_evidence(f, _("Arrested on %(date)s.", date=show_day(f.arrested_on)),
-                              f.arrested_on) for f in facts]
-    return ratio(ctx, len(facts), evidence)
+    return ratio(ctx, len(facts), [arrest_evidence(f) for f in facts])
+
+
+def arrest_evidence(f: AreaFact) -> Evidence:
+    return fact_evidence(f, _("Arrested on %(date)s.", date=show_day(f.arrested_on)),
+                         f.arrested_on)
 
 
 @measure("qd28.offenders_fugitives",
@@ -320,9 +406,12 @@ def arrests_ratio(ctx: Context, params: dict) -> Measured:
 def offenders_fugitives(ctx: Context, params: dict) -> Measured:
     facts = _facts(ctx, ("offender", "fugitive"), AreaFact.found_date <= ctx.end,
                    sa.or_(AreaFact.resolved_date.is_(None), AreaFact.resolved_date > ctx.end))
-    return _count([fact_evidence(f, _("%(kind)s, found %(date)s, not resolved.",
-                                      kind=f.kind_label, date=show_day(f.found_date)),
-                                 f.found_date) for f in facts])
+    return count_of([offender_evidence(f) for f in facts])
+
+
+def offender_evidence(f: AreaFact) -> Evidence:
+    return fact_evidence(f, _("%(kind)s, found %(date)s, not resolved.",
+                              kind=f.kind_label, date=show_day(f.found_date)), f.found_date)
 
 
 def _area(value: Any) -> Fraction:
@@ -331,8 +420,11 @@ def _area(value: Any) -> Fraction:
 
 @measure("qd28.plants_found", _l("Drug plants found and destroyed during the period"))
 def plants_found(ctx: Context, params: dict) -> Measured:
-    facts = _facts(ctx, ("drug_plants",), AreaFact.found_date >= ctx.start,
-                   AreaFact.found_date <= ctx.end)
+    return plants_of(_facts(ctx, ("drug_plants",), AreaFact.found_date >= ctx.start,
+                            AreaFact.found_date <= ctx.end))
+
+
+def plants_of(facts: list[AreaFact]) -> Measured:
     plants = sum(f.plant_count or 0 for f in facts)
     area = sum((_area(f.plant_area_m2) for f in facts), Fraction(0))
     evidence = [fact_evidence(f, _("%(count)s plants, %(area)s m², found %(date)s.",
@@ -349,7 +441,10 @@ def key_route(ctx: Context, params: dict) -> Measured:
                   sa.or_(AreaFact.ended_on.is_(None), AreaFact.ended_on > ctx.end)]
     if params.get("scopes"):
         conditions.append(AreaFact.route_scope.in_(list(params["scopes"])))
-    facts = _facts(ctx, ("key_route",), *conditions)
+    return routes_of(_facts(ctx, ("key_route",), *conditions))
+
+
+def routes_of(facts: list[AreaFact]) -> Measured:
     evidence = [fact_evidence(f, _("%(scope)s, decision %(no)s of %(date)s.",
                                    scope=_route_label(f.route_scope), no=f.decision_no,
                                    date=show_day(f.started_on)), f.started_on) for f in facts]

@@ -136,11 +136,18 @@ class _PersonIndex:
                 sa.select(in_scope.c.national_id, in_scope.c.external_id)
                 .where(in_scope.c.national_id.in_(chunk))
             ).all())
-        folded = {name for name, _birth in names}
-        for chunk in chunks(folded):
+        # The (name, birth date) pairs themselves, on the index of both: never everyone
+        # sharing a name with the file (391k rows for 3,950 names at national scale).
+        pairs = sorted((n, b) for n, b in names if b is not None)
+        no_birth = sorted(n for n, b in names if b is None)
+        conditions = [sa.tuple_(in_scope.c.name_folded, in_scope.c.birth_date).in_(chunk)
+                      for chunk in chunks(pairs)]
+        conditions += [sa.and_(in_scope.c.name_folded.in_(chunk),
+                               in_scope.c.birth_date.is_(None)) for chunk in chunks(no_birth)]
+        for condition in conditions:
             for name, birth, external in db.session.execute(
                 sa.select(in_scope.c.name_folded, in_scope.c.birth_date, in_scope.c.external_id)
-                .where(in_scope.c.name_folded.in_(chunk))
+                .where(condition)
             ):
                 if (name, birth) in names:
                     self.names.setdefault((name, birth), []).append(external)

@@ -275,3 +275,45 @@ def former_parents(unit_ids) -> dict[int, OrgUnit]:
     parents = {u.id: u for u in db.session.scalars(
         sa.select(OrgUnit).where(OrgUnit.id.in_(set(last.values()))))}
     return {unit_id: parents[parent_id] for unit_id, parent_id in last.items()}
+
+
+def predecessor_graph(unit_ids) -> dict[int, list[int]]:
+    """For ``unit_ids`` and every predecessor of theirs (transitively): unit id → the ids of
+    the units it directly took the place of, in ``direct_predecessors``' order. One query per
+    generation, whatever the number of units (the set-based form of ``predecessor_ids``)."""
+    graph: dict[int, list[int]] = {}
+    seen = set(unit_ids)
+    frontier = sorted(seen)
+    mine = sa.orm.aliased(SuccessionUnit)
+    theirs = sa.orm.aliased(SuccessionUnit)
+    while frontier:
+        found: set[int] = set()
+        for start in range(0, len(frontier), 5000):
+            chunk = frontier[start:start + 5000]
+            for new_id, old_id in db.session.execute(
+                    sa.select(mine.unit_id, OrgUnit.id)
+                    .select_from(OrgUnit)
+                    .join(theirs, theirs.unit_id == OrgUnit.id)
+                    .join(Succession, Succession.id == theirs.succession_id)
+                    .join(mine, mine.succession_id == Succession.id)
+                    .where(mine.unit_id.in_(chunk), mine.side == "new", theirs.side == "old",
+                           Succession.kind.in_(ENDING_KINDS))
+                    .order_by(mine.unit_id, Succession.on_date, OrgUnit.code)):
+                graph.setdefault(new_id, []).append(old_id)
+                found.add(old_id)
+        frontier = sorted(found - seen)
+        seen |= found
+    return graph
+
+
+def predecessor_closure(graph: dict[int, list[int]], unit_id: int) -> set[int]:
+    """The ids of every predecessor of ``unit_id`` in ``graph`` (``predecessor_graph``)."""
+    found: set[int] = set()
+    stack = list(graph.get(unit_id, []))
+    while stack:
+        current = stack.pop()
+        if current in found or current == unit_id:
+            continue
+        found.add(current)
+        stack.extend(graph.get(current, []))
+    return found

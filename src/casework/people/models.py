@@ -55,6 +55,9 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
         ),
         sa.CheckConstraint("national_id IS NULL OR length(national_id) = 12", name="national_id"),
         sa.Index("ix_persons_folded_birth", "name_folded", "birth_date"),
+        # The search by part of a name (LIKE '%…%') on PostgreSQL: trigrams (pg_trgm).
+        sa.Index("ix_persons_name_folded_trgm", "name_folded", postgresql_using="gin",
+                 postgresql_ops={"name_folded": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         # The last line of the national-ID rule, which holds under concurrency: the services
         # check first and answer 409 `duplicate_person`; this refuses what slips between.
         sa.Index(OPEN_NATIONAL_ID_INDEX, "national_id", unique=True,

@@ -61,13 +61,20 @@ class PersonQuery:
 def search_persons(scope: Scope, query: PersonQuery) -> tuple[list[Person], int]:
     """Persons in scope matching the filters; the name search ignores diacritics."""
     stmt = filter_persons(scope, query)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     offset, limit = page_window(query.page, query.per_page)
-    rows = db.session.scalars(
-        stmt.order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
+    # One statement: the page and, on each of its rows, the number of all matches (a window
+    # over the whole filtered set, computed before LIMIT).
+    rows = db.session.execute(
+        stmt.add_columns(sa.func.count().over().label("total"))
+        .order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
         .offset(offset).limit(limit)
     ).all()
-    return list(rows), total
+    if rows:
+        return [row[0] for row in rows], rows[0].total
+    # A page past the last (or no match): the count alone.
+    total = 0 if offset == 0 else db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.subquery()))
+    return [], total
 
 
 def filter_persons(scope: Scope, query: PersonQuery) -> sa.Select:

@@ -18,7 +18,7 @@ from casework.db import utcnow
 from casework.errors import DuplicatePerson, DuplicateSuspected, ValidationFailed
 from casework.extensions import db, htmx
 from casework.orgunits import history
-from casework.orgunits.models import LEAF_KINDS, OrgUnit
+from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
 from casework.people import forms, services  # noqa: F401  (forms: the labels)
 from casework.people.deadlines import open_order, running_deadlines
 from casework.people.models import GENDERS, RESIDENCE_TYPES
@@ -45,6 +45,35 @@ def _leaf_units():
                   current_scope(), PERSONAL_READ_ROLES).order_by(OrgUnit.path).options(
         sa.orm.selectinload(OrgUnit.parent))
     return db.session.scalars(stmt).all()
+
+
+# The most groups and villages the list's area filter offers: beyond (a province's police:
+# thousands), it offers the communes, wards and special zones instead, whose subtree the
+# filter takes just the same.
+AREA_OPTIONS = 300
+
+
+def _area_choices(selected: str | None) -> list[OrgUnit]:
+    """The units of the list's area filter: the groups and villages in scope when there are
+    at most ``AREA_OPTIONS`` (a ward's or commune's police), else the communes, wards and
+    special zones in scope; and the area filtered on, if it is neither."""
+    scope = current_scope()
+
+    def in_scope(kinds):
+        return scoped(sa.select(OrgUnit).where(OrgUnit.kind.in_(kinds)), OrgUnit.id, scope,
+                      PERSONAL_READ_ROLES)
+
+    leaves = in_scope(LEAF_KINDS)
+    many = db.session.scalar(sa.select(sa.func.count()).select_from(
+        leaves.with_only_columns(OrgUnit.id).limit(AREA_OPTIONS + 1).subquery()))
+    stmt = leaves if many <= AREA_OPTIONS else in_scope(COMMUNE_KINDS)
+    units = db.session.scalars(stmt.order_by(OrgUnit.path).options(
+        sa.orm.selectinload(OrgUnit.parent))).all()
+    if selected and all(u.code != selected for u in units):
+        found = db.session.scalar(scoped(sa.select(OrgUnit).where(OrgUnit.code == selected),
+                                         OrgUnit.id, scope, PERSONAL_READ_ROLES))
+        units = [found, *units] if found is not None else units
+    return units
 
 
 # Filters that may stand in a URL; the name or ID searched for never does (it would reach
@@ -93,7 +122,7 @@ def _list(values, q: str | None):
             filters = {k: values.get(k) for k in URL_FILTERS if values.get(k)}
             response.headers["HX-Replace-Url"] = url_for("persons.index", **filters)
         return response
-    areas = _leaf_units()
+    areas = _area_choices(query.area_code)
     return render_template("people/index.html", areas=areas,
                            former_areas=history.former_parents(u.id for u in areas), **context)
 

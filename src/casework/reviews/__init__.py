@@ -21,3 +21,4 @@ def init_app(app) -> None:
     register_api(api.report_blp)
     if services.approved_classification not in qd28.APPROVED_SOURCES:
         qd28.APPROVED_SOURCES.append(services.approved_classification)
+    qd28.APPROVED_MANY[services.approved_classification] = services.approved_classifications

@@ -81,10 +81,12 @@ def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
                             today_local())
     reviews = services.reviews_by_unit(communes, year)
     definition = engine.get_catalog().get("commune_review")
-    # A province's Art 5 classifies each of its communes: the rows reuse those results
-    # rather than classifying every commune a second time.
+    # A province's Art 5 classifies each of its communes (set-based, qd28.classify_communes):
+    # the rows reuse those results rather than classifying every commune a second time.
     province = qd28.classify_province(unit, year) if unit.kind == "province" else None
-    computed = {c.unit.id: c for c in province.communes} if province is not None else {}
+    computed = {c.unit.id: c for c in (province.communes if province is not None
+                                       else qd28.classify_communes(unit, year,
+                                                                   evidence=False))}
     for commune in communes:
         review = reviews.get(commune.id)
         result = _result(commune, year, review, computed)

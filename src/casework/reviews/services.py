@@ -120,8 +120,24 @@ def approved_classification(unit: OrgUnit, year: int) -> dict | None:
     commune's ``qd28_classification`` for the next period; registered with
     ``qd28.APPROVED_SOURCES`` so the classification API shows it. Codes and dates only."""
     review = approved_review(unit, year)
-    if review is None:
-        return None
+    return None if review is None else _approved_dict(review, year)
+
+
+def approved_classifications(units: list[OrgUnit], year: int) -> dict[int, dict]:
+    """``approved_classification`` of each of ``units`` that has one, in one statement per
+    5,000 units: unit id → the same dict."""
+    ids = [u.id for u in units]
+    found: dict[int, dict] = {}
+    for start in range(0, len(ids), 5000):
+        for review in db.session.scalars(sa.select(CommuneReview).where(
+                CommuneReview.org_unit_id.in_(ids[start:start + 5000]),
+                CommuneReview.period_year == year, CommuneReview.state == "approved")
+                .order_by(CommuneReview.id)):
+            found.setdefault(review.org_unit_id, _approved_dict(review, year))
+    return found
+
+
+def _approved_dict(review: CommuneReview, year: int) -> dict:
     return {
         "review_id": review.id,
         "classification": review.approved_classification,
