@@ -52,7 +52,9 @@ def build(flask_app) -> procrastinate.App:
     @queue.task(name=RUN_JOB, queue=QUEUE)
     def run_job(job_id: int) -> None:
         with flask_app.app_context():
-            runner.execute(job_id)
+            succeeded = runner.execute(job_id)
+        if succeeded is False:  # Procrastinate records it as failed; the cause is logged
+            raise runner.JobFailed(f"job {job_id} failed")
 
     for periodic in PERIODIC:
         queue.periodic(cron=periodic.cron, periodic_id=periodic.name)(
