@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import click
@@ -29,5 +30,15 @@ def worker_command(once):
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.INFO)
     click.echo(f"casework worker: queue {queue.QUEUE}" + (", until empty" if once else ""))
-    queue.run_worker(app, wait=not once)
-    click.echo("casework worker stopped.")
+    # Until Procrastinate's own handlers are in place (it then finishes the job under way
+    # before stopping), SIGTERM stops at once: nothing has started yet.
+    signal.signal(signal.SIGTERM, _stop_now)
+    try:
+        queue.run_worker(app, wait=not once)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        click.echo("casework worker stopped.")
+
+
+def _stop_now(signum, frame):
+    raise SystemExit(0)
