@@ -52,3 +52,34 @@ def test_the_worker_stops_cleanly_on_sigterm(tmp_path):
     assert worker.returncode == 0, "".join(lines) + rest
     assert "Stop requested" in rest and "Stopped worker" in rest  # Procrastinate's own stop
     assert "casework worker stopped." in rest
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not is_postgres(), reason="Procrastinate's schema is PostgreSQL's")
+def test_init_installs_the_queue_schema_once(app):
+    import sqlalchemy as sa
+
+    from casework.extensions import db
+    from casework.jobs.queue import install_schema
+
+    with app.app_context():
+        engine = db.engine
+        # The test setup ran `upgrade_schema` (as `casework init` does): the tables are there,
+        # and a second run leaves them as they are.
+        assert install_schema(engine) is False
+        with engine.connect() as connection:
+            assert connection.execute(sa.text(
+                "SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar()
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "Procrastinate" not in result.output and "up to date" in result.output
+
+
+def test_init_installs_no_queue_schema_on_sqlite(tmp_path):
+    import sqlalchemy as sa
+
+    from casework.jobs.queue import install_schema
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    assert install_schema(engine) is False
+    engine.dispose()
