@@ -66,7 +66,10 @@ def _alembic_config():
 
 def test_models_match_the_migrations(app, db):
     """An autogenerate diff against the migrated schema is empty."""
-    context = MigrationContext.configure(_db.session.connection(), opts={"compare_type": True})
+    from casework.migrating import include_name
+
+    context = MigrationContext.configure(_db.session.connection(), opts={
+        "compare_type": True, "include_name": include_name})
     assert compare_metadata(context, _db.metadata) == []
 
 

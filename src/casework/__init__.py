@@ -25,6 +25,7 @@ FEATURES = (
     "casework.plans",
     "casework.reviews",
     "casework.imports",
+    "casework.jobs",
 )
 
 

@@ -39,6 +39,18 @@ def _proxy_count() -> int:
     return int(value)
 
 
+JOB_MODES = ("inline", "queue")
+
+
+def _jobs_mode() -> str | None:
+    """CASEWORK_JOBS: inline or queue; unset, the database decides (casework.jobs.runner.mode:
+    queue on PostgreSQL, inline on SQLite)."""
+    value = os.environ.get("CASEWORK_JOBS", "").strip().lower()
+    if value and value not in JOB_MODES:
+        raise ValueError(f"CASEWORK_JOBS must be inline or queue, not {value!r}")
+    return value or None
+
+
 # The largest request body: above the 10 MB attachment limit, with room for the form around it.
 DEFAULT_MAX_REQUEST_MB = 12
 
@@ -89,6 +101,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": True,
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
         "PROXY_COUNT": _proxy_count(),
+        # How long work runs (casework.jobs): in the request, or queued for `casework worker`.
+        "JOBS": _jobs_mode(),
         # Passwords: at least this zxcvbn score (0-4) besides MIN_PASSWORD_LENGTH characters.
         "PASSWORD_MIN_SCORE": 3,
         # API bearer tokens.
