@@ -26,6 +26,7 @@ FEATURES = (
     "casework.reviews",
     "casework.imports",
     "casework.jobs",
+    "casework.notify",
 )
 
 

@@ -103,6 +103,12 @@ def load_config(instance_path: Path) -> dict:
         "PROXY_COUNT": _proxy_count(),
         # How long work runs (casework.jobs): in the request, or queued for `casework worker`.
         "JOBS": _jobs_mode(),
+        # Reminders (casework.notify): the daily e-mail digest goes out through this server
+        # (smtp://user:pass@host:port or smtps://; None: in-app notifications only), from
+        # MAIL_FROM, its links under BASE_URL (the address users open the app at).
+        "SMTP_URL": os.environ.get("CASEWORK_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("CASEWORK_MAIL_FROM") or "casework@localhost",
+        "BASE_URL": os.environ.get("CASEWORK_BASE_URL") or "http://127.0.0.1:5000",
         # Passwords: at least this zxcvbn score (0-4) besides MIN_PASSWORD_LENGTH characters.
         "PASSWORD_MIN_SCORE": 3,
         # API bearer tokens.

@@ -1,5 +1,5 @@
 """Long work as jobs (ARCHITECTURE.md, "Layout"): imports, report workbooks, and the periodic
-tasks (audit anchors; reminders once ``casework notify`` exists).
+tasks (audit anchors; the reminders of ``casework notify``).
 
 ``CASEWORK_JOBS`` chooses how they run (INTERFACES.md, "Environment"): ``inline`` in the web
 request (SQLite, the embedded default) or ``queue`` on Procrastinate, run by
