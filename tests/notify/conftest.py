@@ -15,6 +15,12 @@ from casework.auth.models import User
 from casework.extensions import db
 from casework.notify.models import Notification
 
+# The fixtures of other features the reminders are made from.
+from tests.areas.conftest import *  # noqa: E402, F403 - areas (ready_area)
+from tests.people.conftest import team  # noqa: E402, F401 - persons through the API
+from tests.recognition.conftest import chain  # noqa: E402, F401 - a request's steps
+from tests.workflow.conftest import actor, open_record, reach, records  # noqa: E402, F401
+
 
 class Sink:
     """Keeps every message the server accepted, parsed."""

@@ -16,8 +16,6 @@ from casework.notify.services import create_due
 from casework.workflow.deadlines import end_of_day, today_local
 from tests.clock import frozen_at
 from tests.notify.conftest import kinds_of, notes_of
-from tests.people.conftest import team  # noqa: F401
-from tests.workflow.conftest import actor, open_record, reach, records  # noqa: F401
 
 THURSDAY = "2026-12-31T03:00:00Z"  # 10:00 in Hà Nội
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from casework.notify.services import create_due
 from casework.workflow.deadlines import today_local
-from tests.areas.conftest import *  # noqa: F403 - the area fixtures (ready_area)
 from tests.notify.conftest import kinds_of, notes_of
-from tests.recognition.conftest import chain  # noqa: F401
 from tests.recognition.test_chain_api import STEP_ROLE, _fire, _open
 
 

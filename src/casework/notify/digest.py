@@ -97,9 +97,11 @@ class Sent:
     failed: int = 0
 
 
-def send_digests(today: date, *, dry_run: bool = False) -> Sent:
+def send_digests(today: date, *, dry_run: bool = False,
+                 would_have: frozenset[int] = frozenset()) -> Sent:
     """Send each user with an address and unsent notifications their digest of ``today``
-    (once a day). Without ``CASEWORK_SMTP_URL``, nothing."""
+    (once a day). Without ``CASEWORK_SMTP_URL``, nothing. ``dry_run``: count the digests
+    that would go out, also to ``would_have`` (the users a dry run found new reminders for)."""
     url = current_app.config.get("SMTP_URL")
     result = Sent()
     if not url:
@@ -118,10 +120,10 @@ def send_digests(today: date, *, dry_run: bool = False) -> Sent:
                 .where(Notification.user_id == user.id, Notification.read_at.is_(None),
                        Notification.emailed_at.is_(None))
                 .order_by(Notification.due.is_(None), Notification.due, Notification.id)))
-            if not pending:
-                continue
             if dry_run:
-                result.digests += 1
+                result.digests += bool(pending) or user.id in would_have
+                continue
+            if not pending:
                 continue
             message = build_message(user, pending, today)
             try:

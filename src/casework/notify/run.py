@@ -32,7 +32,7 @@ def notify(*, dry_run: bool = False) -> NotifyRun:
     """Create today's reminders, then send the digests (when CASEWORK_SMTP_URL is set)."""
     today = today_local()
     created = create_due(today, dry_run=dry_run)
-    sent = send_digests(today, dry_run=dry_run)
+    sent = send_digests(today, dry_run=dry_run, would_have=frozenset(created.user_ids))
     return NotifyRun(created, sent, dry_run)
 
 

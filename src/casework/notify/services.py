@@ -107,6 +107,7 @@ class Created:
     users: int = 0
     notifications: int = 0
     by_kind: Counter | None = None
+    user_ids: set[int] | None = None  # the users with new reminders
 
 
 @contextmanager
@@ -121,7 +122,7 @@ def request_for_urls():
 
 def create_due(today: date, *, dry_run: bool = False) -> Created:
     """Store every active user's new reminders (``dry_run``: count them, store nothing)."""
-    result = Created(by_kind=Counter())
+    result = Created(by_kind=Counter(), user_ids=set())
     with request_for_urls(), force_locale("vi"):
         users = db.session.scalars(
             sa.select(User).where(User.active.is_(True)).order_by(User.id)).all()
@@ -133,6 +134,7 @@ def create_due(today: date, *, dry_run: bool = False) -> Created:
             new = [d for d in due_for(user, today) if d.dedup_key not in known]
             if new:
                 result.users += 1
+                result.user_ids.add(user.id)
             result.notifications += len(new)
             result.by_kind.update(d.kind for d in new)
             if not dry_run:
