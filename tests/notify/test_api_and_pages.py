@@ -81,6 +81,7 @@ def test_page_lists_and_marks_read_with_htmx(two):
     page = pages.get("/notifications").get_data(as_text=True)
     assert "Xét nghiệm 1" in page and "Xét nghiệm 2" not in page
     assert 'href="/persons/1"' in page
+    assert "Chỉ xem thông báo chưa đọc" in page  # the filter link of the full list
     assert '<span id="unread-count" class="count">1<' in page
     fragment = pages.post(f"/notifications/{mine.id}/read", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
@@ -92,6 +93,7 @@ def test_page_lists_and_marks_read_with_htmx(two):
     assert (plain.status_code, plain.headers["Location"]) == (302, "/notifications")
     unread = pages.get("/notifications?unread=true").get_data(as_text=True)
     assert "Xét nghiệm 1" not in unread and "Không có thông báo." in unread
+    assert "Xem tất cả" in unread
     assert pages.post("/notifications/1/read", data={"csrf_token": "x"}).status_code == 400
 
 
