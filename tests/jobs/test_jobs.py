@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -161,8 +162,24 @@ def queued(app, monkeypatch):
 
 
 def run_worker(app):
-    """The worker, in this process, until the queue is empty."""
-    queue.run_worker(app, wait=False, install_signal_handlers=False, listen_notify=False)
+    """The worker, in this process until the queue is empty (60 s at most), in a thread of its
+    own: its event loop may not be this thread's, which Playwright's (the browser tests') may
+    hold."""
+    failures: list[BaseException] = []
+
+    def work():
+        try:
+            queue.run_worker(app, wait=False, install_signal_handlers=False,
+                             listen_notify=False)
+        except BaseException as failed:  # re-raised in the test's thread
+            failures.append(failed)
+
+    thread = threading.Thread(target=work, name="test-worker")
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the worker did not stop within 60 s"
+    if failures:
+        raise failures[0]
 
 
 def procrastinate_states(app) -> list[str]:
