@@ -449,6 +449,8 @@ PAGES = [
     Page("jobs_api.get_job", "/api/v1/jobs/{job}", HIDDEN, HIDDEN),
     Page("jobs_api.job_file", "/api/v1/jobs/{job}/file", HIDDEN, HIDDEN,
          police_sees=("overdue-name",)),
+    Page("notify.index", "/notifications"),
+    Page("notifications_api.list_notifications", "/api/v1/notifications"),
     Page("workflows_api.list_workflows", "/api/v1/workflows"),
     Page("workflows_api.get_workflow", "/api/v1/workflows/person"),
     Page("workflows_api.get_diagram", "/api/v1/workflows/person/diagram"),
