@@ -27,6 +27,9 @@ def _configure_args() -> dict:
     args.setdefault("compare_type", True)
     args.setdefault("render_as_batch", True)
     args.setdefault("render_item", _render_item)
+    from casework.migrating import include_name
+
+    args.setdefault("include_name", include_name)
     return args
 
 

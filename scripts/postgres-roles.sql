@@ -54,6 +54,11 @@ SELECT format('REVOKE UPDATE ON %I FROM %I', t, :'app')
 SELECT format('GRANT DELETE ON %I TO %I', t, :'app')
   FROM unnest(ARRAY['plan_targets', 'login_failures', 'role_assignments']) AS t
  WHERE to_regclass(format('public.%I', t)) IS NOT NULL \gexec
+-- The job queue (Procrastinate, installed by `casework init`): the worker registers and
+-- forgets itself, and forgets the periodic deferrals it no longer needs.
+SELECT format('GRANT DELETE ON %I TO %I', t, :'app')
+  FROM unnest(ARRAY['procrastinate_workers', 'procrastinate_periodic_defers']) AS t
+ WHERE to_regclass(format('public.%I', t)) IS NOT NULL \gexec
 -- The schema's version is the migrations' business.
 SELECT format('REVOKE INSERT, UPDATE ON alembic_version FROM %I', :'app')
  WHERE to_regclass('public.alembic_version') IS NOT NULL \gexec

@@ -70,6 +70,8 @@ def make_test_app(database_url: str, instance_path, **extra):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ARGON2_PARAMS": FAST_ARGON2,
         "SERVER_NAME": None,
+        # Jobs run in the request, on PostgreSQL too; tests/jobs/ queue them on purpose.
+        "JOBS": "inline",
     }
     config.update(extra)
     application = create_app(config, instance_path=str(instance_path))

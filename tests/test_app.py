@@ -66,6 +66,8 @@ def _alembic_config():
 
 def test_models_match_the_migrations(app, db):
     """An autogenerate diff against the migrated schema is empty."""
+    from casework.migrating import include_name
+
     connection = _db.session.connection()
 
     def this_dialects(obj, _name, _type, reflected, _compare_to) -> bool:
@@ -74,8 +76,8 @@ def test_models_match_the_migrations(app, db):
         ddl_if = None if reflected else getattr(obj, "_ddl_if", None)
         return ddl_if is None or ddl_if.dialect in (None, connection.dialect.name)
 
-    context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                           "include_object": this_dialects})
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "include_name": include_name, "include_object": this_dialects})
     assert compare_metadata(context, _db.metadata) == []
 
 

@@ -127,8 +127,10 @@ def test_the_app_role_cannot_get_past_the_audit_log(app, app_role, statement, re
         assert refusal in str(refused.value.orig)
 
 
-@pytest.mark.parametrize("table", ["plan_targets", "login_failures", "role_assignments"])
+@pytest.mark.parametrize("table", ["plan_targets", "login_failures", "role_assignments",
+                                   "procrastinate_workers", "procrastinate_periodic_defers"])
 def test_the_app_role_may_delete_only_what_the_app_deletes(app, app_role, table):
-    # A removed plan target, forgotten sign-in failures, a removed role assignment.
+    # A removed plan target, forgotten sign-in failures, a removed role assignment; the job
+    # worker forgetting itself and the periodic deferrals it no longer needs.
     with connected_as(app, app_role) as connection:
         connection.execute(sa.text(f"DELETE FROM {table} WHERE false"))

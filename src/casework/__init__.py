@@ -25,6 +25,8 @@ FEATURES = (
     "casework.plans",
     "casework.reviews",
     "casework.imports",
+    "casework.jobs",
+    "casework.notify",
 )
 
 

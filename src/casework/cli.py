@@ -29,7 +29,9 @@ from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.imports.cli import import_group
 from casework.instance import InstanceError
+from casework.jobs.cli import worker_command
 from casework.migrating import upgrade_schema
+from casework.notify.cli import notify_command
 from casework.orgunits.services import OrgUnitError, get_by_code, import_csv, update_orgunit
 from casework.workflow.cli import deadlines_command, workflows_group
 from casework.workflow.definitions import DefinitionError
@@ -58,7 +60,8 @@ def _fail(message: str) -> None:
 @with_appcontext
 def init_command():
     """Create or upgrade the database schema (safe to repeat)."""
-    upgrade_schema()
+    if upgrade_schema():
+        click.echo("Job queue schema (Procrastinate) installed.")
     click.echo("Database schema is up to date.")
 
 
@@ -266,5 +269,6 @@ def users_create(username, role, org_unit, full_name, password_stdin):
 def register_commands(app) -> None:
     for command in (init_command, demo_command, orgunits_group, users_group,
                     workflows_group, deadlines_command, audit_group, import_group,
-                    backup_command, restore_command, criteria_group, classify_command):
+                    backup_command, restore_command, criteria_group, classify_command,
+                    worker_command, notify_command):
         app.cli.add_command(command)

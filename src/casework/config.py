@@ -39,6 +39,18 @@ def _proxy_count() -> int:
     return int(value)
 
 
+JOB_MODES = ("inline", "queue")
+
+
+def _jobs_mode() -> str | None:
+    """CASEWORK_JOBS: inline or queue; unset, the database decides (casework.jobs.runner.mode:
+    queue on PostgreSQL, inline on SQLite)."""
+    value = os.environ.get("CASEWORK_JOBS", "").strip().lower()
+    if value and value not in JOB_MODES:
+        raise ValueError(f"CASEWORK_JOBS must be inline or queue, not {value!r}")
+    return value or None
+
+
 # The largest request body: above the 10 MB attachment limit, with room for the form around it.
 DEFAULT_MAX_REQUEST_MB = 12
 
@@ -89,6 +101,14 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": True,
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
         "PROXY_COUNT": _proxy_count(),
+        # How long work runs (casework.jobs): in the request, or queued for `casework worker`.
+        "JOBS": _jobs_mode(),
+        # Reminders (casework.notify): the daily e-mail digest goes out through this server
+        # (smtp://user:pass@host:port or smtps://; None: in-app notifications only), from
+        # MAIL_FROM, its links under BASE_URL (the address users open the app at).
+        "SMTP_URL": os.environ.get("CASEWORK_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("CASEWORK_MAIL_FROM") or "casework@localhost",
+        "BASE_URL": os.environ.get("CASEWORK_BASE_URL") or "http://127.0.0.1:5000",
         # Passwords: at least this zxcvbn score (0-4) besides MIN_PASSWORD_LENGTH characters.
         "PASSWORD_MIN_SCORE": 3,
         # API bearer tokens.

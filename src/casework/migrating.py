@@ -12,12 +12,24 @@ from flask_migrate import upgrade
 from casework.resources import resource_dir
 
 
-def upgrade_schema() -> None:
-    """Upgrade the database to the newest migration; creates the SQLite file if needed."""
+def upgrade_schema() -> bool:
+    """Upgrade the database to the newest migration; creates the SQLite file if needed. On
+    PostgreSQL, also install the job queue's schema (Procrastinate's) when it is missing:
+    True when it did."""
+    from casework.extensions import db
+    from casework.jobs.queue import install_schema
+
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     upgrade(directory=str(resource_dir("migrations")))
+    return install_schema(db.engine)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic's filter: the job queue's tables (Procrastinate's, installed by
+    ``upgrade_schema``) are not the models' and never appear in a revision."""
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))
 
 
 def configure_sqlite(engine) -> None:

@@ -11,6 +11,8 @@ from casework.auth.models import (  # noqa: F401
     User,
 )
 from casework.imports.models import ImportBatch  # noqa: F401
+from casework.jobs.models import Job  # noqa: F401
+from casework.notify.models import DigestSent, Notification  # noqa: F401
 from casework.orgunits.models import (  # noqa: F401
     OrgUnit,
     OrgUnitLink,

@@ -27,8 +27,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The demo app on its own SQLite file, served on a free loopback port."""
+def live_app(tmp_path_factory):
+    """The demo app on its own SQLite file (tests may add rows in its app context)."""
     from casework.demo.loader import load_demo
     from casework.extensions import db
     from casework.migrating import upgrade_schema
@@ -39,14 +39,20 @@ def live_server(tmp_path_factory):
         upgrade_schema()
         load_demo()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The demo app served on a free loopback port."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

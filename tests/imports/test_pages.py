@@ -1,4 +1,5 @@
-"""The import page: upload, the dry-run report row by row, the streamed import, the refusals."""
+"""The import page: upload, the dry-run report row by row, the import as a job (inline here:
+CASEWORK_JOBS=inline, its page shows the outcome at once), the refusals."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from casework.imports.models import ImportBatch
+from casework.jobs.models import Job
 from casework.people.models import Person
 from tests.imports.conftest import ago, csv_bytes, ddmmyyyy, person_row
 
@@ -51,12 +53,13 @@ def test_upload_check_then_import_with_progress(db, tree, page_en):
     assert count(db, Person) == 0
 
     run = police.post(f"/imports/{batch.id}/run")
-    assert run.status_code == 200 and run.is_streamed
-    page = html(run)
-    assert page.count("<progress") >= 100  # one step per hundredth of the rows
-    assert 'value="150" max="150"' in page
-    assert "</html>" in page
+    assert run.status_code == 302 and "/jobs/" in run.headers["Location"]
+    page = html(police.get(run.headers["Location"]))
+    assert "Done: 150 records imported." in page
+    assert "hx-trigger" not in page  # a finished job's page polls no more
     db.session.expire_all()
+    job = db.session.scalar(sa.select(Job))
+    assert (job.kind, job.state, job.done, job.total) == ("import", "succeeded", 150, 150)
     assert count(db, Person) == 150
     batch = db.session.get(ImportBatch, batch.id)
     assert batch.status == "imported" and batch.imported_count == 150
@@ -152,7 +155,8 @@ def test_a_change_since_the_check_imports_nothing(db, tree, page_en, make_user, 
                                                 full_name="Tên Khác")], columns),
                           other, scope_of(other)).ok
     db.session.commit()
-    page = html(police.post(f"/imports/{batch_id}/run"))
+    run = police.post(f"/imports/{batch_id}/run")
+    page = html(police.get(run.headers["Location"]))
     assert "nothing was imported" in page and "national ID" in page
     db.session.expire_all()
     assert count(db, Person) == 1

@@ -193,3 +193,24 @@ def test_my_work_lists_the_review_waiting_for_the_province(page_as, review_in):
     assert f"/reviews/{review['id']}" in html and "Phê duyệt phân loại xã" in html
     police = page_as("police", "P").get("/my-work").get_data(as_text=True)
     assert f"/reviews/{review['id']}" not in police
+
+
+def test_the_workbook_is_prepared_as_a_job(steps, province, year, page_as):
+    """The pages prepare the workbook as a job (inline here: done when the answer comes);
+    the file is the API's, and only its starter fetches it."""
+    api = steps["province_authority"]
+    body = api.post("/api/v1/jobs", json={"kind": "province_review", "org_unit": "P",
+                                          "period": str(year)}).get_json()
+    assert (body["kind"], body["state"], body["params"]) == (
+        "province_review", "succeeded", {"period": year})
+    download = api.get(body["file_url"])
+    assert f"ra-soat-qd28-{year}-P-du-thao.xlsx" in download.headers["Content-Disposition"]
+    assert _workbook(download).sheetnames == ["Xã, phường", "Tổng hợp, Điều 5"]
+    assert steps["police"].get(body["file_url"]).status_code == 404
+    # A period QĐ 28 does not cover fails, and the job says why.
+    failed = api.post("/api/v1/jobs", json={"kind": "province_review", "org_unit": "P",
+                                            "period": "2020"}).get_json()
+    assert failed["state"] == "failed" and "2020" in failed["error"]
+    # The review page's button posts to the job.
+    page = page_as("province_authority", "P").get(f"/reviews/?area_code=P&period={year}")
+    assert 'action="/jobs/workbooks"' in page.get_data(as_text=True)

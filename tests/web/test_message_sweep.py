@@ -14,6 +14,7 @@ import pytest
 
 from casework.areas import qd28
 from casework.extensions import db as _db
+from casework.notify.models import Notification
 from casework.workflow.catalog import get_catalog
 from tests.areas.conftest import day_ago
 from tests.clock import vn_today
@@ -55,19 +56,26 @@ def world(app, db, tree, make_user, ready_area, hotspot, fact, api_as):
     plan = api_as(("commune_chair", "W1")).post("/api/v1/plans", json=PLAN).get_json()
     review = api_as(("police", "W1")).post("/api/v1/commune-reviews", json={
         "area_code": "W1", "period": qd28.period_year_of(vn_today())}).get_json()
+    job = api.post("/api/v1/jobs", json={"kind": "annual", "org_unit": "W1",
+                                         "period": str(vn_today().year)}).get_json()
     spot, _police = hotspot("G12")
     closable = fact("G11", "dealer", description="Điểm bán", found_date=day_ago(30))
+    note = Notification(user_id=everyone.id, kind="overdue", title="Thử", url="/my-work",
+                        dedup_key="sweep")
+    _db.session.add(note)
     _db.session.commit()
     return {"api": api, "user": everyone, "code": "G11", "person_id": person["id"],
             "request_id": request["id"], "plan_id": plan["id"], "hotspot_id": spot.id,
-            "fact_id": closable.id, "review_id": review["id"]}
+            "fact_id": closable.id, "review_id": review["id"], "job_id": job["id"],
+            "notification_id": note.id}
 
 
 def _url(rule: str, world: dict) -> str:
     values = {"code": world["code"], "person_id": world["person_id"],
               "request_id": world["request_id"], "plan_id": world["plan_id"],
               "hotspot_id": world["hotspot_id"], "fact_id": world["fact_id"],
-              "review_id": world["review_id"]}
+              "review_id": world["review_id"], "job_id": world["job_id"],
+              "notification_id": world["notification_id"]}
     return re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

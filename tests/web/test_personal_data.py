@@ -29,6 +29,7 @@ from casework.auth import services as auth_services
 from casework.auth.scope import Scope
 from casework.extensions import db as _db
 from casework.imports.models import ImportBatch
+from casework.jobs import runner
 from casework.orgunits.services import create_orgunit
 from casework.people import services as person_services
 from casework.plans.models import Phase, Plan, Target
@@ -255,6 +256,13 @@ def _plant() -> Planted:
     _db.session.flush()
     out.ids["plan"], out.ids["batch"] = plan.id, batch.id
     out.ids["year"] = str(today.year)
+
+    # A workbook the police prepared as a job (inline): only its starter sees it.
+    _db.session.commit()
+    job = runner.start("report", {"report_kind": "annual", "period": str(today.year)},
+                       users["police"], units["C"])
+    assert job.state == "succeeded", job.error
+    out.ids["job"] = job.id
     return out
 
 
@@ -434,6 +442,15 @@ PAGES = [
          police_sees=("overdue-name", "criteria-name")),
     Page("reports_api.download", "/api/v1/reports/phase?org_unit=C&period=PUBLIC-PLAN:1",
          police_sees=("overdue-name",), everyone_sees=("PUBLIC-target-label",)),
+    Page("jobs.index", "/jobs/"),
+    Page("jobs.show", "/jobs/{job}", HIDDEN, HIDDEN),
+    Page("jobs.show", "/jobs/{job}", HIDDEN, HIDDEN, htmx=True),
+    Page("jobs.download", "/jobs/{job}/file", HIDDEN, HIDDEN, police_sees=("overdue-name",)),
+    Page("jobs_api.get_job", "/api/v1/jobs/{job}", HIDDEN, HIDDEN),
+    Page("jobs_api.job_file", "/api/v1/jobs/{job}/file", HIDDEN, HIDDEN,
+         police_sees=("overdue-name",)),
+    Page("notify.index", "/notifications"),
+    Page("notifications_api.list_notifications", "/api/v1/notifications"),
     Page("workflows_api.list_workflows", "/api/v1/workflows"),
     Page("workflows_api.get_workflow", "/api/v1/workflows/person"),
     Page("workflows_api.get_diagram", "/api/v1/workflows/person/diagram"),

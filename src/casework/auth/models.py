@@ -21,6 +21,8 @@ class User(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # For the reminders' daily digest (casework.notify); None: in-app notifications only.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)

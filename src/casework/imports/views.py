@@ -1,11 +1,10 @@
-"""The import page (upload, dry-run report, import with progress) and the list exports.
+"""The import page (upload, dry-run report) and the list exports.
 
 An uploaded file is checked at once (the dry run) and kept in the database with its report,
-so any web worker can show it and import it. The import itself runs in one transaction in the
-request that asks for it, and the page is streamed while it runs: a progress bar after every
-hundredth of the rows, then the outcome. This needs no job queue and works the same on SQLite
-and PostgreSQL and with any number of gunicorn workers; a client that goes away mid-way gets
-everything rolled back (all or nothing).
+so any web worker, and the job worker, can show it and import it. The import itself is a job
+(``jobs``: the button posts to ``jobs.run_import``): one transaction, all or nothing, run by
+``casework worker`` on PostgreSQL while the job's page shows its progress, or at once in the
+request with ``CASEWORK_JOBS=inline`` (SQLite).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,7 +31,6 @@ from flask_login import current_user, login_required
 
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope
-from casework.db import utcnow
 from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.imports import exports, services
@@ -43,7 +40,6 @@ from casework.imports.parsing import OLE_MAGIC, XLSX_MAGIC, Problem
 from casework.people.services import PersonQuery
 from casework.spreadsheets import attachment
 from casework.web.fields import register_labels
-from casework.web.logs import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -167,63 +163,6 @@ def show(batch_id):
     batch = _own_batch(batch_id)
     return render_template("imports/show.html", batch=batch, problems=_problems(batch),
                            report=batch.report)
-
-
-@bp.route("/imports/<int:batch_id>/run", methods=["POST"])
-@login_required
-def run(batch_id):
-    """Import a checked file in one transaction, streaming the page as it goes."""
-    batch = _own_batch(batch_id, lock=True)
-    if batch.status != "checked" or batch.content is None:
-        return redirect(url_for("imports.show", batch_id=batch.id))
-    user, scope = _user(), current_scope()
-    kind, content, name = batch.kind, batch.content, batch.filename
-    page = render_template("imports/run.html", batch=batch)
-    head, rest = page.split("<!--steps-->", 1)
-    middle, tail = rest.split("<!--outcome-->", 1)
-
-    def stream():
-        yield head
-        report = None
-        try:
-            steps = services.import_steps(kind, content, user, scope, name)
-            while True:
-                try:
-                    done, total = next(steps)
-                except StopIteration as stop:
-                    report = stop.value
-                    break
-                yield render_template("imports/_step.html", done=done, total=total)
-            _finish(batch_id, report)
-        except Exception as failed:  # logged without its message: it may hold the file's rows
-            log_failure(log, "import of batch %s failed", failed, batch_id)
-            db.session.rollback()
-            report = None
-        yield middle
-        yield render_template("imports/_outcome.html", report=report, batch_id=batch_id,
-                              problems=report.problems if report else [])
-        yield tail
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream()), mimetype="text/html", headers=headers)
-
-
-def _finish(batch_id: int, report: services.ImportReport) -> None:
-    """Commit the import with the batch marked done, or roll back and keep the problems."""
-    if report.ok:
-        batch = db.session.get(ImportBatch, batch_id)
-        batch.status = "imported"
-        batch.imported_at = utcnow()
-        batch.imported_count = report.imported
-        batch.content = None  # the file is not kept once imported; its SHA-256 is
-        db.session.commit()
-        return
-    db.session.rollback()  # nothing of the import is kept
-    batch = db.session.get(ImportBatch, batch_id)
-    batch.status = "rejected"
-    batch.report = report.as_dict()
-    batch.content = None
-    db.session.commit()
 
 
 @bp.route("/imports/templates/<kind>.csv")

@@ -1,0 +1,44 @@
+"""``casework worker``: runs the queued jobs and the periodic tasks until SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from casework.jobs import queue, runner
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True,
+              help="Run the jobs waiting now, then stop (no periodic tasks).")
+@with_appcontext
+def worker_command(once):
+    """Run background jobs (imports, workbooks, audit anchors); SIGTERM stops it once the
+    job under way has finished."""
+    app = current_app._get_current_object()
+    if runner.mode(app) != "queue":
+        raise click.ClickException(
+            "CASEWORK_JOBS is inline (SQLite): jobs run in the web process and need no worker")
+    root = logging.getLogger()
+    if not root.handlers:  # one line per event on stderr, as gunicorn's logs
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("procrastinate").setLevel(logging.INFO)
+    click.echo(f"casework worker: queue {queue.QUEUE}" + (", until empty" if once else ""))
+    # Until Procrastinate's own handlers are in place (it then finishes the job under way
+    # before stopping), SIGTERM stops at once: nothing has started yet.
+    signal.signal(signal.SIGTERM, _stop_now)
+    try:
+        queue.run_worker(app, wait=not once)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        click.echo("casework worker stopped.")
+
+
+def _stop_now(signum, frame):
+    raise SystemExit(0)
