@@ -146,6 +146,12 @@ def test_remove_a_role_and_enable_and_unlock(admin, make_user, db):
     assert user.active and user.locked_until is None
 
 
+def test_removing_a_role_of_another_user_is_not_found(admin, target, make_user):
+    other = make_user("other", ("police", "G12"))
+    url = f"/admin/users/target/roles/{other.assignments[0].id}/delete"
+    assert admin.post(url, headers=HX).status_code == 404
+
+
 def test_a_weak_new_password_is_refused_and_nothing_changes(admin, target, db):
     response = admin.post("/admin/users/target/password", headers=HX,
                           data={"password": "password123", "password_confirm": "password123"})

@@ -19,7 +19,7 @@ from casework.auth.models import User
 from casework.auth.roles import ROLE_LABELS
 from casework.auth.scope import current_scope
 from casework.db import utcnow
-from casework.errors import CaseworkError, ValidationFailed
+from casework.errors import CaseworkError, NotFound, ValidationFailed
 from casework.extensions import db, htmx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -163,13 +163,12 @@ def _change(username: str, key: str, changes) -> object:
     """Apply the changes a form asks for (``changes(user)`` builds them) and answer."""
     scope = _admin_scope()
     target = accounts.get_visible_user(username, scope)
-    try:
-        accounts.require_manage(scope, target, _actor())  # the record before the form
-    except CaseworkError:
-        db.session.rollback()
-        raise
+    accounts.require_manage(scope, target, _actor())  # the record before the form
     try:
         accounts.update_account(_actor(), scope, target, changes(target))
+    except NotFound:
+        db.session.rollback()
+        raise
     except CaseworkError as exc:
         db.session.rollback()
         return _user_page(username, _refusal(exc, key, request.form), 422)
@@ -204,9 +203,13 @@ def add_role(username):
 @bp.route("/users/<username>/roles/<int:assignment_id>/delete", methods=["POST"])
 @login_required
 def remove_role(username, assignment_id):
-    return _change(username, "remove_role", lambda u: {"assignments": [
-        {"role": a.role, "org_unit": a.org_unit.code} for a in u.assignments
-        if a.id != assignment_id]})
+    def changes(user):
+        if all(a.id != assignment_id for a in user.assignments):
+            raise NotFound()
+        return {"assignments": [{"role": a.role, "org_unit": a.org_unit.code}
+                                for a in user.assignments if a.id != assignment_id]}
+
+    return _change(username, "remove_role", changes)
 
 
 @bp.route("/users/<username>/disable", methods=["POST"])
