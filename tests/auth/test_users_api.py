@@ -311,3 +311,29 @@ def test_the_command_line_is_audited_as_the_system(app, tree, db):
     entries = _entries(db, user)
     assert [(e.event, e.actor_name, e.role) for e in entries] == [
         ("create", None, None), ("update", None, None)]
+
+
+# --- races: a unique constraint hit meanwhile is a clear answer, never a 500 ----------------
+
+
+def test_a_username_taken_meanwhile_is_422(api_as, target, monkeypatch):
+    api = api_as(("admin", "W1"))
+    monkeypatch.setattr(services, "get_user", lambda name: None)  # the check saw nothing
+    response = api.post("/api/v1/users", json=_body("target"), headers=EN)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"username": ["This username is already taken."]}
+
+
+def test_a_role_granted_meanwhile_is_409(api_as, target, monkeypatch, db):
+    from casework.auth.models import RoleAssignment
+
+    api = api_as(("admin", "W1"))
+
+    def grant_again(user, role, unit):  # as if another request had just granted it
+        user.assignments.append(RoleAssignment(role=role, org_unit=unit))
+        db.session.flush()
+
+    monkeypatch.setattr(services, "grant_role", grant_again)
+    response = api.patch("/api/v1/users/target", json={"assignments": [
+        {"role": "police", "org_unit": "G11"}]})
+    assert response.status_code == 409 and response.get_json()["code"] == "stale_version"

@@ -36,7 +36,7 @@ from casework.auth.models import ApiToken, RoleAssignment, User
 from casework.auth.roles import ADMIN_ROLES, ROLES
 from casework.auth.scope import Scope, scoped
 from casework.db import utcnow
-from casework.errors import NotFound, NotPermitted, ValidationFailed
+from casework.errors import NotFound, NotPermitted, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.orgunits.services import get_by_code
@@ -214,7 +214,11 @@ def create_account(actor, scope: Scope, *, username: str, full_name: str, passwo
     post = _text("post", post)
     email = _email(email)
     grants = _grants(assignments, scope, set())
-    user = services.create_user(username, password, full_name=full_name)
+    try:
+        user = services.create_user(username, password, full_name=full_name)
+    except sa.exc.IntegrityError:  # the same name created meanwhile by someone else
+        raise ValidationFailed(errors={"username": [
+            _("This username is already taken.")]}) from None
     user.post, user.email = post, email
     for role, unit in grants:
         services.grant_role(user, role, unit)
@@ -246,6 +250,13 @@ def update_account(actor, scope: Scope, user: User, changes: dict) -> list[str]:
     if password is not None:
         services.check_password_strength(
             str(password), (user.username, details.get("full_name", user.full_name)))
+    try:
+        return _apply(actor, scope, user, changes, details, grants, password)
+    except sa.exc.IntegrityError:  # the same role granted meanwhile by someone else
+        raise StaleVersion() from None
+
+
+def _apply(actor, scope: Scope, user: User, changes: dict, details: dict, grants, password):
     acting = {"actor": actor, "role": "admin", "org_unit_id": _acting_unit_id(scope, user)}
     events = []
     before = account_values(user)

@@ -26,6 +26,7 @@ class GrantSchema(Schema):
 class MeSchema(Schema):
     username = fields.String()
     full_name = fields.String()
+    post = fields.String()
     roles = fields.List(fields.Nested(GrantSchema), attribute="assignments")
 
 
