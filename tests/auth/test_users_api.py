@@ -337,3 +337,21 @@ def test_a_role_granted_meanwhile_is_409(api_as, target, monkeypatch, db):
     response = api.patch("/api/v1/users/target", json={"assignments": [
         {"role": "police", "org_unit": "G11"}]})
     assert response.status_code == 409 and response.get_json()["code"] == "stale_version"
+
+
+BAD_VALUES = ["x", "x" * 5000, -5, [], {"z": 1}, True, None, "2025-02-31",
+              [{"role": None, "org_unit": 5}], [{"z": 1}], ["x"]]
+
+
+def test_bad_values_in_every_field_never_fail_and_answer_in_vietnamese(api_as, target):
+    api = api_as(("admin", "W1"))
+    fields = ["username", "full_name", "post", "email", "password", "assignments", "active",
+              "unlock"]
+    for bad in BAD_VALUES:
+        for field in fields:
+            for method, url in (("post", "/api/v1/users"), ("patch", "/api/v1/users/target")):
+                body = {**_body(), field: bad} if method == "post" else {field: bad}
+                response = getattr(api, method)(url, json=body)
+                assert response.status_code < 500, (method, field, bad)
+                if response.status_code >= 400:
+                    assert "Not a valid" not in json.dumps(response.get_json(), ensure_ascii=False)

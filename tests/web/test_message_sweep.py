@@ -67,7 +67,7 @@ def _url(rule: str, world: dict) -> str:
     values = {"code": world["code"], "person_id": world["person_id"],
               "request_id": world["request_id"], "plan_id": world["plan_id"],
               "hotspot_id": world["hotspot_id"], "fact_id": world["fact_id"],
-              "review_id": world["review_id"]}
+              "review_id": world["review_id"], "username": "everyone"}
     return re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 
