@@ -6,7 +6,7 @@ Procrastinate's own tables are not here: `casework init` installs them on Postgr
 (casework.jobs.queue.install_schema).
 
 Revision ID: 7b1e4c9d2a80
-Revises: 4c7e2a9b5d13
+Revises: 7b3e1f9c2a64
 Create Date: 2026-12-03 04:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '7b1e4c9d2a80'
-down_revision = '4c7e2a9b5d13'
+down_revision = '7b3e1f9c2a64'
 branch_labels = None
 depends_on = None
 

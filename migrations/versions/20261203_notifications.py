@@ -1,9 +1,9 @@
 """Notifications (issue 17): in-app reminders per user, deduplicated by (user, dedup_key), and
-the days each user's e-mail digest went out (unique per user and day). Users get an optional
-`email` column for the digest (t17/users adds the same column with `post`: keep one).
+the days each user's e-mail digest went out (unique per user and day). The users' `email`
+column comes with `post` in 5b8e1d4f7a20.
 
 Revision ID: 490a5c047249
-Revises: 7b1e4c9d2a80
+Revises: 5b8e1d4f7a20
 Create Date: 2026-12-03 04:24:08.880319
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '490a5c047249'
-down_revision = '7b1e4c9d2a80'
+down_revision = '5b8e1d4f7a20'
 branch_labels = None
 depends_on = None
 
@@ -47,15 +47,9 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_id_read_at', ['user_id', 'read_at'], unique=False)
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
-
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('email')
-
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_id_read_at')
 

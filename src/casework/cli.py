@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from casework import create_app
 from casework.areas.cli import classify_command, criteria_group
 from casework.audit.cli import audit_group
-from casework.auth import services
+from casework.auth import accounts, services
 from casework.auth.roles import ROLES
 from casework.backup.cli import backup_command, restore_command
 from casework.demo.loader import (
@@ -238,10 +238,12 @@ def _role_choice():
 @click.option("--role", required=True, type=_role_choice(), help="Role to grant.")
 @click.option("--org-unit", "org_unit", required=True, help="Code of the unit the role covers.")
 @click.option("--full-name", default="", help="The person's full name.")
+@click.option("--post", default="", help="The official title, e.g. 'Trưởng Công an phường'.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def users_create(username, role, org_unit, full_name, password_stdin):
-    """Add a user, or a role to an existing user."""
+def users_create(username, role, org_unit, full_name, post, password_stdin):
+    """Add a user, or a role to an existing user (logged in the user's audit chain, by the
+    system)."""
     unit = get_by_code(org_unit)
     if unit is None:
         _fail(f"unknown org unit code {org_unit!r}")
@@ -256,7 +258,13 @@ def users_create(username, role, org_unit, full_name, password_stdin):
             else:
                 _fail("no password: use --password-stdin or run in a terminal")
             user = services.create_user(username, password, full_name=full_name)
+            user.post = " ".join(post.split())
+        before = None if created else accounts.account_values(user)
         services.grant_role(user, role, unit)
+        after = accounts.account_values(user)
+        if after != before:
+            accounts.log_change(user, "create" if created else "update", actor=None, role=None,
+                                org_unit_id=unit.id, before=before, after=after)
     except CaseworkError as exc:
         db.session.rollback()
         details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())

@@ -75,7 +75,7 @@ def _url(rule: str, world: dict) -> str:
               "request_id": world["request_id"], "plan_id": world["plan_id"],
               "hotspot_id": world["hotspot_id"], "fact_id": world["fact_id"],
               "review_id": world["review_id"], "job_id": world["job_id"],
-              "notification_id": world["notification_id"]}
+              "notification_id": world["notification_id"], "username": "everyone"}
     return re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

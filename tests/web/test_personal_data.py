@@ -389,6 +389,10 @@ PAGES = [
     Page("workflows.index", "/workflows/"),
     Page("workflows.show", "/workflows/person"),
     Page("admin.users", "/admin/users", NO, OK, NO),
+    Page("admin.user", "/admin/users/sweep.police", NO, OK, NO),
+    Page("admin.user", "/admin/users/sweep.police", NO, OK, NO, htmx=True),
+    Page("users_api.list_users", "/api/v1/users", NO, OK, NO),
+    Page("users_api.get_user", "/api/v1/users/sweep.police", NO, OK, NO),
     # --- the JSON API
     Page("auth_api.me", "/api/v1/me"),
     Page("orgunits_api.list_orgunits", "/api/v1/orgunits"),

@@ -7,7 +7,7 @@ on auth. The org-unit tree is administered here (``admin_api``), beside the user
 
 from __future__ import annotations
 
-from casework.auth import admin_api, admin_views, api, views
+from casework.auth import admin_api, admin_views, api, users_api, views
 from casework.extensions import register_api
 
 
@@ -17,3 +17,4 @@ def init_app(app) -> None:
     app.register_blueprint(admin_views.bp)
     register_api(api.blp)
     register_api(admin_api.blp)
+    register_api(users_api.blp)

@@ -17,11 +17,16 @@ _ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")"
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
+    # Administration changes are logged in the user's own chain (audit.changes).
+    __record_type__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
-    # For the reminders' daily digest (casework.notify); None: in-app notifications only.
+    # The official title, e.g. "Trưởng Công an phường": shown beside the name in histories
+    # and on the documents the user signs.
+    post: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # For the reminders' daily digest; None: in-app notifications only.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
