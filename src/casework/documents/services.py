@@ -85,16 +85,6 @@ def form_for(entry: AuditEntry) -> Form | None:
     return next((f for f in forms() if f.applies_to(entry)), None)
 
 
-def documents_of(entries) -> dict[int, Form]:
-    """seq → form, for the entries of a history that have one (the page's links)."""
-    found = {}
-    for entry in entries:
-        form = form_for(entry)
-        if form is not None:
-            found[entry.seq] = form
-    return found
-
-
 # --- filling ----------------------------------------------------------------------------------
 
 
