@@ -20,6 +20,7 @@ FEATURES = (
     "casework.web",
     "casework.auth",
     "casework.people",
+    "casework.documents",
     "casework.areas",
     "casework.recognition",
     "casework.plans",

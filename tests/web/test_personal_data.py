@@ -20,17 +20,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from docx import Document
 from openpyxl import load_workbook
 
 from casework.areas import qd28
 from casework.areas import services as area_services
 from casework.areas.models import AreaFact
+from casework.audit.models import AuditEntry
 from casework.auth import services as auth_services
 from casework.auth.scope import Scope
 from casework.extensions import db as _db
 from casework.imports.models import ImportBatch
 from casework.jobs import runner
 from casework.orgunits.services import create_orgunit
+from casework.people import attachments as person_attachments
 from casework.people import services as person_services
 from casework.plans.models import Phase, Plan, Target
 from casework.recognition import services as recognition
@@ -130,6 +134,14 @@ def _plant() -> Planted:
         fire(p1, event, users[who], data=data, reason=f"{SECRET}-reason-{event}",
              effective_at=ago(days))
     out.ids["person"] = p1.id
+    # A paper of the person's file, and the management decision's document (Mẫu 07).
+    paper = person_attachments.add_attachment(
+        p1, users["police"], io.BytesIO(PDF), f"{SECRET}-paper.pdf", "statement",
+        Scope.for_user(users["police"]), f"{SECRET}-paper-note")
+    out.ids["paper"] = paper.id
+    out.ids["decision_seq"] = _db.session.scalar(sa.select(AuditEntry.seq).where(
+        AuditEntry.record_id == p1.id, AuditEntry.record_type == "person",
+        AuditEntry.event == "decide_management"))
     # Overdue (a test due within 10 days of opening): on "my work" and in the reports.
     p2 = _person(users, units, "G11", f"Trần {SECRET}-overdue-name", 30)
     # Positive and past the decision deadline: named by criteria C3 and C5.
@@ -343,9 +355,14 @@ PAGES = [
     Page("persons.new", "/persons/new", NO, NO),
     Page("persons.show", "/persons/{person}", HIDDEN, HIDDEN, police_sees=(
         "person-name", "person-address", "test-facility", "substance", "check-note",
-        "assessment-grounds", "doctor", "rehab-facility", "court", "reason-abandon_rehab")),
+        "assessment-grounds", "doctor", "rehab-facility", "court", "reason-abandon_rehab",
+        "paper.pdf", "paper-note")),
     Page("persons.event_form", "/persons/{person}/events/exit", HIDDEN, HIDDEN,
          police_sees=("person-name",)),
+    Page("persons.download_attachment", "/persons/{person}/attachments/{paper}", HIDDEN,
+         HIDDEN, police_sees=("paper.pdf",)),
+    Page("documents.person_document", "/persons/{person}/documents/{decision_seq}", HIDDEN,
+         HIDDEN, police_sees=("person-name", "decision", "person-address")),
     Page("persons.event_form", "/persons/{person}/events/exit", HIDDEN, HIDDEN, htmx=True),
     Page("areas.index", "/areas/"),
     Page("areas.show", "/areas/G11", police_sees=(
@@ -402,6 +419,12 @@ PAGES = [
          police_sees=("person-name", "person-address")),
     Page("persons_api.get_history", "/api/v1/persons/{person}/history", HIDDEN, HIDDEN,
          police_sees=("test-facility", "doctor", "reason-record_test")),
+    Page("persons_api.list_attachments", "/api/v1/persons/{person}/attachments", HIDDEN,
+         HIDDEN, police_sees=("paper.pdf", "paper-note")),
+    Page("persons_api.download_attachment", "/api/v1/persons/{person}/attachments/{paper}",
+         HIDDEN, HIDDEN, police_sees=("paper.pdf",)),
+    Page("documents_api.person_document", "/api/v1/persons/{person}/documents/{decision_seq}",
+         HIDDEN, HIDDEN, police_sees=("person-name", "decision")),
     Page("areas_api.list_areas", "/api/v1/areas"),
     Page("areas_api.get_area", "/api/v1/areas/G11"),
     Page("areas_api.area_criteria", "/api/v1/areas/G11/criteria", police_sees=(
@@ -477,7 +500,12 @@ def _url(page: Page, planted: Planted) -> str:
 def _text(response) -> str:
     """Everything a client receives, decoded: headers, and the body (cells of a workbook)."""
     parts = [f"{k}: {v}" for k, v in response.headers.items()]
-    if response.mimetype.endswith("spreadsheetml.sheet"):
+    if response.mimetype.endswith("wordprocessingml.document"):
+        document = Document(io.BytesIO(response.data))
+        parts += [p.text for p in document.paragraphs]
+        parts += [p.text for t in document.tables for row in t.rows for cell in row.cells
+                  for p in cell.paragraphs]
+    elif response.mimetype.endswith("spreadsheetml.sheet"):
         workbook = load_workbook(io.BytesIO(response.data))
         for sheet in workbook.worksheets:
             parts.append(sheet.title)

@@ -26,7 +26,7 @@ from casework.extensions import db
 # User and OrgUnit are named by string (SQLAlchemy's registry resolves them): audit stays
 # beneath auth and orgunits and imports neither.
 
-EXPORT_FORMATS = ("csv", "xlsx", "html", "pdf", "json")
+EXPORT_FORMATS = ("csv", "xlsx", "html", "pdf", "json", "docx")
 
 
 class ExportEntry(Base):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from flask import request as http_request
+from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.api_base import Blueprint
 from casework.auth.roles import PERSONAL_READ_ROLES
 from casework.auth.scope import current_scope
+from casework.errors import ValidationFailed
 from casework.extensions import db
-from casework.people import services
+from casework.people import attachments, services
 from casework.people.schemas import (
+    PersonAttachmentListSchema,
+    PersonAttachmentSchema,
     PersonCreateSchema,
     PersonListSchema,
     PersonQuerySchema,
@@ -89,3 +95,57 @@ def get_history(person_id):
     """Every event of the record, oldest first, with its hash."""
     person = services.get_person(person_id, current_scope())
     return {"items": redaction.history(person)}
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def _describe_attachment(person_id: int, attachment) -> dict:
+    return attachments.describe_attachment(attachment, url_for(
+        "persons_api.download_attachment", person_id=person_id, attachment_id=attachment.id))
+
+
+def checklist_json(checklist) -> dict | None:
+    if checklist is None:
+        return None
+    return {"basis": checklist.basis, "verified": checklist.verified,
+            "items": [{"kind": i.kind, "label": i.label, "basis": i.basis,
+                       "attached": [a.id for a in i.attached]} for i in checklist.items],
+            "missing": [i.kind for i in checklist.missing]}
+
+
+@blp.route("/<int:person_id>/attachments", methods=["POST"], roles=attachments.CASE_ROLES)
+@blp.response(201, PersonAttachmentSchema)
+def upload_attachment(person_id):
+    """Attach a paper (multipart: `file`, `kind`, `note?`): PDF, JPEG or PNG up to the size
+    limit, as for recognition requests. `kind` is one of the checklist's kinds
+    (forms/dossier-checklist.yaml) or `other`. 422 for a missing or wrong file or kind."""
+    scope = current_scope()
+    person = services.get_person(person_id, scope)
+    upload = http_request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(errors={"file": [_("Choose a file.")]})
+    attachment = attachments.add_attachment(
+        person, current_user._get_current_object(), upload.stream, upload.filename,
+        http_request.form.get("kind"), scope, http_request.form.get("note"))
+    db.session.commit()
+    return _describe_attachment(person.id, attachment)
+
+
+@blp.route("/<int:person_id>/attachments")
+@blp.response(200, PersonAttachmentListSchema)
+def list_attachments(person_id):
+    """The person's papers, oldest first, and the compulsory-rehab dossier's checklist (null
+    outside a dossier): which papers the law lists, which are attached, which missing."""
+    person = services.get_person(person_id, current_scope())
+    found = attachments.attachments_of(person)
+    checklist = attachments.checklist(person, services.dossier_facts(person), found)
+    return {"items": [_describe_attachment(person.id, a) for a in found],
+            "checklist": checklist_json(checklist)}
+
+
+@blp.route("/<int:person_id>/attachments/<int:attachment_id>")
+@blp.response(200, content_type="application/octet-stream")
+def download_attachment(person_id, attachment_id):
+    person = services.get_person(person_id, current_scope())
+    return attachments.send_attachment(person, attachment_id)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from casework.audit.models import AuditEntry
-from casework.db import Base, TimestampMixin
+from casework.db import Base, TimestampMixin, UTCDateTime, utcnow
 from casework.orgunits.models import OrgUnit, register_open_records
 from casework.workflow import WorkflowRecordMixin, state_label
 from casework.workflow.deadlines import current_deadline, end_of_day, is_overdue
@@ -284,3 +284,35 @@ class MonitoringOrder(PersonEventMixin, Base):
     device_id: Mapped[str | None] = mapped_column(sa.String(60))
     ended_on: Mapped[date | None] = mapped_column(sa.Date)
     end_reason: Mapped[str | None] = mapped_column(sa.String(12))
+
+
+class PersonAttachment(Base):
+    """A paper of the person's file (a statement, a record of violation, a scan of a
+    decision), stored by its SHA-256 in the same folder and under the same rules as a
+    recognition dossier's files (``casework.storage``). ``kind`` names the paper, as the
+    compulsory-rehab checklist (``forms/dossier-checklist.yaml``) lists it."""
+
+    __tablename__ = "person_attachments"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "sha256"),
+        sa.CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship()
+    uploaded_by: Mapped[User | None] = relationship("User")  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<PersonAttachment {self.id} {self.kind}>"

@@ -139,3 +139,30 @@ class PersonQuerySchema(Schema):
     overdue = fields.Boolean()
     page = Page()
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
+
+
+class PersonAttachmentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    note = fields.String(allow_none=True)
+    uploaded_by = fields.String(allow_none=True)
+    uploaded_at = fields.DateTime()
+    url = fields.String()
+
+
+class ChecklistItemSchema(Schema):
+    kind = fields.String()
+    label = fields.String()
+    basis = fields.String()
+    attached = fields.List(fields.Integer(), metadata={"description": "attachment ids"})
+
+
+class PersonAttachmentListSchema(Schema):
+    items = fields.List(fields.Nested(PersonAttachmentSchema))
+    checklist = fields.Dict(allow_none=True, metadata={
+        "description": "the compulsory-rehab dossier's papers: basis, items, missing kinds"})

@@ -7,7 +7,16 @@ for htmx, the fragment that changed.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -19,7 +28,7 @@ from casework.errors import DuplicatePerson, DuplicateSuspected, ValidationFaile
 from casework.extensions import db, htmx
 from casework.orgunits import history
 from casework.orgunits.models import COMMUNE_KINDS, LEAF_KINDS, OrgUnit
-from casework.people import forms, services  # noqa: F401  (forms: the labels)
+from casework.people import attachments, forms, services  # noqa: F401  (forms: the labels)
 from casework.people.deadlines import open_order, running_deadlines
 from casework.people.models import GENDERS, RESIDENCE_TYPES
 from casework.people.schemas import PersonCreateSchema
@@ -170,12 +179,19 @@ def new():
 def _page_context(person):
     # Readers of a person hold a personal-read role over it (the scoped query); the page still
     # shows the record as the redaction policy lets them see it.
+    dossier = services.dossier_facts(person)
+    files = attachments.attachments_of(person)
     return {
         "person": redaction.shown(person),
         "events": available_events(person, current_user),
         "entries": redaction.history(person),
         "today": today_local(),
-        "dossier": services.dossier_facts(person),
+        "dossier": dossier,
+        "attachments": files,
+        "checklist": attachments.checklist(person, dossier, files),
+        "attachment_kinds": attachments.kinds(),
+        # Who works the case may attach papers and download the decisions' documents.
+        "may_work": current_scope().covers(person.org_unit.path, attachments.CASE_ROLES),
         "deadlines": running_deadlines(person),
         "monitoring": open_order(person.id),
         "now": utcnow(),
@@ -206,7 +222,8 @@ def event_form(person_id, event):
     values = {f.name: request.args[f.name] for f in fields
               if f.type == "choice" and request.args.get(f.name) in dict(f.choices)}
     context = {"person": redaction.shown(person), "option": option, "fields": fields,
-               "values": values, "errors": {}, "message": None}
+               "values": values, "errors": {}, "message": None,
+               "missing_papers": _missing_papers(person, event)}
     if htmx:
         return render_template("people/_event_form.html", **context)
     return render_template("people/event.html", **context)
@@ -244,6 +261,51 @@ def fire_event(person_id, event):
         refused=refused, done=done)
 
 
+# The step that files the dossier with the court: it warns, and does not refuse, when a
+# paper the law lists is not attached (Decree 116/2021 Art 41, 51).
+DOSSIER_FILING_EVENT = "record_court_decision"
+
+
+def _missing_papers(person, event: str) -> list:
+    if event != DOSSIER_FILING_EVENT:
+        return []
+    found = attachments.checklist(person, services.dossier_facts(person))
+    return found.missing if found is not None else []
+
+
+@bp.route("/<int:person_id>/attachments", methods=["POST"])
+@login_required
+def upload_attachment(person_id):
+    """Attach a paper from the person page's form; back to the page with its message."""
+    scope = current_scope()
+    person = services.get_person(person_id, scope)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_("Choose a file."), errors={"file": [_("Choose a file.")]})
+        attachments.add_attachment(person, current_user, upload.stream, upload.filename,
+                                   request.form.get("kind"), scope, request.form.get("note"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("persons.show", person_id=person_id, _anchor="papers"))
+    db.session.commit()
+    flash(_("The paper is attached."), "info")
+    return redirect(url_for("persons.show", person_id=person_id, _anchor="papers"))
+
+
+@bp.route("/<int:person_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(person_id, attachment_id):
+    person = services.get_person(person_id, current_scope())
+    return attachments.send_attachment(person, attachment_id)
+
+
 @bp.app_template_filter("gender_label")
 def gender_label(code: str) -> str:
     return {"male": _("Male"), "female": _("Female"), "other": _("Other")}.get(code, code)
+
+
+@bp.app_template_filter("attachment_kind")
+def attachment_kind(code: str) -> str:
+    return attachments.kind_label(code)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app, send_file
+from flask import send_file
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +18,6 @@ from casework.auth.scope import Scope, get_scoped_orgunit, scoped
 from casework.db import today_local
 from casework.errors import NotFound, NotPermitted, RuleFailed, ValidationFailed
 from casework.extensions import db
-from casework.instance import attachments_dir as instance_attachments_dir
 from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.recognition.models import OPEN_STATES, RecognitionAttachment, RecognitionRequest
 from casework.validation import page_window
@@ -34,22 +31,14 @@ CHAIN_ROLES = frozenset({"police", "inspector", "steering_committee", "city_auth
 # The pseudo-role of meta.awaiting for the step that waits for the approver of §11.
 APPROVER = "approver"
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class FileType:
-    content_type: str
-    extensions: tuple[str, ...]
-    magic: bytes
-
-
-# The allow-list: recognised by their first bytes, and the name must agree.
-FILE_TYPES = (
-    FileType("application/pdf", (".pdf",), b"%PDF-"),
-    FileType("image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff"),
-    FileType("image/png", (".png",), b"\x89PNG\r\n\x1a\n"),
-)
+# The shared rules of uploaded files (casework.storage), named here for the callers.
+DEFAULT_MAX_BYTES = storage.DEFAULT_MAX_BYTES
+FileType = storage.FileType
+FILE_TYPES = storage.FILE_TYPES
+max_attachment_bytes = storage.max_attachment_bytes
+attachments_dir = storage.attachments_dir
+attachment_path = storage.attachment_path
+detect_type = storage.detect_type
 
 
 def open_request_for(area_id: int) -> RecognitionRequest | None:
@@ -195,20 +184,6 @@ class AreaRequests:
 # --- attachments ------------------------------------------------------------------------------
 
 
-def max_attachment_bytes() -> int:
-    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def attachments_dir() -> Path:
-    """Where attachments are stored: ``ATTACHMENT_DIR``, else ``attachments/`` in the
-    instance folder (backed up and restored with the database by ``casework backup``)."""
-    return instance_attachments_dir(current_app)
-
-
-def attachment_path(sha256: str) -> Path:
-    return attachments_dir() / sha256
-
-
 def attachment_file(request: RecognitionRequest, sha256: str) -> tuple[RecognitionAttachment, Path]:
     """The request's attachment with this checksum and the file that holds it; 404 if either
     is missing."""
@@ -217,22 +192,6 @@ def attachment_file(request: RecognitionRequest, sha256: str) -> tuple[Recogniti
     if attachment is None or not path.exists():
         raise NotFound()
     return attachment, path
-
-
-def detect_type(head: bytes, filename: str) -> FileType:
-    """The allowed type of a file from its first bytes; its name must agree."""
-    found = next((t for t in FILE_TYPES if head.startswith(t.magic)), None)
-    allowed = ", ".join(e for t in FILE_TYPES for e in t.extensions)
-    if found is None:
-        raise ValidationFailed(
-            _("Only PDF, JPEG and PNG files may be attached; this file is none of them."),
-            errors={"file": [_("Allowed types: %(types)s.", types=allowed)]})
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in found.extensions:
-        raise ValidationFailed(
-            _("The file name does not match its content (%(type)s).", type=found.content_type),
-            errors={"file": [_("Allowed types: %(types)s.", types=allowed)]})
-    return found
 
 
 def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filename: str,
@@ -245,16 +204,8 @@ def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filenam
     scope.require_write(request.org_unit.path, CHAIN_ROLES)
     if not request.is_open:
         raise NotPermitted(_("The request is closed; no more files can be attached."))
-    limit = max_attachment_bytes()
-    content = stream.read(limit + 1)
-    if len(content) > limit:
-        raise ValidationFailed(
-            _("The file is larger than %(mb)s MB.", mb=_megabytes(limit)),
-            errors={"file": [_("At most %(mb)s MB.", mb=_megabytes(limit))]})
-    if not content:
-        raise ValidationFailed(_("The file is empty."), errors={"file": [_("The file is empty.")]})
-    kind = detect_type(content[:16], filename)
-    digest = hashlib.sha256(content).hexdigest()
+    upload = storage.read_upload(stream, filename)
+    content, kind, digest = upload.content, upload.file_type, upload.sha256
     if any(a.sha256 == digest for a in request.attachments):
         raise ValidationFailed(_("This file is already attached to the request."),
                                errors={"file": [_("Already attached.")]})
@@ -268,11 +219,6 @@ def add_attachment(request: RecognitionRequest, actor, stream: BinaryIO, filenam
     db.session.add(attachment)
     db.session.flush()
     return attachment
-
-
-def _megabytes(n: int) -> str:
-    value = n / (1024 * 1024)
-    return f"{value:.0f}" if value >= 1 else f"{value:.2f}"
 
 
 # --- reading -----------------------------------------------------------------------------------
