@@ -78,6 +78,14 @@ def ensure(server: str, name: str, persons: int, rebuild: bool, instance: str,
             and summary.get("follow_ups", 0) == follow_ups and not rebuild):
         print(f"{name}: reusing {summary['persons']:,} persons, {summary['entries']:,} audit "
               f"entries (built in {summary['seconds']} s)", flush=True)
+        app = make_app(url, instance)
+        with app.app_context():  # the code measured may have migrations the build had not
+            from casework.extensions import db
+            from casework.migrating import upgrade_schema
+
+            upgrade_schema()
+            db.session.remove()
+            db.engine.dispose()
         return summary
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
