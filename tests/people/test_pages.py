@@ -150,6 +150,17 @@ def test_saving_an_event_swaps_the_panels(page_as, case):
     assert "Dương tính, chờ quyết định quản lý" in text and "Ghi kết quả xét nghiệm" in text
 
 
+def test_after_an_event_a_message_says_who_acts_next(page_as, case):
+    """Issue 17: a success message, and "Đang chờ: <role>" when the next step is another's;
+    for htmx it comes out of band beside the panels, without htmx on the next page."""
+    text = html(_record_test(page_as("health"), case))
+    assert 'id="flashes" aria-live="polite" hx-swap-oob="true"' in text
+    assert "Đã ghi: Ghi kết quả xét nghiệm." in text
+    assert "Đang chờ: Chủ tịch UBND xã/phường" in text  # and the police, under Law 120
+    # The message is shown once: the next page has none.
+    assert "Đã ghi" not in html(page_as("health").get(f"/persons/{case.id}"))
+
+
 def test_a_422_comes_back_into_the_form(page_as, case):
     page = page_as("health")
     response = _record_test(page, case, test_date="", result="maybe")
