@@ -161,6 +161,23 @@ def test_after_an_event_a_message_says_who_acts_next(page_as, case):
     assert "Đã ghi" not in html(page_as("health").get(f"/persons/{case.id}"))
 
 
+def test_history_shows_names_values_and_no_form_hints(page_as, case, monkeypatch):
+    """Issue 17: the history names who acted (and their post, when users have one), labels
+    values without the form's typing hints, and leaves empty values out."""
+    health = page_as("health")
+    assert _record_test(health, case).status_code == 200
+    page = html(health.get(f"/persons/{case.id}"))
+    timeline = page[page.index('class="timeline"'):]
+    assert "Cán bộ health1 (" in timeline and "· health1 (" not in timeline
+    assert "Chất ma túy</dt>" in timeline and "dấu phẩy" not in timeline
+    assert ": ;" not in timeline
+    from casework.auth.models import User
+
+    monkeypatch.setattr(User, "post", "Trưởng trạm", raising=False)
+    again = html(health.get(f"/persons/{case.id}"))
+    assert "Cán bộ health1, Trưởng trạm (" in again
+
+
 def test_a_422_comes_back_into_the_form(page_as, case):
     page = page_as("health")
     response = _record_test(page, case, test_date="", result="maybe")
