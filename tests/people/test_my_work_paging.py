@@ -24,7 +24,7 @@ def html(response) -> str:
 
 
 def names_in(page: str) -> list[str]:
-    return re.findall(r">(Người Thử [A-Z]+)</a>", page)
+    return re.findall(r">(Người Thử [A-Za-z]+)</a>", page)
 
 
 @pytest.fixture

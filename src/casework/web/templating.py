@@ -7,6 +7,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 
+from casework import db as clock
 from casework import typed_dates as dates
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
@@ -59,6 +60,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["actor_label"] = actor_label
     app.jinja_env.tests["empty_value"] = is_empty
     app.jinja_env.globals["error_lines"] = error_lines
+    app.jinja_env.globals["today_local"] = clock.today_local
     app.jinja_env.filters["messages"] = messages_of
     redaction.init_app(app)
     numbers.init_app(app)

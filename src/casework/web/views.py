@@ -49,6 +49,7 @@ def my_work():
     flt = WorkFilter(today, chosen.path if chosen else None, overdue)
     key = request.args.get("group")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = min(max(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 1), 100)
     groups, per_area, total = [], Counter(), 0
     for wl in work_lists(current_user, scope, today):
         count, late = wl.counts(flt)
@@ -56,14 +57,14 @@ def my_work():
         total += count
         if not count or (key and wl.key != key):
             continue
-        shown = wl.page(flt, page, PER_PAGE) if key else wl.page(flt, 1, PER_GROUP)
+        shown = wl.page(flt, page, per_page) if key else wl.page(flt, 1, PER_GROUP)
         groups.append({"list": wl, "count": count, "late": late, "page": shown})
     # The group whose first deadline is the earliest first; undated groups last.
     groups.sort(key=lambda g: min((i.due for i in g["page"].items if i.due), default=date.max))
     return render_template(
         "web/my_work.html", groups=groups, today=today, total=total, group=key,
         areas=[(a, per_area[a.id]) for a in areas if per_area[a.id]], area=chosen,
-        overdue=overdue, per_group=PER_GROUP)
+        overdue=overdue, per_page=per_page if per_page != PER_PAGE else None)
 
 
 @bp.route("/lang", methods=["POST"])
