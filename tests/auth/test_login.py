@@ -26,7 +26,7 @@ def test_passwords_are_hashed_with_argon2(officer):
 
 def test_sign_in_and_out(pages, officer):
     response = pages.login("officer")
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/my-work"
     home = pages.get("/")
     assert home.status_code == 200
     assert "Cán bộ officer" in home.get_data(as_text=True)
@@ -98,8 +98,8 @@ def test_logout_needs_the_csrf_token(app, pages, officer):
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/areas/", "/areas/"), ("https://evil.example/", "/"), ("//evil.example/", "/"),
-     ("/\\evil.example", "/")],
+    [("/areas/", "/areas/"), ("https://evil.example/", "/my-work"), ("//evil.example/", "/my-work"),
+     ("/\\evil.example", "/my-work")],
 )
 def test_next_only_redirects_inside_the_site(app, officer, target, expected):
     client = PageClient(app.test_client())

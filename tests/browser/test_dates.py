@@ -44,7 +44,7 @@ def test_a_test_before_the_opening_is_refused_under_its_date_then_a_valid_one_sa
     page.fill("input[name=username]", "health")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button.primary")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/my-work")
 
     page.goto("/persons/new")
     birth = page.locator("input[name=birth_date]")

@@ -18,7 +18,7 @@ def test_demo_user_signs_in_switches_language_and_signs_out(page, tmp_path):
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button.primary")
 
-    page.wait_for_url("**/")
+    page.wait_for_url("**/")  # back where the user was going ("my work" without a `next`)
     assert page.locator("html").get_attribute("lang") == "vi"
     assert "Xin chào" in page.locator("h1").inner_text()
     assert "Công an xã/phường" in page.inner_text("main")

@@ -19,7 +19,7 @@ def sign_in(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button.primary")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/my-work")
 
 
 def english_defaults(page) -> list[str]:

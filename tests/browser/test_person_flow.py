@@ -21,7 +21,7 @@ def sign_in(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button.primary")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/my-work")
 
 
 def sign_out(page):
@@ -58,8 +58,9 @@ def test_test_then_decision_from_my_work(page, tmp_path):
 
     sign_in(page, "chair")
     page.goto("/my-work")
-    row = page.locator("tr", has_text=NAME)
-    assert "Ký quyết định quản lý" in row.inner_text()
+    group = page.locator("section.work-group", has_text=NAME)  # one group per task
+    assert "Ký quyết định quản lý" in group.locator("h2").inner_text()
+    row = group.locator("tr", has_text=NAME)
     row.locator("a").first.click()
     page.wait_for_url(person_url)
     page.click("[data-event=decide_management]")

@@ -196,3 +196,10 @@ def test_today_is_the_date_in_vietnam(app, monkeypatch):
         assert loaded["birth_date"].isoformat() == "2026-03-10"
         errors = PersonCreateSchema().validate({**body, "birth_date": "2026-03-11"})
     assert "birth_date" in errors
+
+
+def test_a_name_is_normalised_on_entry(team):
+    body = {**IDENTITY, "full_name": "  trần   THỊ  bích ", "confirm_new": True}
+    response = team["police"].post("/api/v1/persons", json=body)
+    assert response.status_code == 201
+    assert response.get_json()["full_name"] == "Trần Thị Bích"

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from casework.people.identity import ADULT_AGE, age_on, fold, national_id_problem
+from casework.people.identity import ADULT_AGE, age_on, fold, national_id_problem, normalize_name
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,20 @@ def test_born_on_29_february():
     birth = date(2008, 2, 29)
     assert age_on(birth, date(2026, 2, 28)) == 17
     assert age_on(birth, date(2026, 3, 1)) == 18
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("  nguyễn   VĂN  đức ", "Nguyễn Văn Đức"),
+        ("TÒNG A LONG", "Tòng A Long"),
+        ("h'hen niê", "H'Hen Niê"),
+        ("lò thị-mai", "Lò Thị-Mai"),
+        ("Nguyễn Văn Đức", "Nguyễn Văn Đức"),
+        # Decomposed diacritics (as some keyboards type them) are composed, not lost.
+        ("nguye\u0302\u0303n", "Nguyễn"),
+    ],
+)
+def test_names_are_normalised_keeping_diacritics(typed, stored):
+    assert normalize_name(typed) == stored
+    assert fold(normalize_name(typed)) == fold(typed)

@@ -150,6 +150,34 @@ def test_saving_an_event_swaps_the_panels(page_as, case):
     assert "Dương tính, chờ quyết định quản lý" in text and "Ghi kết quả xét nghiệm" in text
 
 
+def test_after_an_event_a_message_says_who_acts_next(page_as, case):
+    """Issue 17: a success message, and "Đang chờ: <role>" when the next step is another's;
+    for htmx it comes out of band beside the panels, without htmx on the next page."""
+    text = html(_record_test(page_as("health"), case))
+    assert 'id="flashes" aria-live="polite" hx-swap-oob="true"' in text
+    assert "Đã ghi: Ghi kết quả xét nghiệm." in text
+    assert "Đang chờ: Chủ tịch UBND xã/phường" in text  # and the police, under Law 120
+    # The message is shown once: the next page has none.
+    assert "Đã ghi" not in html(page_as("health").get(f"/persons/{case.id}"))
+
+
+def test_history_shows_names_values_and_no_form_hints(page_as, case, monkeypatch):
+    """Issue 17: the history names who acted (and their post, when users have one), labels
+    values without the form's typing hints, and leaves empty values out."""
+    health = page_as("health")
+    assert _record_test(health, case).status_code == 200
+    page = html(health.get(f"/persons/{case.id}"))
+    timeline = page[page.index('class="timeline"'):]
+    assert "Cán bộ health1 (" in timeline and "· health1 (" not in timeline
+    assert "Chất ma túy</dt>" in timeline and "dấu phẩy" not in timeline
+    assert ": ;" not in timeline
+    from casework.auth.models import User
+
+    monkeypatch.setattr(User, "post", "Trưởng trạm", raising=False)
+    again = html(health.get(f"/persons/{case.id}"))
+    assert "Cán bộ health1, Trưởng trạm (" in again
+
+
 def test_a_422_comes_back_into_the_form(page_as, case):
     page = page_as("health")
     response = _record_test(page, case, test_date="", result="maybe")

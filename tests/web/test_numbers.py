@@ -116,3 +116,13 @@ def test_a_download_name_with_diacritics_has_an_ascii_name_and_the_exact_one():
     assert attachment("Báo cáo Đoàn Kết.xlsx") == (
         'attachment; filename="Bao cao Doan Ket.xlsx"; '
         "filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%C4%90o%C3%A0n%20K%E1%BA%BFt.xlsx")
+
+
+def test_history_values_leave_out_empty_parts(app):
+    """Issue 17: no empty "Ghi chú: ;" in a history; a form's typing hint is not a label."""
+    from casework.web.fields import field_value, history_label, is_empty
+
+    with app.test_request_context():
+        assert field_value({"note": "", "result": "positive"}) == "Kết quả: Dương tính"
+        assert is_empty({"note": " ", "items": []}) and not is_empty({"note": "x"})
+        assert history_label("substances") == "Chất ma túy"

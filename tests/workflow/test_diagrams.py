@@ -25,6 +25,27 @@ def test_every_state_and_transition_is_drawn(app):
     assert "cleared --> [*]" in person
 
 
+def test_a_record_page_draws_the_current_states_neighbourhood(app):
+    """Issue 17: the states one step before and after the current one, and only the moves
+    that touch it; the workflow page keeps the whole diagram."""
+    catalog = get_catalog()
+    definition = catalog.get("person", 1)
+    text = mermaid(definition, catalog.registry, current="positive", codes=True,
+                   neighbourhood=True)
+    states = {line.split(" as ")[1] for line in text.splitlines() if " as " in line}
+    before = {s for t in definition.transitions if t.dest == "positive" and not t.any_open
+              for s in t.sources if s != "[*]"} - {"new"}
+    after = {t.dest for t in definition.transitions
+             if "positive" in t.sources and t.dest and not t.any_open}
+    assert "suspected" in before and "managed_user" in after
+    assert states == {"positive"} | before | after
+    assert "class positive current" in text and "any_open" not in text
+    assert "post_rehab" not in states  # two steps away
+    for line in text.splitlines():
+        if "-->" in line and "[*]" not in line:
+            assert "positive" in line, line
+
+
 def test_labels_are_in_the_chosen_language(app):
     runner = app.test_cli_runner()
     vi = runner.invoke(args=["workflows", "diagram", "person"])

@@ -17,7 +17,7 @@ from casework.areas.services import recognized_states
 from casework.auth.scope import Scope, scoped
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit
-from casework.web.work import WorkItem, work_source
+from casework.web.work import ItemList, WorkItem, WorkList, work_source
 
 
 def breached_areas(scope: Scope, as_of: date | None = None) -> list[tuple[Area, list[str]]]:
@@ -48,14 +48,19 @@ def breached_areas(scope: Scope, as_of: date | None = None) -> list[tuple[Area, 
 
 
 @work_source
-def recomplicate_proposals(user, scope: Scope, today: date) -> list[WorkItem]:
+def recomplicate_proposals(user, scope: Scope, today: date) -> list[WorkList]:
     if "police" not in scope.roles:
         return []
-    return [
+    items = [
         WorkItem(title=_("Criteria broken (%(codes)s): propose “drug problems returned”",
                          codes=", ".join(codes)),
                  subject=area.org_unit.name,
                  url=url_for("areas.show", code=area.org_unit.code) + "#breach",
-                 due=None, role="police", kind="recomplicate")
+                 due=None, role="police", kind="recomplicate", area=area.org_unit.name,
+                 unit_path=area.org_unit.path)
         for area, codes in breached_areas(scope, today)
     ]
+    if not items:
+        return []
+    return [ItemList(key="recomplicate-police", role="police", items=items,
+                     title=_("Criteria broken: propose “drug problems returned”"))]

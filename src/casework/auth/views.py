@@ -18,7 +18,7 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("web.home"))
+        return redirect(url_for("web.my_work"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -32,7 +32,7 @@ def login():
             services.start_session(user)
             db.session.commit()
             login_user(user)
-            return redirect(safe_local_url(request.args.get("next")))
+            return redirect(safe_local_url(request.args.get("next"), "web.my_work"))
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status

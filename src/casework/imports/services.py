@@ -50,7 +50,7 @@ from casework.imports.sheets import (  # noqa: F401 - ImportReport, read: the pa
 )
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
 from casework.orgunits.services import remote_on
-from casework.people.identity import ADULT_AGE, age_on, fold
+from casework.people.identity import ADULT_AGE, age_on, fold, normalize_name
 from casework.people.models import (
     CLOSED_STATES,
     CourtDecision,
@@ -424,7 +424,7 @@ def _create_persons(rows: list[PersonRow], actor, source: str) -> list[Person]:
     persons, items = [], []
     for row in rows:
         values = row.identity
-        full_name = " ".join(values["full_name"].split())
+        full_name = normalize_name(values["full_name"])
         person = Person(
             full_name=full_name, name_folded=fold(full_name), birth_date=values["birth_date"],
             gender=values["gender"], national_id=values.get("national_id") or None,

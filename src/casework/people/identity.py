@@ -57,3 +57,16 @@ def age_on(birth_date: date, on: date) -> int:
         years -= 1
     return years
 
+
+
+_NAME_PART = re.compile(r"([-'’])")
+
+
+def normalize_name(text: str) -> str:
+    """A person's name as it is stored: single spaces, each word capitalised, diacritics
+    kept (composed, NFC). "  nguyễn   VĂN đức " → "Nguyễn Văn Đức"; the parts of a word
+    joined by a hyphen or an apostrophe are each capitalised ("h'hen niê" → "H'Hen Niê")."""
+    words = unicodedata.normalize("NFC", text or "").split()
+    return " ".join(
+        "".join(part[:1].upper() + part[1:].lower() for part in _NAME_PART.split(word))
+        for word in words)

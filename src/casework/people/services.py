@@ -26,7 +26,7 @@ from casework.errors import (
 from casework.extensions import db
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, subtree_clause
 from casework.people.deadlines import running_deadlines
-from casework.people.identity import fold
+from casework.people.identity import fold, normalize_name
 from casework.people.models import CLOSED_STATES, OPEN_NATIONAL_ID_INDEX, Person
 from casework.validation import page_window
 from casework.workflow import available_events, fire, open_record
@@ -176,7 +176,7 @@ def create_person(values: dict, actor, scope: Scope) -> Person:
     """
     unit = _area_for_new_person(values["area_code"], scope)
     national_id = (values.get("national_id") or "").strip() or None
-    full_name = " ".join(values["full_name"].split())
+    full_name = normalize_name(values["full_name"])
     if national_id:
         holder = open_holder(national_id)
         if holder is not None:

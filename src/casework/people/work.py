@@ -15,7 +15,7 @@ from casework.extensions import db
 from casework.people.dossier import VOLUNTARY_STATES
 from casework.people.models import DrugTest, MonitoringOrder, Person
 from casework.web import redaction
-from casework.web.work import WorkItem, work_source
+from casework.web.work import QueryList, WorkItem, WorkList, work_source
 from casework.workflow.catalog import get_catalog
 from casework.workflow.deadlines import entering_clause, overdue_clause
 
@@ -73,7 +73,8 @@ def _item(person: Person, title, role: str, scope: Scope, *, url: str | None = N
     return WorkItem(title=str(title), subject=name or "",
                     url=url or url_for("persons.show", person_id=person.id),
                     due=person.due_date if dated else None, role=role,
-                    kind=kind or person.state)
+                    kind=kind or person.state, area=person.org_unit.name,
+                    unit_path=person.org_unit.path)
 
 
 def _entering_event(state: str):
@@ -88,7 +89,7 @@ def _entering_event(state: str):
     )
 
 
-def _waiting(waiting: Waiting, role: str, scope: Scope, today: date):
+def _waiting(waiting: Waiting, role: str, scope: Scope, today: date) -> sa.Select:
     stmt = scoped(sa.select(Person), Person.org_unit_id, scope, (role,)).where(
         Person.state.in_(waiting.states))
     if waiting.within_days is not None:
@@ -97,13 +98,27 @@ def _waiting(waiting: Waiting, role: str, scope: Scope, today: date):
         events, entered = waiting.entered_by
         event = _entering_event(waiting.states[0])
         stmt = stmt.where(event.in_(events) if entered else event.not_in(events))
-    return db.session.scalars(stmt)
+    return stmt
+
+
+def _persons(key: str, title, role: str, stmt: sa.Select, scope: Scope, **item) -> QueryList:
+    """A list of persons, due by their current deadline unless ``item`` says otherwise."""
+    dated = item.get("dated", True)
+    return QueryList(
+        key=key, title=str(title), role=role, stmt=stmt, unit=Person.org_unit_id,
+        due=Person.due_date if dated else None, order=(Person.id,),
+        to_item=lambda p: _item(p, title, role, scope, **item))
 
 
 def used_during_voluntary(scope: Scope):
     """Persons in voluntary rehab with a positive test since they entered it: a ground for
     a compulsory-rehab dossier (Law Art 32.2, 33.1.b; WORKFLOWS.md §8). The proposal stands
     until a dossier is opened or the person leaves rehab; nothing is applied by itself."""
+    return db.session.scalars(used_during_voluntary_stmt(scope))
+
+
+def used_during_voluntary_stmt(scope: Scope) -> sa.Select:
+    """SQL of :func:`used_during_voluntary`."""
     tested = (
         sa.select(DrugTest.id)
         .join(AuditEntry, AuditEntry.id == DrugTest.audit_entry_id)
@@ -112,9 +127,8 @@ def used_during_voluntary(scope: Scope):
                AuditEntry.effective_at >= Person.state_entered_at)
         .exists()
     )
-    return db.session.scalars(
-        scoped(sa.select(Person), Person.org_unit_id, scope, ("police",))
-        .where(Person.state.in_(VOLUNTARY_STATES), tested))
+    return scoped(sa.select(Person), Person.org_unit_id, scope, ("police",)).where(
+        Person.state.in_(VOLUNTARY_STATES), tested)
 
 
 def monitoring_ending(scope: Scope, today: date):
@@ -124,39 +138,68 @@ def monitoring_ending(scope: Scope, today: date):
     if days is None:
         return []
     return db.session.execute(
-        scoped(sa.select(Person, MonitoringOrder), Person.org_unit_id, scope, ("police",))
-        .join(MonitoringOrder, MonitoringOrder.person_id == Person.id)
-        .where(MonitoringOrder.ended_on.is_(None),
-               MonitoringOrder.end_date <= today + timedelta(days=days))
+        monitoring_ending_stmt(scope, today, days).with_only_columns(Person, MonitoringOrder)
         .order_by(MonitoringOrder.end_date)).all()
 
 
+def monitoring_ending_stmt(scope: Scope, today: date, days: int) -> sa.Select:
+    """SQL of :func:`monitoring_ending`: the orders."""
+    return (scoped(sa.select(MonitoringOrder), Person.org_unit_id, scope, ("police",))
+            .join(Person, MonitoringOrder.person_id == Person.id)
+            .where(MonitoringOrder.ended_on.is_(None),
+                   MonitoringOrder.end_date <= today + timedelta(days=days)))
+
+
 @work_source
-def person_work(user, scope: Scope, today: date) -> list[WorkItem]:
-    items: list[WorkItem] = []
-    for waiting in WAITING:
+def person_work(user, scope: Scope, today: date) -> list[WorkList]:
+    lists: list[WorkList] = []
+    police_listed = []
+    for number, waiting in enumerate(WAITING):
         for role in waiting.roles_on(today):
             if role in scope.roles:
-                items += [_item(p, waiting.title, role, scope)
-                          for p in _waiting(waiting, role, scope, today)]
+                stmt = _waiting(waiting, role, scope, today)
+                lists.append(_persons(f"person{number}-{role}", waiting.title, role, stmt,
+                                      scope))
+                if role == "police":
+                    police_listed.append(stmt.with_only_columns(Person.id))
     if "police" in scope.roles:
-        for person in used_during_voluntary(scope):
-            url = url_for("persons.event_form", person_id=person.id,
-                          event="open_compulsory_dossier", grounds="used_during_voluntary")
-            items.append(_item(person, _l("Drug use during voluntary rehab: propose a "
+        url = lambda p: url_for("persons.event_form", person_id=p.id,  # noqa: E731
+                                event="open_compulsory_dossier",
+                                grounds="used_during_voluntary")
+        lists.append(QueryList(
+            key="used_during_voluntary-police",
+            title=str(_l("Drug use during voluntary rehab: propose a compulsory-rehab "
+                         "dossier")),
+            role="police", stmt=used_during_voluntary_stmt(scope), unit=Person.org_unit_id,
+            order=(Person.id,),
+            to_item=lambda p: _item(p, _l("Drug use during voluntary rehab: propose a "
                                           "compulsory-rehab dossier"), "police", scope,
-                               url=url, kind="used_during_voluntary", dated=False))
+                                    url=url(p), kind="used_during_voluntary", dated=False)))
         # The police see every overdue deadline of their area that is not already listed
         # for them.
-        listed = {i.url for i in items if i.role == "police"}
         stmt = scoped(sa.select(Person), Person.org_unit_id, scope, ("police",)).where(
             overdue_clause(Person))
-        items += [item for item in (
-            _item(p, _l("Overdue: %(what)s", what=p.due_label or p.state_label), "police",
-                  scope) for p in db.session.scalars(stmt)) if item.url not in listed]
-        for person, order in monitoring_ending(scope, today):
-            item = _item(person, _l("Electronic monitoring ending soon"), "police", scope,
-                         kind="monitoring_end", dated=False)
-            items.append(WorkItem(title=item.title, subject=item.subject, url=item.url,
-                                  due=order.end_date, role="police", kind=item.kind))
-    return items
+        if police_listed:
+            stmt = stmt.where(Person.id.not_in(sa.union_all(*police_listed)))
+        lists.append(QueryList(
+            key="overdue-police", title=str(_l("Overdue deadlines")), role="police",
+            stmt=stmt, unit=Person.org_unit_id, due=Person.due_date, order=(Person.id,),
+            to_item=lambda p: _item(p, _l("Overdue: %(what)s",
+                                          what=p.due_label or p.state_label),
+                                    "police", scope)))
+        days = get_catalog().get("person").param("monitoring_warn_days")
+        if days is not None:
+            lists.append(QueryList(
+                key="monitoring_end-police", title=str(_l("Electronic monitoring ending soon")),
+                role="police", stmt=monitoring_ending_stmt(scope, today, days),
+                unit=Person.org_unit_id, due=MonitoringOrder.end_date,
+                order=(MonitoringOrder.id,), to_item=lambda o: _monitoring_item(o, scope)))
+    return lists
+
+
+def _monitoring_item(order: MonitoringOrder, scope: Scope) -> WorkItem:
+    person = db.session.get(Person, order.person_id)
+    item = _item(person, _l("Electronic monitoring ending soon"), "police", scope,
+                 kind="monitoring_end", dated=False)
+    return WorkItem(title=item.title, subject=item.subject, url=item.url, due=order.end_date,
+                    role="police", kind=item.kind, area=item.area, unit_path=item.unit_path)

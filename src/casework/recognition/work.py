@@ -18,11 +18,11 @@ from casework.recognition.services import (
     awaiting_role,
     waiting_roles,
 )
-from casework.web.work import WorkItem, work_source
+from casework.web.work import ItemList, WorkItem, WorkList, work_source
 
 
 @work_source
-def requests_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
+def requests_waiting(user, scope: Scope, today: date) -> list[WorkList]:
     titles = {
         "draft": _("Complete and submit the recognition request"),
         "submitted": _("Evaluate the recognition request"),
@@ -33,9 +33,13 @@ def requests_waiting(user, scope: Scope, today: date) -> list[WorkItem]:
         return []
     candidates = db.session.scalars(
         sa.select(RecognitionRequest).where(awaiting_clause(scope))).all()
-    return [
-        WorkItem(title=titles[r.state], subject=r.org_unit.name,
-                 url=url_for("recognition.show", request_id=r.id), due=None,
-                 role=awaiting_role(r), kind=f"recognition_{r.state}")
-        for r in awaiting(user, scope, candidates)
-    ]
+    lists: dict[tuple[str, str], ItemList] = {}
+    for r in awaiting(user, scope, candidates):
+        role = awaiting_role(r)
+        found = lists.setdefault((r.state, role), ItemList(
+            key=f"recognition_{r.state}-{role}", title=titles[r.state], role=role))
+        found.items.append(WorkItem(
+            title=titles[r.state], subject=r.org_unit.name,
+            url=url_for("recognition.show", request_id=r.id), due=None, role=role,
+            kind=f"recognition_{r.state}", area=r.org_unit.name, unit_path=r.org_unit.path))
+    return list(lists.values())

@@ -12,10 +12,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import redirect, render_template, request
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from casework.auth.roles import role_label
+from casework.auth.scope import Scope
 from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import db, htmx
+from casework.orgunits.models import OrgUnit
 from casework.typed_dates import (
     TIME_WITHOUT_DATE,
     BadInput,
@@ -25,6 +30,8 @@ from casework.typed_dates import (
     parse_time,
 )
 from casework.web.fields import CHOICE_LABELS, field_label
+from casework.workflow import inforce
+from casework.workflow.catalog import get_catalog
 
 
 @dataclass(frozen=True)
@@ -162,13 +169,46 @@ def fire_and_render(option, event: str, fire: Callable[..., object], *,
                                          option.date_field if option is not None else None)
         if add_data is not None:
             add_data(data)
-        fire(data=data, reason=form.get("reason") or None, effective_at=effective_at,
-             version=_version(form))
+        entry = fire(data=data, reason=form.get("reason") or None, effective_at=effective_at,
+                     version=_version(form))
     except CaseworkError as exc:
         db.session.rollback()
         return refused(refusal(exc, f"event-{event}"), exc)
     db.session.commit()
-    return done()
+    flash(done_message(option.label if option is not None else event, entry), "success")
+    answer = done()
+    if wants_fragment() and isinstance(answer, str):
+        # The panels are swapped in place: the message comes with them, out of band.
+        answer += render_template("_flashes.html", oob=True)
+    return answer
+
+
+def waiting_for(entry) -> list[str]:
+    """The roles a record waits for after ``entry`` (an audit entry of a workflow event),
+    when the signed-in user holds none of them over its unit: the next step is someone
+    else's. Empty when the user can act next, or nobody has a step (a closed record).
+    Steps that any open record has (moves, corrections) and those that keep the state do
+    not count."""
+    if getattr(entry, "workflow", None) is None or entry.to_state is None:
+        return []
+    definition = inforce.today_version(get_catalog(), entry.workflow)
+    state = definition.state_for(entry.to_state)
+    roles = {role for t in definition.transitions
+             if state in t.sources and not t.any_open and not t.internal for role in t.roles}
+    unit = db.session.get(OrgUnit, entry.org_unit_id)
+    if not roles or unit is None or roles & Scope.for_user(current_user).roles_at(unit.path):
+        return []
+    return sorted(roles)
+
+
+def done_message(label, entry) -> str:
+    """What the user reads after an event: done, and who acts next if not them."""
+    message = _("Recorded: %(event)s.", event=label)
+    waiting = waiting_for(entry)
+    if waiting:
+        message += " " + _("Waiting for: %(roles)s.",
+                           roles=", ".join(role_label(r) for r in waiting))
+    return message
 
 
 def wants_fragment() -> bool:

@@ -6,10 +6,14 @@ user's language instead of field codes such as ``test_date`` or ``positive``.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+
+from casework.auth.models import User
+from casework.extensions import db
 
 # The registry lives with the workflow engine, whose messages name fields too.
 from casework.workflow.labels import (  # noqa: F401
@@ -27,7 +31,8 @@ def field_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(field_value(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{field_label(k)}: {field_value(v)}" for k, v in value.items())
+        return "; ".join(f"{history_label(k)}: {field_value(v)}" for k, v in value.items()
+                         if not is_empty(v))
     if isinstance(value, str):
         if value in CHOICE_LABELS:
             return str(CHOICE_LABELS[value])
@@ -36,6 +41,37 @@ def field_value(value) -> str:
         except ValueError:
             return value
     return "" if value is None else str(value)
+
+
+def is_empty(value) -> bool:
+    """Nothing to show: no value, an empty text, list or mapping (or one of empty values)."""
+    if isinstance(value, dict):
+        return all(is_empty(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_empty(v) for v in value)
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# A form's label may carry a hint on how to type the value ("Substances (comma-separated)");
+# a history shows the value, so the hint goes.
+_HINT = re.compile(r"\s*\((?:[^()]*)\)\s*$")
+
+
+def history_label(name: str) -> str:
+    """The label of a logged data field, without the form's typing hint."""
+    label = field_label(name)
+    return _HINT.sub("", label) or label
+
+
+def actor_label(entry) -> str:
+    """Who acted on a history entry: their name, and their post when the user model has one
+    (``post``); the username an entry keeps when the account is gone; "system" for none."""
+    user = db.session.get(User, entry.actor_id) if getattr(entry, "actor_id", None) else None
+    if user is None:
+        return entry.actor_name or _("system")
+    post = getattr(user, "post", None)
+    name = user.full_name or user.username
+    return f"{name}, {post}" if post else name
 
 
 def messages_of(value) -> list[str]:

@@ -257,7 +257,7 @@ class ShownEntry:
     data: dict
     hash: str
     withheld: bool = False
-    actor_post: str | None = None  # the actor's official title now (users.post)
+    actor_id: int | None = None  # who acted: the page shows their name and post
 
 
 def _coded_fields(entry: Any) -> set[str]:
@@ -310,7 +310,7 @@ def shown_entry(entry: Any, allowed: bool) -> ShownEntry:
         workflow=entry.workflow, workflow_version=entry.workflow_version,
         actor_name=entry.actor_name, role=entry.role, recorded_at=entry.recorded_at,
         effective_at=entry.effective_at, reason=reason, data=data, hash=entry.hash,
-        withheld=withheld, actor_post=getattr(getattr(entry, "actor", None), "post", None) or None)
+        withheld=withheld, actor_id=getattr(entry, "actor_id", None))
 
 
 def history(record: Any, scope: Scope | None = None) -> list[ShownEntry]:

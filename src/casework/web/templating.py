@@ -7,11 +7,20 @@ from datetime import date
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 
+from casework import db as clock
 from casework import typed_dates as dates
 from casework.auth.roles import role_label
 from casework.orgunits.models import KIND_LABELS
 from casework.web import numbers, redaction
-from casework.web.fields import error_lines, field_label, field_value, messages_of
+from casework.web.fields import (
+    actor_label,
+    error_lines,
+    field_label,
+    field_value,
+    history_label,
+    is_empty,
+    messages_of,
+)
 from casework.web.nav import nav_for_current_user
 from casework.workflow.dates import has_time
 from casework.workflow.deadlines import LOCAL_TZ
@@ -47,7 +56,11 @@ def init_templating(app) -> None:
             v.astimezone(LOCAL_TZ), "dd/MM/yyyy")) if v else ""
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["field_value"] = field_value
+    app.jinja_env.filters["history_label"] = history_label
+    app.jinja_env.filters["actor_label"] = actor_label
+    app.jinja_env.tests["empty_value"] = is_empty
     app.jinja_env.globals["error_lines"] = error_lines
+    app.jinja_env.globals["today_local"] = clock.today_local
     app.jinja_env.filters["messages"] = messages_of
     redaction.init_app(app)
     numbers.init_app(app)

@@ -7,10 +7,11 @@ from casework.workflow.diagrams import mermaid
 
 
 def record_diagram(record) -> str:
-    """The Mermaid diagram of a record's workflow version, its current state highlighted."""
+    """The Mermaid diagram around a record's current state (highlighted) in its workflow
+    version: the states one step before and after it. The workflow's page has it all."""
     catalog = get_catalog()
     definition = catalog.get(record.__workflow__, record.workflow_version)
-    return mermaid(definition, catalog.registry, current=record.state)
+    return mermaid(definition, catalog.registry, current=record.state, neighbourhood=True)
 
 
 def _definition(workflow: str, version: int):
