@@ -77,4 +77,7 @@ def test_admin_creates_a_user_who_then_signs_in(page, tmp_path):
     page.wait_for_url("**/login")
     _sign_in(page, "cb.doanket", NEW_PASSWORD)
     assert "Lò Thị Hoa" in page.locator(".whoami").inner_text()
+    # Sign-in lands on My work; the overview is of the new officer's ward.
+    assert page.locator("h1").inner_text() == "Việc của tôi"
+    page.goto("/")
     assert "Phường Đoàn Kết" in page.inner_text("main")

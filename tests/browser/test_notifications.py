@@ -48,7 +48,7 @@ def test_a_notification_is_read(page, police_notes, tmp_path):
     page.fill("input[name=username]", "police")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button.primary")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/my-work")  # sign-in lands on My work
     count = page.locator("#unread-count")
     assert count.inner_text().split()[0] == str(police_notes)
     page.locator("header.topbar").screenshot(path=str(shots / "header-1280.png"))

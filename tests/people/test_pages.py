@@ -161,7 +161,7 @@ def test_after_an_event_a_message_says_who_acts_next(page_as, case):
     assert "Đã ghi" not in html(page_as("health").get(f"/persons/{case.id}"))
 
 
-def test_history_shows_names_values_and_no_form_hints(page_as, case, monkeypatch):
+def test_history_shows_names_values_and_no_form_hints(page_as, case, db):
     """Issue 17: the history names who acted (and their post, when users have one), labels
     values without the form's typing hints, and leaves empty values out."""
     health = page_as("health")
@@ -171,9 +171,10 @@ def test_history_shows_names_values_and_no_form_hints(page_as, case, monkeypatch
     assert "Cán bộ health1 (" in timeline and "· health1 (" not in timeline
     assert "Chất ma túy</dt>" in timeline and "dấu phẩy" not in timeline
     assert ": ;" not in timeline
-    from casework.auth.models import User
+    from casework.auth.services import get_user
 
-    monkeypatch.setattr(User, "post", "Trưởng trạm", raising=False)
+    get_user("health1").post = "Trưởng trạm"
+    db.session.flush()
     again = html(health.get(f"/persons/{case.id}"))
     assert "Cán bộ health1, Trưởng trạm (" in again
 
