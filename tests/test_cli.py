@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -91,8 +92,13 @@ def test_init_and_demo_on_a_fresh_database(tmp_path):
         for username in ("admin", "police", "health", "social", "chair", "chair.tp",
                          "inspector", "steering", "province", "viewer"):
             assert f"  {username} " in result.output
+        # The demo's officers find today's reminders on their first visit; a second run
+        # makes none again.
+        made = re.search(r"Reminders: (\d+) for (\d+) user", result.output)
+        assert made and int(made.group(1)) > 0 and int(made.group(2)) > 0, result.output
         again = run(app, "demo", "--no-serve")
         assert again.exit_code == 0
+        assert "Reminders: 0 for 0 user(s)." in again.output
         units = db.session.scalars(sa.select(OrgUnit)).all()
         by_code = {u.code: u for u in units}
         city = by_code["LCH-TP"]

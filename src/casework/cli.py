@@ -93,6 +93,13 @@ def demo_command(host, port, no_serve):
         click.echo(f"Adding: {before.adding()}.")
         accounts = load_demo()
         click.echo(f"Added: {survey().added_since(before)}.")
+        # Today's reminders, as `casework notify` would make them (no e-mail): the bell in
+        # the header is not empty on a first visit.
+        from casework.db import today_local
+        from casework.notify.services import create_due
+
+        made = create_due(today_local())
+        click.echo(f"Reminders: {made.notifications} for {made.users} user(s).")
     except (CaseworkError, DemoLoadError, SQLAlchemyError) as exc:
         db.session.rollback()
         message = exc.message if isinstance(exc, CaseworkError) else exc
