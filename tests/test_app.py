@@ -118,3 +118,26 @@ def test_sqlite_upgrade_alters_tables_that_other_rows_refer_to(tmp_path):
             assert conn.execute(sa.text("SELECT count(*) FROM role_assignments")).scalar() == 1
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         _db.engine.dispose()
+
+
+def test_postgresql_connections_run_without_jit(app, db):
+    """The app's PostgreSQL connections switch the JIT compiler off (casework.migrating):
+    compiling cost more than it saved on every province-wide statement (bench/national.py).
+    SQLite has no such setting and is left as it is."""
+    import sqlalchemy as sa
+
+    from casework.extensions import db as ext
+
+    if ext.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no JIT compiler")
+    assert ext.session.scalar(sa.text("SHOW jit")) == "off"
+    from casework.migrating import configure_engine
+
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    configure_engine(engine)
+    try:  # each new connection, not only the first
+        for _ in range(2):
+            with engine.connect() as conn:
+                assert conn.scalar(sa.text("SHOW jit")) == "off"
+    finally:
+        engine.dispose()

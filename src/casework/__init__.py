@@ -80,11 +80,11 @@ def register_extensions(app: Flask) -> None:
     from casework.auth.setup import init_login
     from casework.extensions import api, babel, csrf, db, htmx, migrate
     from casework.i18n import select_locale
-    from casework.migrating import configure_sqlite
+    from casework.migrating import configure_engine
 
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

@@ -1,5 +1,6 @@
 """Bringing the database to the newest schema (Alembic through Flask-Migrate) and setting up
-SQLite connections. Not to be confused with ``casework.db``, the declarative Base of the models."""
+SQLite and PostgreSQL connections. Not to be confused with ``casework.db``, the declarative
+Base of the models."""
 
 from __future__ import annotations
 
@@ -30,6 +31,30 @@ def include_name(name, type_, parent_names) -> bool:
     """Alembic's filter: the job queue's tables (Procrastinate's, installed by
     ``upgrade_schema``) are not the models' and never appear in a revision."""
     return not (type_ == "table" and name and name.startswith("procrastinate_"))
+
+
+def configure_engine(engine) -> None:
+    """Set up every new connection of ``engine`` for its database (SQLite or PostgreSQL)."""
+    configure_sqlite(engine)
+    configure_postgresql(engine)
+
+
+def configure_postgresql(engine) -> None:
+    """Switch off PostgreSQL's JIT compiler for the app's connections.
+
+    The planner compiles any statement whose estimated cost passes ``jit_above_cost``: every
+    statement over a province's log at national scale, where compiling took longer (100-400
+    ms a statement, measured by bench/national.py) than the work it sped up. The queries here
+    are short, index-driven reads; the server's setting stays as it is for everyone else.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 def configure_sqlite(engine) -> None:
