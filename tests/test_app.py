@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -124,15 +125,12 @@ def test_postgresql_connections_run_without_jit(app, db):
     """The app's PostgreSQL connections switch the JIT compiler off (casework.migrating):
     compiling cost more than it saved on every province-wide statement (bench/national.py).
     SQLite has no such setting and is left as it is."""
-    import sqlalchemy as sa
+    from casework.migrating import configure_engine
 
-    from casework.extensions import db as ext
-
+    ext = _db
     if ext.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no JIT compiler")
     assert ext.session.scalar(sa.text("SHOW jit")) == "off"
-    from casework.migrating import configure_engine
-
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
     configure_engine(engine)
     try:  # each new connection, not only the first
