@@ -102,12 +102,19 @@ def groups_meeting_all_criteria(unit, as_of, params, since):
                        len(leaves))
 
 
-def _persons_with_deadlines(unit: OrgUnit, as_of: date):
-    """(state, due date on ``as_of``) of every person in the subtree, as of that day: one
-    statement, each person's state with the entry that entered it."""
+def _persons_in(unit: OrgUnit, as_of: date):
+    """Subquery (record_id, state, org_unit_id) of the persons of the subtree as of that day
+    (the territory's units read once, for every statement that reuses it)."""
+    return states_on("person", as_of, unit_ids(territory_ids(unit, as_of))).subquery()
+
+
+def _waiting_dues(found, states, as_of: date) -> list[date | None]:
+    """The due date, on ``as_of``, of each person of ``found`` waiting in one of ``states``
+    for a measure (``WAITING_STATES``): one statement, each with the entry that entered its
+    state, and only the columns the deadline reads."""
+    if not states:
+        return []
     cutoff = end_of(as_of)
-    found = states_on("person", as_of, territory_ids(unit, as_of)).subquery()
-    entering = aliased(AuditEntry)
     last_change = (
         sa.select(sa.func.max(AuditEntry.seq))
         .where(AuditEntry.record_type == "person", AuditEntry.record_id == found.c.record_id,
@@ -116,28 +123,37 @@ def _persons_with_deadlines(unit: OrgUnit, as_of: date):
                       AuditEntry.from_state != AuditEntry.to_state))
         .scalar_subquery()
     )
+    entering = aliased(AuditEntry)
     rows = db.session.execute(
-        sa.select(found.c.state, entering)
+        sa.select(found.c.state, entering.workflow_version, entering.effective_at,
+                  entering.data)
+        .select_from(found)
         .outerjoin(entering, sa.and_(entering.record_type == "person",
                                      entering.record_id == found.c.record_id,
-                                     entering.seq == last_change))).all()
-    out = []
+                                     entering.seq == last_change))
+        .where(found.c.state.in_(states))).all()
     catalog = get_catalog()
-    for state, entry in rows:
-        definition = catalog.get("person", entry.workflow_version if entry else None)
-        due = None
-        if entry is not None and state in WAITING_STATES:
-            due = due_date_for(definition, state, entry.effective_at,
-                               entering_data(definition, state, entry))
-        out.append((state, due))
-    return out
+    dues = []
+    for row in rows:
+        if row.effective_at is None:
+            dues.append(None)
+            continue
+        definition = catalog.get("person", row.workflow_version)
+        dues.append(due_date_for(definition, row.state, row.effective_at,
+                                 entering_data(definition, row.state, row)))
+    return dues
 
 
 def _managed_share(unit, as_of, group: tuple[str, ...]) -> MetricValue:
-    persons = [(s, due) for s, due in _persons_with_deadlines(unit, as_of) if s in group]
-    # Waiting for a measure past the legal deadline is the one way to be unmanaged.
-    left_out = sum(1 for s, due in persons if s in WAITING_STATES and due and due < as_of)
-    return MetricValue.percent(len(persons) - left_out, len(persons))
+    """The persons in ``group``'s states who are managed: counted in SQL; only those waiting
+    for a measure are read, to judge their deadlines (waiting past it is the one way to be
+    unmanaged)."""
+    found = _persons_in(unit, as_of)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(found)
+                              .where(found.c.state.in_(group)))
+    waiting = [s for s in group if s in WAITING_STATES]
+    left_out = sum(1 for due in _waiting_dues(found, waiting, as_of) if due and due < as_of)
+    return MetricValue.percent(total - left_out, total)
 
 
 @metric("users_managed_pct", _l("Illegal drug users with a management record"), "percent",
