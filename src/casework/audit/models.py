@@ -34,6 +34,8 @@ class AuditEntry(Base):
             "(workflow IS NOT NULL AND workflow_version IS NOT NULL AND to_state IS NOT NULL)"
             " OR (workflow IS NULL AND workflow_version IS NULL AND from_state IS NULL"
             " AND to_state IS NULL)", name="workflow_or_change"),
+        # A territory's log by record type and state (a province's figures, issue 16).
+        sa.Index("ix_audit_entries_unit_type_state", "org_unit_id", "record_type", "to_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
