@@ -18,6 +18,48 @@ def test_scope_roles_and_cover(tree, make_user):
     assert not scope.covers(tree["W2"].path, {"police"})
 
 
+@pytest.mark.parametrize("grants", [
+    (("police", "W1"),), (("police", "W1"), ("viewer", "C")), (("viewer", "D"),), ()])
+def test_a_small_scope_is_listed_by_id_and_reads_what_the_paths_read(
+        tree, make_user, monkeypatch, grants):
+    """A scope of a few units is written into the statement as their ids (the planner then
+    reads them through the unit's index); a wider one stays a subquery on the paths. Both
+    read the same rows, for every role filter, and a unit added later is seen at once."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import aliased
+
+    from casework.auth import scope as scope_module
+    from casework.auth.scope import scoped
+    from casework.extensions import db
+    from casework.orgunits.models import OrgUnit
+    from casework.orgunits.services import create_orgunit
+
+    scope = Scope.for_user(make_user("u", *grants))
+    row = aliased(OrgUnit)  # rows naming a unit (as persons do), not the units themselves
+
+    def read(scope, roles):
+        stmt = scoped(sa.select(row.code), row.id, scope, roles)
+        return sorted(db.session.scalars(stmt)), str(stmt)
+
+    roles_filters = (None, ("police",), ("viewer",))
+    listed = {roles: read(scope, roles) for roles in roles_filters}
+    monkeypatch.setattr(scope_module, "LISTED_UNITS", 0)
+    wide = Scope(scope.grants)
+    for roles in roles_filters:
+        codes, sql = listed[roles]
+        wide_codes, wide_sql = read(wide, roles)
+        assert codes == wide_codes, roles
+        assert "path" not in sql.split("WHERE", 1)[1]
+        if codes:  # more than LISTED_UNITS (0) units: the paths, as a subquery
+            assert wide.unit_ids(roles) is None and "path" in wide_sql.split("WHERE", 1)[1]
+    if grants == (("police", "W1"),):
+        assert listed[None][0] == ["G11", "G12", "W1"]
+        monkeypatch.setattr(scope_module, "LISTED_UNITS", 5000)
+        create_orgunit("G13", "Tổ dân phố 13", "residential_group", tree["W1"])
+        db.session.flush()
+        assert "G13" in read(scope, None)[0]
+
+
 def test_anonymous_scope_is_empty():
     scope = Scope.for_user(None)
     assert scope.grants == () and not scope.covers("1.")
