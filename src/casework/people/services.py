@@ -63,9 +63,12 @@ def search_persons(scope: Scope, query: PersonQuery) -> tuple[list[Person], int]
     stmt = filter_persons(scope, query)
     offset, limit = page_window(query.page, query.per_page)
     # One statement: the page and, on each of its rows, the number of all matches (a window
-    # over the whole filtered set, computed before LIMIT).
+    # over the whole filtered set, computed before LIMIT). The page's units come in a second
+    # one: joined here, every match of a common name in a province was joined to its unit
+    # before the LIMIT (a scan of the whole map's units at national scale).
     rows = db.session.execute(
         stmt.add_columns(sa.func.count().over().label("total"))
+        .options(sa.orm.selectinload(Person.org_unit))
         .order_by(Person.due_date.is_(None), Person.due_date, Person.name_folded, Person.id)
         .offset(offset).limit(limit)
     ).all()
