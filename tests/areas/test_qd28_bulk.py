@@ -192,3 +192,16 @@ def test_persons_from_the_territorys_entries_are_the_last_entries(country):
         for end in (date(2025, 6, 30), date(2025, 12, 14), period()[1], date(2024, 1, 1)):
             ctx = m.context(country[code], end - timedelta(days=365), end)
             assert m.persons_in(ctx, states) == _persons_by_max_seq(ctx, states), (code, end)
+
+
+def test_a_period_ending_today_or_later_reads_the_records_not_the_log(country):
+    """The same persons either way (the test above); from today on the records are read, so a
+    province's current classification never scans the country's log (issue 16)."""
+    from casework.db import today_local
+
+    inside = m.context(country["P"], date(2026, 1, 1), date(2026, 12, 31)).inside
+    for end, reads_log in ((today_local() - timedelta(days=1), True), (today_local(), False),
+                           (today_local() + timedelta(days=30), False)):
+        for counted in (True, False):
+            sql = str(m.persons_where(inside, end, ["managed_user"], counted=counted))
+            assert ("audit_entries" in sql) is reads_log, (end, counted)

@@ -37,6 +37,7 @@ from casework.areas.criteria import Evidence
 from casework.areas.criteria_sets import measure
 from casework.areas.models import ROUTE_SCOPE_LABELS, AreaFact, Hotspot
 from casework.audit.models import AuditEntry
+from casework.db import today_local
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.models import COMMUNE_KINDS, OrgUnit
@@ -258,6 +259,8 @@ def persons_where(inside, end: date, states, *, counted: bool = False) -> sa.Sel
     ``plans.metrics.states_as_of`` reads it; tests/areas/test_qd28_bulk.py compares the
     two), so a province reads its own entries, not the country's. ``counted``: (unit id,
     state, count) instead, grouped."""
+    if end >= today_local():
+        return _persons_now(inside, states, counted=counted)
     entry = aliased(AuditEntry)
     later = aliased(AuditEntry)
     cut = cutoff(end)
@@ -274,6 +277,21 @@ def persons_where(inside, end: date, states, *, counted: bool = False) -> sa.Sel
                    entry.to_state.in_(sorted(states)), inside, ~sa.exists(newer)))
     if counted:
         return stmt.group_by(OrgUnit.id, entry.to_state)
+    return stmt.order_by(Person.id)
+
+
+def _persons_now(inside, states, *, counted: bool) -> sa.Select:
+    """``persons_where`` for a period that ends today or later: no entry is dated after now,
+    so each record's own state and unit are those of its last entry (a transfer's entry
+    names the unit left; the record, like today's figures everywhere, the new one). Read
+    from the records of the territory, not from the log of the whole country."""
+    columns = ((OrgUnit.id, Person.state, sa.func.count()) if counted
+               else (Person.id, Person.full_name, Person.state, OrgUnit.id))
+    stmt = (sa.select(*columns).select_from(Person)
+            .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+            .where(Person.state.in_(sorted(states)), inside))
+    if counted:
+        return stmt.group_by(OrgUnit.id, Person.state)
     return stmt.order_by(Person.id)
 
 
