@@ -268,6 +268,27 @@ def test_criteria_judged_through_the_index_equal_the_filters(demo, monkeypatch):
     assert any(r["all_met"] for results in fast.values() for r in results.values())
 
 
+def test_persons_judged_by_unit_ids_and_records_equal_the_path_and_the_log(demo, monkeypatch):
+    """The persons measure reads today's subtree by its units' ids, and for today only the
+    records in the states it judges; the same findings as the territory's path condition and
+    every person of it taken from the log."""
+    import dataclasses
+
+    from casework.areas import lai_chau_persons
+
+    units, days = demo
+    fast = {(u.code, d): as_data(evaluate_subtree(u, d)) for u in units for d in days}
+    statement = lai_chau_persons._statement
+    monkeypatch.setattr(lai_chau_persons, "today_local", lambda: date.max)  # never "today"
+    monkeypatch.setattr(lai_chau_persons, "_statement", lambda c, where, months: statement(
+        c, dataclasses.replace(where, map_day=where.map_day or date.min), months))
+    slow = {(u.code, d): as_data(evaluate_subtree(u, d)) for u in units for d in days}
+    assert fast == slow
+    broken = [c for results in fast.values() for r in results.values()
+              for c in r["criteria"] if c["code"] in ("C3", "C5") and c["evidence"]]
+    assert broken  # persons past their deadlines or unchecked, found both ways
+
+
 def test_the_index_answers_as_the_filters_on_random_trees():
     rng = random.Random(16)
 

@@ -34,10 +34,9 @@ from casework.audit.models import AuditEntry
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, OrgUnitLink, subtree_clause
-from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
 from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
-from casework.workflow.deadlines import LOCAL_TZ, add_months, due_date_for, local_date
+from casework.workflow.deadlines import LOCAL_TZ, add_months
 
 # The set these criteria come from (criteria/lai-chau-8.yaml): labels, terms, measures.
 SET_NAME = "lai-chau-8"
@@ -281,102 +280,6 @@ def _incidents(c: _Collector, inside, as_of: date) -> None:
             url=f"/areas/{c.units[fact.org_unit_id].code}/facts/{fact.id}",
             date=fact.found_date,
             source=("area_facts", "description" if fact.description else "kind_label")))
-
-
-def _persons(c: _Collector, inside, as_of: date) -> None:
-    """C3, C4, C5 from each person's state at the end of ``as_of`` (the audit log)."""
-    found = terms("lai_chau.persons")
-    check_months, methadone_months = found["check_months"], found["methadone_months"]
-    cutoff = _day_end(as_of)
-    entered = aliased(AuditEntry)
-    last_check = (
-        sa.select(sa.func.max(ResidenceCheck.check_date))
-        .where(ResidenceCheck.person_id == Person.id, ResidenceCheck.check_date <= as_of)
-        .scalar_subquery()
-    )
-    methadone_start = (
-        sa.select(sa.func.max(RehabEpisode.start_date))
-        .where(RehabEpisode.person_id == Person.id, RehabEpisode.kind == "methadone",
-               RehabEpisode.start_date <= as_of)
-        .scalar_subquery()
-    )
-    other_drug = (
-        sa.select(sa.func.max(DrugTest.test_date))
-        .where(DrugTest.person_id == Person.id, DrugTest.non_opioid_positive.is_(True),
-               DrugTest.test_date <= as_of,
-               DrugTest.test_date > add_months(as_of, -methadone_months))
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Person.id, Person.full_name, Person.org_unit_id, entered.to_state,
-                  entered.effective_at, entered.data, entered.workflow_version,
-                  last_check, methadone_start, other_drug)
-        .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
-        .join(entered, sa.and_(entered.record_type == Person.__record_type__,
-                               entered.record_id == Person.id,
-                               entered.seq == _last_entry_seq(Person.__record_type__,
-                                                              Person.id, cutoff, True)))
-        .where(inside, entered.to_state.in_(PERSON_STATES))
-    ).all()
-    for (person_id, name, unit_id, state, entered_at, data, version, checked, started,
-         other) in rows:
-        ev = _PersonEvidence(c, person_id, name, unit_id, state)
-        entered_on = local_date(entered_at)
-        if state in ("positive", "addict", "relapsed"):
-            due = _due(state, version, entered_at, data or {})
-            if due is not None and due < as_of:
-                detail = _("%(state)s since %(since)s; the deadline was %(due)s.",
-                           state=_state_label("person", state), since=_show(entered_on),
-                           due=_show(due))
-                c.add("C3", unit_id, "breaks", ev.make(detail, due))
-                if state == "positive":
-                    c.add("C5", unit_id, "breaks", ev.make(detail, due))
-        elif state in ("managed_user", "post_rehab"):
-            last = checked if checked is not None and checked >= entered_on else None
-            since = last or entered_on
-            if add_months(since, check_months) < as_of:
-                if last is None:
-                    detail = _("%(state)s since %(since)s; never checked at home since.",
-                               state=_state_label("person", state), since=_show(entered_on))
-                else:
-                    detail = _("%(state)s; last checked at home on %(date)s.",
-                               state=_state_label("person", state), date=_show(last))
-                c.add("C5" if state == "managed_user" else "C3", unit_id, "breaks",
-                      ev.make(detail, since))
-        elif state == "methadone":
-            start = started or _data_date(data, "start_date") or entered_on
-            if add_months(start, methadone_months) < as_of and other is not None:
-                detail = _("On methadone since %(start)s; positive for another drug on "
-                           "%(date)s.", start=_show(start), date=_show(other))
-                c.add("C4", unit_id, "breaks", ev.make(detail, other))
-
-
-class _PersonEvidence:
-    def __init__(self, c: _Collector, person_id, name, unit_id, state):
-        self.c, self.person_id, self.name, self.unit_id = c, person_id, name, unit_id
-
-    def make(self, detail: str, day: date | None) -> Evidence:
-        return self.c.evidence(self.unit_id, kind="person", id=self.person_id, label=self.name,
-                               detail=detail, url=f"/persons/{self.person_id}", date=day,
-                               source=("persons", "full_name"))
-
-
-def _data_date(data: dict | None, key: str) -> date | None:
-    value = (data or {}).get(key)
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _due(state: str, version: int, entered_at: datetime, data: dict) -> date | None:
-    try:
-        definition = get_catalog().get("person", version)
-    except UnknownWorkflow:
-        return None
-    return due_date_for(definition, state, entered_at, data)
 
 
 def _state_label(workflow: str, state: str) -> str:

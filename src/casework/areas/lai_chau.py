@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from casework.areas import criteria
 from casework.areas.criteria_sets import measure
+from casework.areas.lai_chau_persons import judge_persons
 
 
 @measure("lai_chau.hotspots", _l("Hotspots not eliminated"))
@@ -26,7 +27,7 @@ def incidents(c, where: criteria.Where) -> None:
 
 @measure("lai_chau.persons", _l("Persons past their deadlines, unchecked or using again"))
 def persons(c, where: criteria.Where) -> None:
-    criteria._persons(c, where.inside, where.as_of)
+    judge_persons(c, where)
 
 
 @measure("lai_chau.households", _l("Household tallies and hotline boards of each group"))
