@@ -6,11 +6,11 @@ Each person's state is the one their last state-changing entry before the day's 
 check, the methadone start and the last positive test for another drug, in one statement for
 the whole subtree.
 
-At national scale (issue 16) a province holds ~15,000 persons. The statement therefore reads
-the subtree's persons through the index on their unit, with the units' ids written into it
-when the subtree is today's map (a path condition made the planner scan every person of the
-country), and, for today or later, only the persons whose record is in one of the states
-judged: no entry is dated after now, so the record's state is its last entry's.
+At national scale (issue 16) a province holds ~15,000 persons. For today on today's map the
+statement reads the subtree's persons through the index on their unit, the units' ids
+written into it (a path condition made the planner scan every person of the country), and
+only the records in one of the states judged: no entry is dated after now, so a record's
+state is its last entry's.
 """
 
 from __future__ import annotations
@@ -114,15 +114,13 @@ def _statement(c: _Collector, where: criteria.Where, methadone_months: int) -> s
                                    Person.__record_type__, Person.id, cutoff, True)))
         .where(entered.to_state.in_(PERSON_STATES))
     )
-    if where.map_day is None:
-        # Today's map: the subtree is exactly the units collected, by id.
-        stmt = stmt.where(Person.org_unit_id.in_(sa.bindparam(
-            "units", sorted(c.units), expanding=True, literal_execute=True)))
-    else:
-        stmt = stmt.join(OrgUnit, OrgUnit.id == Person.org_unit_id).where(where.inside)
-    if as_of >= today_local():
-        stmt = stmt.where(Person.state.in_(PERSON_STATES))
-    return stmt
+    if as_of >= today_local() and where.map_day is None:
+        # Today, on today's map: the subtree is exactly the units collected, read by id, and
+        # only the records in the judged states. (On a past day every person of the subtree
+        # is judged from the log, which the planner does best from the path condition.)
+        return stmt.where(Person.state.in_(PERSON_STATES), Person.org_unit_id.in_(
+            sa.bindparam("units", sorted(c.units), expanding=True, literal_execute=True)))
+    return stmt.join(OrgUnit, OrgUnit.id == Person.org_unit_id).where(where.inside)
 
 
 class _PersonEvidence:
