@@ -97,7 +97,7 @@ class Evidence:
     kind: str  # hotspot | incident | person | household_tally | hotline_board | ... | area
     id: int | None
     label: str  # what the record is (a hotspot's name, a person's name, an area's name)
-    detail: str  # why it counts, in the user's language
+    detail: str  # why it counts, in the user's language (or lazily: formatted when shown)
     url: str
     area_code: str
     area_name: str
@@ -111,7 +111,8 @@ class Evidence:
         return not is_public(*self.source)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "label": self.label, "detail": self.detail,
+        return {"kind": self.kind, "id": self.id, "label": self.label,
+                "detail": str(self.detail),
                 "url": self.url, "area_code": self.area_code, "area_name": self.area_name,
                 "date": self.date.isoformat() if self.date else None,
                 "personal": self.personal}
@@ -310,6 +311,9 @@ def _households(c: _Collector, inside, as_of: date) -> None:
         if held is None or day >= (held.as_of if fact.kind == "household_tally"
                                    else held.verified_on):
             latest[key] = fact
+    # The details are formatted when shown (a province has thousands of villages; a page of
+    # counts shows none of them): the fixed ones once, the others lazily.
+    no_tally, no_board = _("No household tally recorded."), _("No hotline board recorded.")
     for unit in c.units.values():
         if unit.kind not in LEAF_KINDS:
             continue
@@ -319,33 +323,33 @@ def _households(c: _Collector, inside, as_of: date) -> None:
         if tally is None:
             c.add("C6", unit.id, "missing", c.evidence(
                 unit.id, kind="area", id=None, label=unit.name,
-                detail=_("No household tally recorded."), url=_area_url(unit.code)))
+                detail=no_tally, url=_area_url(unit.code)))
         elif tally.households_signed < tally.households_total:
             c.add("C6", unit.id, "breaks", c.evidence(
                 unit.id, kind="household_tally", id=tally.id, label=unit.name,
-                detail=_("%(signed)d of %(total)d households signed (as of %(date)s).",
+                detail=_l("%(signed)d of %(total)d households signed (as of %(date)s).",
                          signed=tally.households_signed, total=tally.households_total,
                          date=_show(tally.as_of)),
                 url=url + str(tally.id), date=tally.as_of))
         else:
             c.add("C6", unit.id, "supports", c.evidence(
                 unit.id, kind="household_tally", id=tally.id, label=unit.name,
-                detail=_("All %(total)d households signed (as of %(date)s).",
+                detail=_l("All %(total)d households signed (as of %(date)s).",
                          total=tally.households_total, date=_show(tally.as_of)),
                 url=url + str(tally.id), date=tally.as_of))
         if board is None:
             c.add("C6", unit.id, "missing", c.evidence(
                 unit.id, kind="area", id=None, label=unit.name,
-                detail=_("No hotline board recorded."), url=_area_url(unit.code)))
+                detail=no_board, url=_area_url(unit.code)))
         elif not board.present:
             c.add("C6", unit.id, "breaks", c.evidence(
                 unit.id, kind="hotline_board", id=board.id, label=unit.name,
-                detail=_("No hotline board (checked %(date)s).", date=_show(board.verified_on)),
+                detail=_l("No hotline board (checked %(date)s).", date=_show(board.verified_on)),
                 url=url + str(board.id), date=board.verified_on))
         else:
             c.add("C6", unit.id, "supports", c.evidence(
                 unit.id, kind="hotline_board", id=board.id, label=unit.name,
-                detail=_("Hotline board in place (checked %(date)s).",
+                detail=_l("Hotline board in place (checked %(date)s).",
                          date=_show(board.verified_on)),
                 url=url + str(board.id), date=board.verified_on))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from casework.areas import criteria
@@ -54,7 +54,7 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
         if state in WAITING:
             due = _due(state, version, entered_at, data or {})
             if due is not None and due < as_of:
-                detail = _("%(state)s since %(since)s; the deadline was %(due)s.",
+                detail = _l("%(state)s since %(since)s; the deadline was %(due)s.",
                            state=label(state), since=_show(entered_on), due=_show(due))
                 c.add("C3", unit_id, "breaks", ev.make(detail, due))
                 if state == "positive":
@@ -64,17 +64,17 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
             since = last or entered_on
             if add_months(since, check_months) < as_of:
                 if last is None:
-                    detail = _("%(state)s since %(since)s; never checked at home since.",
+                    detail = _l("%(state)s since %(since)s; never checked at home since.",
                                state=label(state), since=_show(entered_on))
                 else:
-                    detail = _("%(state)s; last checked at home on %(date)s.",
+                    detail = _l("%(state)s; last checked at home on %(date)s.",
                                state=label(state), date=_show(last))
                 c.add("C5" if state == "managed_user" else "C3", unit_id, "breaks",
                       ev.make(detail, since))
         elif state == "methadone":
             start = started or _data_date(data, "start_date") or entered_on
             if add_months(start, methadone_months) < as_of and other is not None:
-                detail = _("On methadone since %(start)s; positive for another drug on "
+                detail = _l("On methadone since %(start)s; positive for another drug on "
                            "%(date)s.", start=_show(start), date=_show(other))
                 c.add("C4", unit_id, "breaks", ev.make(detail, other))
 
