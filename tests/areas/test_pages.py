@@ -173,3 +173,23 @@ def test_the_area_page_lists_the_newest_facts_of_both_kinds_and_counts_them_all(
     assert shown == ["Đối tượng 10", "Tụ điểm 20", "Đối tượng 30"]
     assert facts.index("Đối tượng 10") < facts.index("Tụ điểm 20") < facts.index("Đối tượng 30")
     assert "3 thông tin gần nhất trong tổng số 6." in facts
+
+
+def test_a_long_evidence_list_shows_its_first_25_and_how_many_more(page_as, api_as, db,
+                                                                   tree):
+    """A ward whose 30 groups have no household tally and no hotline board: C6 lists 25 of
+    its 60 gaps on the page, then "… and 35 more records"; the criteria API still lists all
+    60 (issue 16: a province's criterion can break for thousands of records)."""
+    from casework.orgunits.services import create_orgunit
+
+    for n in range(28):  # with G11 and G12: 30 groups
+        create_orgunit(f"GX{n:02d}", f"Tổ dân phố thêm {n}", "residential_group", tree["W1"])
+    db.session.commit()
+    text = html(page_as("police", "W1").get("/areas/W1"))
+    c6 = text.split('id="criterion-C6"', 1)[1].split('id="criterion-C7"', 1)[0]
+    gaps = c6.split('<ul class="evidence">', 1)[1].split("</ul>", 1)[0]
+    assert gaps.count("<li>") == 25
+    assert '<li class="muted more-evidence">… và 35 hồ sơ khác</li>' in gaps
+    body = api_as(("police", "W1")).get("/api/v1/areas/W1/criteria").get_json()
+    c6_api = next(c for c in body["criteria"] if c["code"] == "C6")
+    assert len(c6_api["evidence"]) == 60
