@@ -68,3 +68,23 @@ def test_the_demo_areas(app, db):
     opened = db.session.scalar(sa.select(sa.func.count()).select_from(Area))
     load_demo()  # idempotent
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Area)) == opened
+
+
+def test_the_province_page_lists_the_units_of_its_days_map(app, db, pages):
+    """Lai Châu city ended on 2025-06-30: the province's page lists its wards of today (and
+    answers; it failed on the ended city, judged on no map of today), the city on a day
+    before the change, each with its criteria met."""
+    import re
+
+    from casework.demo.loader import load_demo
+
+    load_demo()
+    assert pages.login("inspector", "casework-demo").status_code == 302
+    for as_of, present, absent in (("", "LCH-P-DK", "LCH-TP"), ("30/06/2025", "LCH-TP",
+                                                                 "LCH-P-DK")):
+        answer = pages.get(f"/areas/LCH?as_of={as_of}")
+        assert answer.status_code == 200, as_of
+        below = answer.get_data(as_text=True).split("Đơn vị trực thuộc", 1)[1]
+        codes = set(re.findall(r'href="/areas/(LCH-[A-Z-]+)"', below))
+        assert present in codes and absent not in codes, (as_of, codes)
+        assert re.search(r'\d+/8</span>', below)
