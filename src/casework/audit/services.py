@@ -259,8 +259,9 @@ def states_as_of(record_type: str, cutoff: datetime, units=None):
 
     With ``units`` (org-unit ids: a list, or a SELECT that is read first), only the records
     whose last entry names one of them: the entries naming them are read through the index
-    on ``org_unit_id``, each kept if no later entry of its record comes before ``cutoff``
-    (the unique index on record and seq), instead of grouping the whole country's log.
+    on ``org_unit_id``, each record's newest kept if no later entry of the record comes
+    before ``cutoff`` (the unique index on record and seq), instead of grouping the whole
+    country's log.
     """
     if units is None:
         last = (
@@ -275,16 +276,24 @@ def states_as_of(record_type: str, cutoff: datetime, units=None):
             .join(last, sa.and_(entry.record_id == last.c.record_id, entry.seq == last.c.seq))
             .where(entry.record_type == record_type)
         )
-    later = aliased(AuditEntry)
+    # Each record's newest entry among the territory's (one sort of them), then one look-up
+    # per record that no newer entry of it, naming any unit, comes before the cutoff: a
+    # province's 80,000 entries cost 19,000 probes instead of 80,000 (issue 16).
     entry = aliased(AuditEntry)
-    last_seq = (sa.select(sa.func.max(later.seq))
-                .where(later.record_type == record_type, later.record_id == entry.record_id,
-                       later.effective_at < cutoff)
-                .scalar_subquery())
-    return (
-        sa.select(entry.record_id, entry.to_state.label("state"), entry.org_unit_id)
+    newest = (
+        sa.select(entry.record_id, entry.seq, entry.to_state, entry.org_unit_id,
+                  sa.func.row_number().over(partition_by=entry.record_id,
+                                            order_by=entry.seq.desc()).label("rank"))
         .where(entry.record_type == record_type, entry.effective_at < cutoff,
-               entry.org_unit_id.in_(unit_ids(units)), entry.seq == last_seq)
+               entry.org_unit_id.in_(unit_ids(units)))
+        .subquery()
+    )
+    later = aliased(AuditEntry)
+    return (
+        sa.select(newest.c.record_id, newest.c.to_state.label("state"), newest.c.org_unit_id)
+        .where(newest.c.rank == 1, ~sa.exists().where(
+            later.record_type == record_type, later.record_id == newest.c.record_id,
+            later.seq > newest.c.seq, later.effective_at < cutoff))
     )
 
 
