@@ -185,13 +185,19 @@ def _persons_by_max_seq(ctx, states):
         .where(ctx.inside, entry.to_state.in_(list(states))).order_by(Person.id)).all()
 
 
+def _with_ids(rows) -> list[tuple]:
+    """(id, name, state, unit) rows with the unit as its id, code and path."""
+    return [(pid, name, state, (unit.id, unit.code, unit.path)) for pid, name, state, unit in rows]
+
+
 def test_persons_from_the_territorys_entries_are_the_last_entries(country):
     # Ends before, inside and after the persons' entries, across the merge.
     states = qd28.criteria_set().criterion("a").params["states"] + ["positive", "cleared"]
     for code in ("P", "N", "X1", "X2", "X4", "X5", "C", "W1"):
         for end in (date(2025, 6, 30), date(2025, 12, 14), period()[1], date(2024, 1, 1)):
             ctx = m.context(country[code], end - timedelta(days=365), end)
-            assert m.persons_in(ctx, states) == _persons_by_max_seq(ctx, states), (code, end)
+            assert _with_ids(m.persons_in(ctx, states)) == _with_ids(
+                _persons_by_max_seq(ctx, states)), (code, end)
 
 
 def test_a_period_ending_today_or_later_reads_the_records_not_the_log(country):

@@ -241,13 +241,15 @@ def persons_in(ctx: Context, states: list[str]) -> list:
 
 
 def with_units(rows) -> list:
-    """(id, name, state, unit id) rows with their units: each unit loaded once, not once per
-    row (a province has ~15,000 such persons and ~4,000 units)."""
+    """(id, name, state, unit id) rows with their units: each unit read once, not once per
+    row (a province has ~15,000 such persons and ~4,000 units), and only what the evidence
+    shows of it (``id``, ``code``, ``name``, ``path``), not a whole mapped unit."""
     ids = sorted({row[3] for row in rows})
-    units: dict[int, OrgUnit] = {}
+    units: dict[int, sa.Row] = {}
     for start in range(0, len(ids), 5000):
-        units.update((u.id, u) for u in db.session.scalars(
-            sa.select(OrgUnit).where(OrgUnit.id.in_(ids[start:start + 5000]))))
+        units.update((u.id, u) for u in db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.path)
+            .where(OrgUnit.id.in_(ids[start:start + 5000]))))
     return [(pid, name, state, units[unit_id]) for pid, name, state, unit_id in rows]
 
 
