@@ -139,3 +139,34 @@ def test_postgresql_connections_run_without_jit(app, db):
                 assert conn.scalar(sa.text("SHOW jit")) == "off"
     finally:
         engine.dispose()
+
+
+def test_a_web_worker_does_not_import_what_only_some_requests_or_commands_use(tmp_path):
+    """Memory (issue 16): each gunicorn worker builds the app. Alembic, zxcvbn, openpyxl,
+    docxtpl and Procrastinate (about 50 MB together) are imported where they are used."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from casework import create_app; "
+            f"create_app({{'SECRET_KEY': 'x'}}, instance_path={str(tmp_path)!r}); "
+            "print(' '.join(sorted(m for m in ('alembic', 'flask_migrate', 'zxcvbn', "
+            "'openpyxl', 'docxtpl', 'docx', 'procrastinate') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_flask_migrate_is_attached_when_first_used(tmp_path):
+    """``casework db ...`` and ``flask_migrate``'s functions work as if attached at start."""
+    from flask_migrate import _MigrateConfig
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'new.db'}", tmp_path)
+    assert not isinstance(app.extensions["migrate"], _MigrateConfig)
+    with app.app_context():  # the commands' current_app (Alembic prints to the real stdout)
+        result = app.test_cli_runner().invoke(args=["db", "heads"])
+    assert result.exit_code == 0, result.output
+    assert isinstance(app.extensions["migrate"], _MigrateConfig)
+    assert app.extensions["migrate"].directory == str(resource_dir("migrations"))
+    assert app.extensions["migrate"].configure_args["render_as_batch"] is True

@@ -78,14 +78,14 @@ def register_extensions(app: Flask) -> None:
     # Import every model so the metadata is complete for Alembic and the app.
     import casework.models  # noqa: F401
     from casework.auth.setup import init_login
-    from casework.extensions import api, babel, csrf, db, htmx, migrate
+    from casework.extensions import api, babel, csrf, db, htmx
     from casework.i18n import select_locale
-    from casework.migrating import configure_engine
+    from casework.migrating import configure_engine, init_migrate
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    init_migrate(app)  # Flask-Migrate, imported when first used
     csrf.init_app(app)
     babel.init_app(
         app,

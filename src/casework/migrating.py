@@ -6,17 +6,73 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
 from flask import current_app
-from flask_migrate import upgrade
 
 from casework.resources import resource_dir
+
+# Flask-Migrate imports Alembic, Mako and Pygments: about 11 MB that a web worker never uses.
+# ``init_migrate`` therefore attaches it in name only; the first use (``upgrade_schema``,
+# ``flask_migrate.upgrade()``, ``casework db ...``) imports and attaches the real one.
+
+
+def init_migrate(app) -> None:
+    """Give ``app`` Flask-Migrate's ``extensions["migrate"]`` and ``db`` command group,
+    imported on first use."""
+    app.extensions["migrate"] = _LazyMigrateConfig(app)
+    app.cli.add_command(_MigrateCommands("db", help="Perform database migrations."))
+
+
+def _attach_migrate(app):
+    """Flask-Migrate's real configuration of ``app`` (it replaces the stand-ins)."""
+    config = app.extensions.get("migrate")
+    if config is None or isinstance(config, _LazyMigrateConfig):
+        from flask_migrate import Migrate
+
+        from casework.extensions import db
+
+        Migrate(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+        config = app.extensions["migrate"]
+    return config
+
+
+class _LazyMigrateConfig:
+    """Stands for Flask-Migrate's ``_MigrateConfig`` until an attribute is read."""
+
+    def __init__(self, app):
+        self._app = app
+
+    def __getattr__(self, name):
+        return getattr(_attach_migrate(self._app), name)
+
+
+class _MigrateCommands(click.Group):
+    """``casework db ...``: Flask-Migrate's command group, imported when it is invoked."""
+
+    @staticmethod
+    def _real() -> click.Group:
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # The context is the real group's: its options, its callback and its commands run.
+        return self._real().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._real().get_command(ctx, name)
 
 
 def upgrade_schema() -> bool:
     """Upgrade the database to the newest migration; creates the SQLite file if needed. On
     PostgreSQL, also install the job queue's schema (Procrastinate's) when it is missing:
     True when it did."""
+    from flask_migrate import upgrade
+
     from casework.extensions import db
     from casework.jobs.queue import install_schema
 

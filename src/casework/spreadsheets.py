@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from openpyxl.cell import Cell, WriteOnlyCell
+if TYPE_CHECKING:  # openpyxl (about 10 MB) is imported by the code that writes a workbook
+    from openpyxl.cell import Cell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,6 +33,8 @@ def looks_like_formula(value: Any) -> bool:
 
 def text_cell(sheet, value: str) -> Cell:
     """A cell of ``sheet`` holding ``value`` as text, never as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)  # placed by append (either kind of sheet)
     cell.data_type = "s"  # openpyxl made "=..." a formula
     cell.quotePrefix = True

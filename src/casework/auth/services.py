@@ -16,7 +16,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from zxcvbn import zxcvbn
 
 from casework.auth.models import ApiToken, LoginFailure, LoginSession, RoleAssignment, User
 from casework.auth.roles import ROLES
@@ -95,6 +94,10 @@ def check_password_strength(password: str, user_inputs: Iterable[str] = ()) -> N
         raise ValidationFailed(
             errors={"password": [_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]}
         )
+    # Imported here, not at the top: its word lists take about 12 MB in every web worker,
+    # and only a password change needs them.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:_ESTIMATED_LENGTH], user_inputs=_personal_words(user_inputs))
     if result["score"] < current_app.config["PASSWORD_MIN_SCORE"]:
         raise ValidationFailed(errors={"password": [

@@ -30,10 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from flask import current_app
-from flask_migrate import Config
 from sqlalchemy.engine import URL, make_url
 
 from casework.audit.anchors import AnchorCheck, anchors_path, locked, verify_all
@@ -269,6 +266,11 @@ def read_manifest(source: Path) -> dict:
 
 
 def _check_revision(revision: str | None) -> None:
+    # Imported here: only a restore needs Alembic, never a web worker.
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    from flask_migrate import Config
+
     config = Config()
     config.set_main_option("script_location", str(resource_dir("migrations")))
     try:

@@ -17,7 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from docxtpl import DocxTemplate
 from flask import send_file
 
 from casework.audit.exports import record_export
@@ -188,6 +187,9 @@ def _as_date(value) -> date | None:
 
 
 def render(form: Form, context: dict) -> bytes:
+    # Imported here: docxtpl with python-docx and lxml is about 7 MB that only this needs.
+    from docxtpl import DocxTemplate
+
     template = DocxTemplate(str(resource_dir("forms") / form.template))
     template.render(context, autoescape=True)
     out = io.BytesIO()

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from casework.jobs import queue, runner
+from casework.jobs import runner
 
 
 @click.command("worker")
@@ -20,6 +20,10 @@ from casework.jobs import queue, runner
 def worker_command(once):
     """Run background jobs (imports, workbooks, audit anchors); SIGTERM stops it once the
     job under way has finished."""
+    # Imported here: Procrastinate (with its pool and asyncio) is not for the web workers,
+    # which build the same app and its commands.
+    from casework.jobs import queue
+
     app = current_app._get_current_object()
     if runner.mode(app) != "queue":
         raise click.ClickException(

@@ -13,9 +13,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import contains_eager
 
 from casework.areas.criteria import evaluate_subtree
@@ -136,26 +133,32 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
 
 
 # --- the workbook ----------------------------------------------------------------------------
-
-_BOLD = Font(bold=True)
-_HEAD = PatternFill("solid", fgColor="DCE6F1")
-_LATE = PatternFill("solid", fgColor="F8D7D3")
+# openpyxl is imported where a workbook is written, not with this module: about 10 MB that a
+# web worker which never writes one does not hold.
 
 
 def _sheet_header(ws, values) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     append_row(ws, values)
     for cell in ws[ws.max_row]:
-        cell.font = _BOLD
-        cell.fill = _HEAD
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DCE6F1")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _widths(ws, widths) -> None:
+    from openpyxl.utils import get_column_letter
+
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
 def workbook(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    bold, late = Font(bold=True), PatternFill("solid", fgColor="F8D7D3")
     wb = Workbook()
     ws = wb.active
     ws.title = _("Summary")[:31]
@@ -176,7 +179,7 @@ def workbook(report: Report) -> bytes:
     append_row(ws, [_("Total"), ""] + [report.totals[c] for c, _ in report.states]
                + [sum(report.totals.values())])
     for cell in ws[ws.max_row]:
-        cell.font = _BOLD
+        cell.font = bold
     _widths(ws, [28, 22] + [14] * (len(report.states) + 1))
 
     ws = wb.create_sheet(_("Criteria")[:31])
@@ -189,7 +192,7 @@ def workbook(report: Report) -> bytes:
     met = sum(1 for a in report.criteria if a.all_met)
     append_row(ws, [_("Meeting all criteria"), f"{met}/{len(report.criteria)}"])
     for cell in ws[ws.max_row]:
-        cell.font = _BOLD
+        cell.font = bold
     _widths(ws, [16, 30] + [16] * len(codes) + [12])
 
     ws = wb.create_sheet(_("Overdue deadlines")[:31])
@@ -202,7 +205,7 @@ def workbook(report: Report) -> bytes:
         values = [item["area"], item["state"], item["due"], item["what"]]
         append_row(ws, ([item["name"]] if report.personal else []) + values)
         for cell in (ws.cell(n, column) for column in range(1, len(head) + 1)):
-            cell.fill = _LATE
+            cell.fill = late
             if isinstance(cell.value, date):
                 cell.number_format = "DD/MM/YYYY"
     _widths(ws, ([26] if report.personal else []) + [26, 30, 12, 40])

@@ -15,10 +15,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from casework.areas import qd28
 from casework.auth.scope import Scope
@@ -35,8 +31,8 @@ from casework.workflow import engine
 CRITERIA = ("a", "b", "c", "d", "đ")
 BAND_LABELS = {"type_1": "I", "type_2": "II", "type_3": "III"}
 
-_BOLD = Font(bold=True)
-_HEAD = PatternFill("solid", fgColor="DCE6F1")
+# openpyxl is imported where the workbook is written, not with this module: about 10 MB
+# that a web worker which never writes one does not hold.
 
 
 @dataclass
@@ -135,16 +131,27 @@ def _band(criterion: dict | None) -> str:
     return BAND_LABELS.get((criterion or {}).get("band"), "")
 
 
+def _bold():
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
+
+
 def _header(ws, values) -> None:
+    from openpyxl.styles import Alignment, PatternFill
+
     append_row(ws, values)
     for cell in ws[ws.max_row]:
-        cell.font = _BOLD
-        cell.fill = _HEAD
+        cell.font = _bold()
+        cell.fill = PatternFill("solid", fgColor="DCE6F1")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
 
 def _print_setup(ws, header_row: int, widths) -> None:
     """Landscape A4, fitted to the page's width, the header row repeated on every page."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.page_setup.orientation = "landscape"
@@ -170,6 +177,8 @@ def status_line(report: ProvinceReport) -> str:
 
 
 def _intro(ws, report: ProvinceReport) -> None:
+    from openpyxl.styles import Font
+
     append_row(ws, [title(report)])
     ws["A1"].font = Font(bold=True, size=14)
     append_row(ws, [_("Unit"), report.unit.name])
@@ -181,7 +190,7 @@ def _intro(ws, report: ProvinceReport) -> None:
         for cell in row:
             if isinstance(cell.value, date):
                 cell.number_format = "DD/MM/YYYY"
-    ws["B5"].font = _BOLD
+    ws["B5"].font = _bold()
     append_row(ws, [])
 
 
@@ -231,7 +240,7 @@ def _summary_sheet(ws, report: ProvinceReport) -> None:
     append_row(ws, [_("Total"), len(report.rows),
                     sum(1 for r in report.rows if r["approved"])])
     for cell in ws[ws.max_row]:
-        cell.font = _BOLD
+        cell.font = _bold()
     append_row(ws, [])
     if report.province is not None:
         _header(ws, [_("Art 5: key complex province"), _("Value"), _("Met")])
@@ -244,11 +253,13 @@ def _summary_sheet(ws, report: ProvinceReport) -> None:
         append_row(ws, [_("Key complex province (at least 4 of 6)"), "",
                         _("Yes") if key else _("No")])
         for cell in ws[ws.max_row]:
-            cell.font = _BOLD
+            cell.font = _bold()
     _print_setup(ws, header_row, [44, 20, 20])
 
 
 def workbook(report: ProvinceReport) -> bytes:
+    from openpyxl import Workbook
+
     wb = Workbook()
     _communes_sheet(wb.active, report)
     wb.active.title = _("Communes")[:31]
