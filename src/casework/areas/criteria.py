@@ -86,7 +86,7 @@ def _show(day: date | None) -> str:
 UNIT_NAME = ("org_units", "name")
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     """One record that breaks (or supports) a criterion, and where to see it.
 
@@ -118,7 +118,7 @@ class Evidence:
                 "personal": self.personal}
 
 
-@dataclass
+@dataclass(slots=True)
 class CriterionResult:
     code: str
     status: str
@@ -147,7 +147,7 @@ class CriterionResult:
                 "support": [e.as_dict() for e in support]}
 
 
-@dataclass
+@dataclass(slots=True)
 class AreaCriteria:
     """The 8 criteria of one area on one day."""
 
@@ -182,7 +182,7 @@ class AreaCriteria:
 # --- what the queries find --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     id: int
     code: str
@@ -191,7 +191,7 @@ class _Unit:
     path: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Finding:
     path: str  # the org unit it belongs to
     severity: str  # "breaks" | "missing" | "supports" | "ended"
