@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
-from casework.areas.criteria import evaluate_subtree
+from casework.areas.criteria import AreaCriteria, CriterionResult, evaluate_subtree
 from casework.areas.findings import prefixes
 from casework.audit.models import AuditEntry
 from casework.audit.services import states_on
@@ -28,7 +28,7 @@ from casework.orgunits.models import LEAF_KINDS, OrgUnit, SuccessionUnit, subtre
 from casework.people.models import Person
 from casework.plans import services
 from casework.plans.models import REPORT_KINDS, Plan
-from casework.spreadsheets import append_row
+from casework.spreadsheets import looks_like_formula, text_cell
 from casework.validation import MAX_DATE, MIN_DATE
 from casework.web import redaction
 from casework.web.numbers import EXCEL_FORMATS, unit_label
@@ -101,9 +101,11 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     report.totals = {code: sum(r["by_state"][code] for r in report.rows)
                      for code, _ in report.states}
 
-    results = evaluate_subtree(unit, as_of)
-    report.criteria = sorted((r for r in results.values() if r.kind in LEAF_KINDS),
-                             key=lambda r: r.code)
+    # The report shows each criterion's status, not the records behind it: the evidence is
+    # left out, or a province's thousands of villages keep it all in memory while the
+    # workbook is written (issue 16).
+    report.criteria = sorted((_statuses(r) for r in evaluate_subtree(unit, as_of).values()
+                              if r.kind in LEAF_KINDS), key=lambda r: r.code)
 
     overdue = db.session.scalars(
         sa.select(Person).join(OrgUnit, OrgUnit.id == Person.org_unit_id)
@@ -132,96 +134,101 @@ def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     return report
 
 
+def _statuses(area: AreaCriteria) -> AreaCriteria:
+    """``area``'s criteria with their statuses only."""
+    return AreaCriteria(area.unit_id, area.code, area.name, area.kind, area.as_of,
+                        [CriterionResult(c.code, c.status) for c in area.criteria])
+
+
 # --- the workbook ----------------------------------------------------------------------------
-# openpyxl is imported where a workbook is written, not with this module: about 10 MB that a
-# web worker which never writes one does not hold.
+# Written in openpyxl's write-only mode: each row goes to the file as it is appended, styled
+# cell by cell, instead of a province's tens of thousands of cells being held in memory until
+# the end (issue 16). Column widths are set before a sheet's first row, as that mode needs.
+# openpyxl is imported here, not with this module: about 10 MB that a web worker which never
+# writes a workbook does not hold.
 
 
-def _sheet_header(ws, values) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    append_row(ws, values)
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _widths(ws, widths) -> None:
+def _sheet(wb, title: str, widths):
     from openpyxl.utils import get_column_letter
 
+    ws = wb.create_sheet(title[:31])
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    return ws
+
+
+def _styled(ws, values, styles=None, **style) -> None:
+    """Append ``values`` as one row, each cell with ``style`` (font, fill, alignment,
+    number_format) and, by column number from 1, ``styles``' own; dates shown DD/MM/YYYY."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for column, value in enumerate(values, 1):
+        cell = text_cell(ws, value) if looks_like_formula(value) else WriteOnlyCell(
+            ws, value=value)
+        if isinstance(value, date):
+            cell.number_format = "DD/MM/YYYY"
+        for name, setting in {**style, **(styles or {}).get(column, {})}.items():
+            setattr(cell, name, setting)
+        cells.append(cell)
+    ws.append(cells)
 
 
 def workbook(report: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     bold, late = Font(bold=True), PatternFill("solid", fgColor="F8D7D3")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Summary")[:31]
-    append_row(ws, [report.title])
-    ws["A1"].font = Font(bold=True, size=14)
-    append_row(ws, [_("Area"), report.unit.name])
-    append_row(ws, [_("Period"), report.start, report.end])
-    append_row(ws, [_("Figures as of"), report.as_of])
-    for row in ws.iter_rows(min_row=3, max_row=4):
-        for cell in row[1:]:
-            cell.number_format = "DD/MM/YYYY"
-    append_row(ws, [])
-    _sheet_header(ws, [_("Unit"), _("Area state")] + [label for _, label in report.states]
-                  + [_("Total")])
+    head = {"font": bold, "fill": PatternFill("solid", fgColor="DCE6F1"),
+            "alignment": Alignment(wrap_text=True, vertical="top")}
+    wb = Workbook(write_only=True)
+
+    ws = _sheet(wb, _("Summary"), [28, 22] + [14] * (len(report.states) + 1))
+    _styled(ws, [report.title], font=Font(bold=True, size=14))
+    _styled(ws, [_("Area"), report.unit.name])
+    _styled(ws, [_("Period"), report.start, report.end])
+    _styled(ws, [_("Figures as of"), report.as_of])
+    _styled(ws, [])
+    _styled(ws, [_("Unit"), _("Area state")] + [label for _, label in report.states]
+            + [_("Total")], **head)
     for row in report.rows:
-        append_row(ws, [row["unit"].name, row["area_state"] or ""]
-                   + [row["by_state"][c] for c, _ in report.states] + [row["total"]])
-    append_row(ws, [_("Total"), ""] + [report.totals[c] for c, _ in report.states]
-               + [sum(report.totals.values())])
-    for cell in ws[ws.max_row]:
-        cell.font = bold
-    _widths(ws, [28, 22] + [14] * (len(report.states) + 1))
+        _styled(ws, [row["unit"].name, row["area_state"] or ""]
+                + [row["by_state"][c] for c, _ in report.states] + [row["total"]])
+    _styled(ws, [_("Total"), ""] + [report.totals[c] for c, _ in report.states]
+            + [sum(report.totals.values())], font=bold)
 
-    ws = wb.create_sheet(_("Criteria")[:31])
     codes = [c.code for c in (report.criteria[0].criteria if report.criteria else [])]
-    _sheet_header(ws, [_("Code"), _("Residential group or village")] + codes
-                  + [_("Criteria met")])
+    ws = _sheet(wb, _("Criteria"), [16, 30] + [16] * len(codes) + [12])
+    _styled(ws, [_("Code"), _("Residential group or village")] + codes
+            + [_("Criteria met")], **head)
     for area in report.criteria:
-        append_row(ws, [area.code, area.name] + [r.status_label for r in area.criteria]
-                   + [f"{area.met_count}/{len(area.criteria)}"])
+        _styled(ws, [area.code, area.name] + [r.status_label for r in area.criteria]
+                + [f"{area.met_count}/{len(area.criteria)}"])
     met = sum(1 for a in report.criteria if a.all_met)
-    append_row(ws, [_("Meeting all criteria"), f"{met}/{len(report.criteria)}"])
-    for cell in ws[ws.max_row]:
-        cell.font = bold
-    _widths(ws, [16, 30] + [16] * len(codes) + [12])
+    _styled(ws, [_("Meeting all criteria"), f"{met}/{len(report.criteria)}"], font=bold)
 
-    ws = wb.create_sheet(_("Overdue deadlines")[:31])
-    head = [_("Area"), _("State"), _("Deadline"), _("What")]
+    head_row = [_("Area"), _("State"), _("Deadline"), _("What")]
     if report.personal:
-        head = [_("Full name")] + head
-    _sheet_header(ws, head)
-    # The row just written by number: ``ws.max_row`` looks at every cell (quadratic here).
-    for n, item in enumerate(report.overdue, start=2):
+        head_row = [_("Full name")] + head_row
+    ws = _sheet(wb, _("Overdue deadlines"),
+                ([26] if report.personal else []) + [26, 30, 12, 40])
+    _styled(ws, head_row, **head)
+    for item in report.overdue:
         values = [item["area"], item["state"], item["due"], item["what"]]
-        append_row(ws, ([item["name"]] if report.personal else []) + values)
-        for cell in (ws.cell(n, column) for column in range(1, len(head) + 1)):
-            cell.fill = late
-            if isinstance(cell.value, date):
-                cell.number_format = "DD/MM/YYYY"
-    _widths(ws, ([26] if report.personal else []) + [26, 30, 12, 40])
+        _styled(ws, ([item["name"]] if report.personal else []) + values, fill=late)
 
-    ws = wb.create_sheet(_("Targets")[:31])
-    _sheet_header(ws, [_("Plan"), _("Target"), _("Metric"), _("Target value"), _("Current"),
-                       _("Gap"), _("Unit"), _("Due"), _("Status")])
+    ws = _sheet(wb, _("Targets"), [34, 50, 30, 10, 10, 8, 8, 12, 14])
+    _styled(ws, [_("Plan"), _("Target"), _("Metric"), _("Target value"), _("Current"),
+                 _("Gap"), _("Unit"), _("Due"), _("Status")], **head)
     for plan, row in report.targets:
         t = row.target
-        append_row(ws, [plan.title, t.label, services.metric_label(t.metric), t.value,
-                        row.value, row.gap, unit_label(t.unit), t.due,
-                        services.status_label(row.status)])
-        for column in (4, 5, 6):  # numbers stay numbers, shown in the reader's marks
-            ws.cell(ws.max_row, column).number_format = EXCEL_FORMATS.get(t.unit, "General")
-        ws.cell(ws.max_row, 8).number_format = "DD/MM/YYYY"
-    _widths(ws, [34, 50, 30, 10, 10, 8, 8, 12, 14])
+        # numbers stay numbers, shown in the reader's marks
+        figure = {"number_format": EXCEL_FORMATS.get(t.unit, "General")}
+        _styled(ws, [plan.title, t.label, services.metric_label(t.metric), t.value,
+                     row.value, row.gap, unit_label(t.unit), t.due,
+                     services.status_label(row.status)],
+                styles={4: figure, 5: figure, 6: figure,
+                        8: {"number_format": "DD/MM/YYYY"}})
 
     out = io.BytesIO()
     wb.save(out)
