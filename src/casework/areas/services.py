@@ -441,14 +441,18 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     definition = engine.get_catalog().get("area")
     units, path_of, parent_of = territory(root, as_of)
     states = states_of(units)
-    leaves = [u for u in units if u.kind in LEAF_KINDS]
-    results = evaluate_subtree(root, as_of, only=[root.id] + [u.id for u in leaves])
+    children = [u for u in units if parent_of[u.id] == root.id]
+    leaves = [u.id for u in units if u.kind in LEAF_KINDS]
+    # Ids from here on: a province's thousands of units are not held as ORM objects while
+    # its criteria are judged (issue 16, a worker's memory).
+    del units
+    results = evaluate_subtree(root, as_of, only=[root.id] + leaves)
 
     def by_state(group):
         total = len(group)
         counts = dict.fromkeys(definition.states, 0)
-        for u in group:
-            counts[states[u.id]] = counts.get(states[u.id], 0) + 1
+        for i in group:
+            counts[states[i]] = counts.get(states[i], 0) + 1
         return [{"state": s, "label": engine.state_label(definition, s), "count": counts[s],
                  "percent": round(100 * counts[s] / total, 1) if total else 0.0}
                 for s in definition.states]
@@ -457,11 +461,10 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
     request_counts = _requests().counts_under(
         root, None if day is None else history.in_subtree_on(OrgUnit.id, root, day))
     recognition = engine.get_catalog().get("recognition")
-    children = [u for u in units if parent_of[u.id] == root.id]
     # Each leaf under the child whose path is one of its path's prefixes: one pass.
-    leaves_of: dict[str, list[OrgUnit]] = {path_of[c.id]: [] for c in children}
+    leaves_of: dict[str, list[int]] = {path_of[c.id]: [] for c in children}
     for leaf in leaves:
-        for prefix in prefixes(path_of[leaf.id]):
+        for prefix in prefixes(path_of[leaf]):
             if prefix in leaves_of:
                 leaves_of[prefix].append(leaf)
     child_rows = []
@@ -472,19 +475,19 @@ def dashboard(root: OrgUnit, as_of: date | None = None) -> dict:
             "state": states[child.id],
             "state_label": engine.state_label(definition, states[child.id]),
             "leaves_total": len(below),
-            "leaves_all_met": sum(results[u.id].all_met for u in below),
-            "leaves_drug_free": sum(states[u.id] in recognized_states() for u in below),
+            "leaves_all_met": sum(results[i].all_met for i in below),
+            "leaves_drug_free": sum(states[i] in recognized_states() for i in below),
         })
     return {
         "org_unit": root.code, "name": root.name,
         "as_of": results[root.id].as_of,
         "state": states[root.id],
         "leaves_total": len(leaves),
-        "leaves_all_met": sum(results[u.id].all_met for u in leaves),
+        "leaves_all_met": sum(results[i].all_met for i in leaves),
         "leaves_by_state": by_state(leaves),
-        "areas_by_state": by_state(units),
+        "areas_by_state": by_state(list(states)),
         "criteria": [{"code": code, "label": criterion_label(code),
-                      "met": sum(results[u.id].by_code[code].met for u in leaves),
+                      "met": sum(results[i].by_code[code].met for i in leaves),
                       "total": len(leaves)} for code in CRITERIA],
         "requests_by_state": [{"state": s, "label": engine.state_label(recognition, s),
                                "count": request_counts.get(s, 0),
