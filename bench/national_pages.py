@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from bench.national_build import PASSWORD, PROVINCE, USERS, WARD
 
+FLOORS = ("healthz", "signed-in floor")  # timed on every run: the ratios below are read on them
 SLOW = 20.0  # seconds: a page this slow on its first request is timed once more, not in rounds
 WARD_USER, PROVINCE_USER = (next(u for u, (_r, code) in USERS.items() if code == c)
                             for c in (WARD, PROVINCE))
@@ -29,6 +30,9 @@ PROVINCE_QUERY = "Hùng"  # a given name: a few hundred of the big province's pe
 # name → (user, method, url template, form); the templates take the dataset's facts.
 PAGES = {
     "healthz": (None, "GET", "/healthz", None),
+    # The floor of any signed-in page: the session, the user and their scope, the layout
+    # with its bell, and a list of the user's notifications (empty here).
+    "signed-in floor": (WARD_USER, "GET", "/notifications", None),
     "person page": (WARD_USER, "GET", "/persons/{person}", None),
     "ward list": (WARD_USER, "GET", "/persons/", None),
     "ward search": (WARD_USER, "POST", "/persons/search", {"q": "{name}"}),
@@ -140,7 +144,7 @@ def measure(apps: dict, summaries: dict, rounds: int, only: set | None) -> dict:
     sets = {label: Dataset(label, app, {"plan": summaries[label]["plan"],
                                          "year": summaries[label]["year"]})
             for label, app in apps.items()}
-    names = [n for n in PAGES if only is None or n in only or n == "healthz"]
+    names = [n for n in PAGES if only is None or n in only or n in FLOORS]
     results = {n: PageResult() for n in names}
     slow = set()
     for name in names:
@@ -259,11 +263,14 @@ def report(results: dict, rss: str | None) -> None:
         print(f"{name}: small p50 {small * 1000:.1f} ms, large p50 {large * 1000:.1f} ms, "
               f"ratio {ratio:.2f}  (statements {r.statements['small']} / "
               f"{r.statements['large']}, n={len(r.seconds['large'])}){note}")
-        if name != "healthz" and ratio > worst[0]:
+        if name not in FLOORS and ratio > worst[0]:
             worst = (ratio, name)
     if "person page" in results and "healthz" in results:
         person, health = results["person page"].p50("large"), results["healthz"].p50("large")
-        print(f"person page ÷ /healthz (large): {person / health:.1f}")
+        floor = results["signed-in floor"].p50("large")
+        print(f"person page ÷ /healthz (large): {person / health:.1f}; signed-in floor ÷ "
+              f"/healthz: {floor / health:.1f}; person page ÷ signed-in floor: "
+              f"{person / floor:.1f}")
     if rss:
         print(rss)
     print(f"national: worst ratio {worst[0]:.2f} ({worst[1]})")
