@@ -29,7 +29,7 @@ from casework.extensions import db
 from casework.orgunits.models import OrgUnit
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
-from casework.workflow.deadlines import add_months, due_date_for, local_date
+from casework.workflow.deadlines import add_months, as_date, due_date_for, local_date
 
 WAITING = ("positive", "addict", "relapsed")
 CHECKED = ("managed_user", "post_rehab")
@@ -72,7 +72,7 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
                 c.add("C5" if state == "managed_user" else "C3", unit_id, "breaks",
                       ev.make(detail, since))
         elif state == "methadone":
-            start = started or _data_date(data, "start_date") or entered_on
+            start = started or as_date((data or {}).get("start_date")) or entered_on
             if add_months(start, methadone_months) < as_of and other is not None:
                 detail = _l("On methadone since %(start)s; positive for another drug on "
                            "%(date)s.", start=_show(start), date=_show(other))
@@ -131,16 +131,6 @@ class _PersonEvidence:
         return self.c.evidence(self.unit_id, kind="person", id=self.person_id, label=self.name,
                                detail=detail, url=f"/persons/{self.person_id}", date=day,
                                source=("persons", "full_name"))
-
-
-def _data_date(data: dict | None, key: str) -> date | None:
-    value = (data or {}).get(key)
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def _due(state: str, version: int, entered_at, data: dict) -> date | None:

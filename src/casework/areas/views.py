@@ -135,7 +135,7 @@ def area_page(code: str, form_error: dict | None = None, status: int = 200):
     user = _user()
     area = services.area_of(unit)
     as_of = _as_of()
-    children = sorted(_children(unit, as_of or today_local()), key=lambda u: u.name)
+    children = history.children_on(unit, as_of or today_local())
     # The page shows the area's criteria and its children's 8/8: only those are judged.
     results = evaluate_subtree(unit, as_of, only=[unit.id] + [u.id for u in children])
     criteria = results[unit.id]
@@ -193,15 +193,6 @@ def _qd28(unit: OrgUnit, as_of):
     except CaseworkError:
         return None
     return qd28.classify_commune(unit, year)
-
-
-def _children(unit: OrgUnit, day: date) -> list[OrgUnit]:
-    """The units below ``unit`` on the map of ``day`` (an ended unit's: its last day's), as
-    the criteria judge them: a province's city that ended in 2025 is not among today's."""
-    map_day = history.territory_day(unit, day)
-    if map_day is None:
-        return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id)))
-    return [row[0] for row in db.session.execute(history.tree_on(map_day, unit))]
 
 
 @bp.route("/areas/<code>")

@@ -32,6 +32,7 @@ from casework.people.models import Person
 from casework.people.services import get_person
 from casework.resources import resource_dir
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
+from casework.workflow.deadlines import as_date
 from casework.workflow.labels import Label
 
 FORMS_FILE = "index.yaml"
@@ -120,13 +121,8 @@ def decision_date(entry: AuditEntry) -> date:
     """The event's own date (its principal date field), else the day it took effect."""
     definition = _definition(entry)
     field = definition.event_dates.get(entry.event) if definition is not None else None
-    value = (entry.data or {}).get(field) if field else None
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            pass
-    return local_date(entry.effective_at)
+    day = as_date((entry.data or {}).get(field)) if field else None
+    return day or local_date(entry.effective_at)
 
 
 def _show(day: date | None) -> str:
@@ -169,21 +165,12 @@ def context_for(person: Person, entry: AuditEntry, form: Form) -> dict[str, Any]
         "data": {k: v for k, v in data.items() if not isinstance(v, dict | list)},
         "months": data.get("months") or data.get("planned_months")
         or data.get("post_rehab_months") or "……",
-        "start_date": _show(_as_date(data.get("start_date"))) or _show(day),
+        "start_date": _show(as_date(data.get("start_date"))) or _show(day),
         "facility": data.get("facility") or "",
         "setting_vi": {"community": "tại gia đình, cộng đồng",
                        "facility": "tại cơ sở cai nghiện ma túy"}.get(data.get("setting"), ""),
         "device_id": data.get("device_id") or "",
     }
-
-
-def _as_date(value) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return value if isinstance(value, date) else None
 
 
 def render(form: Form, context: dict) -> bytes:

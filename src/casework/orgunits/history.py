@@ -250,6 +250,17 @@ def _changed(root: OrgUnit) -> bool:
     ))))
 
 
+def children_on(unit: OrgUnit, as_of: date) -> list[OrgUnit]:
+    """The units directly below ``unit`` on the map of its territory as of ``as_of``
+    (``territory_day``: an ended unit's last day's), by name: a province's city that ended in
+    2025 is not among today's."""
+    day = territory_day(unit, as_of)
+    if day is None:
+        return list(db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)))
+    return [row[0] for row in db.session.execute(tree_on(day, unit).order_by(OrgUnit.name))]
+
+
 def territory_clause(root: OrgUnit, as_of: date):
     """SQL condition on ``OrgUnit``: the unit lies in ``root``'s territory for figures as of
     ``as_of`` (the map of ``territory_day``; today's subtree on the fast path)."""

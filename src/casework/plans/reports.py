@@ -250,13 +250,7 @@ def report_groups(unit: OrgUnit, as_of: date) -> list[OrgUnit]:
     its predecessors (each on its last day's map; the report adds them up) and whatever
     joined it otherwise; any other unit's are its children on that day's map (an ended
     unit's: its last day's), or the unit itself when it has none."""
-    day = territory_day(unit, as_of)
-    if day is None:
-        children = list(db.session.scalars(
-            sa.select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)))
-        return children or [unit]
-    children = [row[0] for row in db.session.execute(
-        history.tree_on(day, unit).order_by(OrgUnit.name))]
+    children = history.children_on(unit, as_of)
     before = [step.unit for step in history.direct_predecessors(unit)
               if step.on <= as_of]
     if before:

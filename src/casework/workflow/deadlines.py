@@ -58,7 +58,9 @@ def add_months(start: date, n: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a value of event data: a date, a moment (its Vietnam day) or an ISO string;
+    None for anything else."""
     if isinstance(value, datetime):
         return local_date(value)
     if isinstance(value, date):
@@ -126,7 +128,7 @@ def compute_due(deadline: Deadline, entered_at: datetime, data: dict,
         return None if due is None else due.astimezone(LOCAL_TZ).date()
     start = None
     for name in deadline.from_fields:
-        start = _as_date(data.get(name))
+        start = as_date(data.get(name))
         if start is not None:
             break
     if start is None:
