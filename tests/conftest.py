@@ -15,6 +15,16 @@ from casework.extensions import db as _db
 from casework.orgunits.services import create_orgunit
 
 TEST_DB_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+# Under pytest-xdist (`pytest -n 2`) each worker has its own PostgreSQL database beside the
+# one named (`<name>_gw0`, …), made when the worker starts and dropped when it ends: the
+# suite drops and rebuilds its schema, which workers may not share.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if TEST_DB_URL and XDIST_WORKER and TEST_DB_URL.startswith("postgres"):
+    _url = sa.engine.make_url(TEST_DB_URL)
+    WORKER_DATABASE = f"{_url.database}_{XDIST_WORKER}"[:63]
+    TEST_DB_URL = _url.set(database=WORKER_DATABASE).render_as_string(hide_password=False)
+else:
+    WORKER_DATABASE = None
 # Run the whole suite at another instant (tests/clock.py), e.g. 2026-12-31T17:30:00Z, when
 # Vietnam is already in the next day and the next year.
 TEST_CLOCK = os.environ.get("CASEWORK_TEST_CLOCK")
@@ -32,9 +42,24 @@ def pytest_report_header(config):
 _CLOCK: list = []  # the travel started for CASEWORK_TEST_CLOCK, stopped at the end
 
 
+def _worker_database(action: str) -> None:
+    """CREATE or DROP this xdist worker's own database, from the database named."""
+    admin = sa.create_engine(os.environ["CASEWORK_TEST_DATABASE_URL"],
+                             isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{WORKER_DATABASE}" WITH (FORCE)'))
+            if action == "create":
+                connection.execute(sa.text(f'CREATE DATABASE "{WORKER_DATABASE}"'))
+    finally:
+        admin.dispose()
+
+
 def pytest_configure(config):
     """With CASEWORK_TEST_CLOCK set, the whole run (session fixtures included) starts at that
-    instant and the clock runs on from it."""
+    instant and the clock runs on from it. An xdist worker on PostgreSQL makes its database."""
+    if WORKER_DATABASE:
+        _worker_database("create")
     if TEST_CLOCK:
         from tests.clock import frozen_at
 
@@ -45,6 +70,8 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     while _CLOCK:
         _CLOCK.pop().stop()
+    if WORKER_DATABASE:
+        _worker_database("drop")
 
 
 def is_postgres() -> bool:
