@@ -29,7 +29,7 @@ from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.imports.cli import import_group
 from casework.instance import InstanceError
-from casework.jobs.cli import worker_command
+from casework.jobs.cli import jobs_group, worker_command
 from casework.migrating import upgrade_schema
 from casework.notify.cli import notify_command
 from casework.orgunits.services import OrgUnitError, get_by_code, import_csv, update_orgunit
@@ -285,5 +285,5 @@ def register_commands(app) -> None:
     for command in (init_command, demo_command, orgunits_group, users_group,
                     workflows_group, deadlines_command, audit_group, import_group,
                     backup_command, restore_command, criteria_group, classify_command,
-                    worker_command, notify_command):
+                    worker_command, jobs_group, notify_command):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
-"""``casework worker``: runs the queued jobs and the periodic tasks until SIGTERM."""
+"""``casework worker``: runs the queued jobs and the periodic tasks until SIGTERM;
+``casework jobs sweep``: marks failed the jobs whose process died."""
 
 from __future__ import annotations
 
@@ -46,3 +47,24 @@ def worker_command(once):
 
 def _stop_now(signum, frame):
     raise SystemExit(0)
+
+
+@click.group("jobs")
+def jobs_group():
+    """Background jobs."""
+
+
+@jobs_group.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Mark failed the jobs whose process died before they ended (a worker killed, a request
+    timed out), so their page offers "Chạy lại". The worker does it every 5 minutes; with
+    CASEWORK_JOBS=inline, run it from cron."""
+    from casework.jobs import sweep
+
+    stopped = sweep.sweep(current_app._get_current_object())
+    if stopped:
+        click.echo(f"{len(stopped)} job(s) stopped unfinished, now failed: "
+                   + ", ".join(str(i) for i in stopped))
+    else:
+        click.echo("No job stopped unfinished.")

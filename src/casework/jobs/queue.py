@@ -6,18 +6,22 @@ database (no other server), and the schema it needs.
 - ``casework worker`` runs Procrastinate's worker (asyncio, one job at a time); each job runs
   ``runner.execute`` in its own Flask app context, in a thread of the worker.
 - The periodic tasks (``jobs.periodic.PERIODIC``) are registered here too: the worker defers
-  each when its time comes, once however many workers run.
+  each when its time comes, once however many workers run. So is the sweep of jobs whose
+  worker died (``jobs.sweep``), every 5 minutes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 
 import procrastinate
 import sqlalchemy as sa
 from procrastinate import exceptions as procrastinate_errors
+from procrastinate.jobs import Status
 
+from casework.jobs import sweep
 from casework.jobs.periodic import PERIODIC
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 QUEUE = "casework"
 RUN_JOB = "casework.run_job"
 EXTENSION = "casework.jobs"
+SWEEP = "jobs_sweep"
 
 _open_lock = threading.Lock()
 
@@ -60,7 +65,46 @@ def build(flask_app) -> procrastinate.App:
         queue.periodic(cron=periodic.cron, periodic_id=periodic.name)(
             queue.task(name=f"casework.periodic.{periodic.name}", queue=QUEUE,
                        retry=periodic.retries)(_periodic_body(flask_app, periodic)))
+
+    # The sweep of jobs whose worker died (jobs.sweep): a coroutine, on the worker's own
+    # connector, then the rows in an app context on a thread.
+    @queue.periodic(cron=sweep.SWEEP_CRON, periodic_id=SWEEP)
+    @queue.task(name=f"casework.periodic.{SWEEP}", queue=QUEUE)
+    async def jobs_sweep(timestamp: int) -> None:
+        stopped = await stalled(queue)
+        if stopped:
+            await asyncio.to_thread(_fail_in_app, flask_app, stopped)
+
     return queue
+
+
+async def stalled(queue: procrastinate.App) -> list[int]:
+    """Our jobs under way on a worker silent for ``sweep.HEARTBEAT_SECONDS``: Procrastinate
+    is told each failed; their ids in the ``jobs`` table."""
+    found = await queue.job_manager.get_stalled_jobs(
+        task_name=RUN_JOB, seconds_since_heartbeat=sweep.HEARTBEAT_SECONDS)
+    ids = []
+    for job in found:
+        await queue.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+        log.warning("Procrastinate job %s stalled (its worker is gone); marked failed", job.id)
+        ids.append(job.task_kwargs.get("job_id"))
+    return ids
+
+
+def stalled_now(flask_app) -> list[int]:
+    """``stalled`` from a command, on a connection opened for it."""
+    queue = procrastinate_app(flask_app)
+
+    async def run() -> list[int]:
+        async with queue.open_async():
+            return await stalled(queue)
+
+    return asyncio.run(run())
+
+
+def _fail_in_app(flask_app, job_ids: list[int]) -> None:
+    with flask_app.app_context():
+        sweep.fail_stopped(job_ids)
 
 
 def _periodic_body(flask_app, periodic):
