@@ -16,6 +16,7 @@ import time_machine
 
 from casework.db import utcnow
 from casework.jobs import queue, sweep
+from casework.jobs.files import result_path
 from casework.jobs.models import Job
 from tests.clock import vn_today
 from tests.conftest import is_postgres
@@ -57,7 +58,7 @@ def test_an_inline_job_taken_over_an_hour_ago_is_marked_failed(app, db, tree, ap
         since = now - age
         set_row(db, job_id, state=state, started_at=since, created_at=since, error=None,
                 finished_at=None if state in sweep.UNDER_WAY else since)
-        assert sweep.sweep(app) == ([job_id] if stopped else [])
+        assert sweep.sweep(app).stopped == ([job_id] if stopped else [])
     (job,) = jobs(db)
     if stopped:
         assert (job.state, job.finished_at is not None) == ("failed", True)
@@ -76,7 +77,7 @@ def test_a_stopped_job_says_why_in_its_starters_language_and_may_be_tried_again(
     set_row(db, job.id, state="running", started_at=long_ago, finished_at=None,
             result_name=None, locale="en")
     assert 'hx-trigger="every 2s"' in html(police.get(location))  # still waiting for it
-    assert sweep.sweep(app) == [job.id]
+    assert sweep.sweep(app).stopped == [job.id]
     (job,) = jobs(db)
     assert job.error.startswith("The job stopped before it finished")
     page = html(police.get(location))
@@ -90,7 +91,8 @@ def test_a_stopped_job_says_why_in_its_starters_language_and_may_be_tried_again(
 def test_the_command_says_what_it_swept(app, db, tree, api_as):
     api = api_as(("police", "C"))
     runner = app.test_cli_runner()
-    assert "No job stopped unfinished." in runner.invoke(args=["jobs", "sweep"]).output
+    output = runner.invoke(args=["jobs", "sweep"]).output
+    assert "No job stopped unfinished." in output and "removed after 7 days: 0" in output
     job_id = annual(api)["id"]
     set_row(db, job_id, state="running", started_at=utcnow() - timedelta(hours=3))
     result = runner.invoke(args=["jobs", "sweep"])
@@ -122,7 +124,7 @@ def swept(app) -> list[int]:
 
     def run():
         with app.app_context():
-            out.append(sweep.sweep(app))
+            out.append(sweep.sweep(app).stopped)
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -185,3 +187,61 @@ def test_the_worker_sweeps_every_five_minutes(app):
                 for p in procrastinate_app.periodic_registry.periodic_tasks.values()}
     assert periodic[queue.SWEEP].task is task
     assert periodic[queue.SWEEP].cron == sweep.SWEEP_CRON == "*/5 * * * *"
+
+
+# --- workbooks removed after RESULT_DAYS -------------------------------------------------------
+
+
+def finished(db, job_id: int, ago: timedelta) -> None:
+    set_row(db, job_id, finished_at=utcnow() - ago)
+
+
+@pytest.mark.parametrize(("ago", "removed"), [
+    (timedelta(days=sweep.RESULT_DAYS, seconds=1), True),
+    (timedelta(days=sweep.RESULT_DAYS), False),
+    (timedelta(days=sweep.RESULT_DAYS, seconds=-1), False),
+])
+def test_a_workbook_is_removed_seven_days_after_it_was_made(app, db, tree, api_as, ago,
+                                                            removed):
+    api = api_as(("police", "C"))
+    job_id = annual(api)["id"]
+    path = result_path(job_id)
+    assert path.is_file()
+    now = utcnow()
+    with time_machine.travel(now, tick=False):
+        set_row(db, job_id, finished_at=now - ago)
+        assert sweep.sweep(app).removed == ([job_id] if removed else [])
+    got = api.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert (got["file_removed"], got["file_url"] is None, path.is_file()) == (
+        removed, removed, not removed)
+    assert api.get(f"/api/v1/jobs/{job_id}/file").status_code == (404 if removed else 200)
+
+
+def test_a_removed_workbook_is_made_again_from_its_page(app, db, tree, page_as):
+    police = page_as("police", "C")
+    location = police.post("/jobs/workbooks", data={
+        "kind": "annual", "org_unit": "C", "period": str(vn_today().year)}).headers["Location"]
+    (job,) = jobs(db)
+    finished(db, job.id, timedelta(days=30))
+    assert police.post(f"/jobs/{job.id}/retry").status_code == 302
+    assert (jobs(db)[0].attempts, jobs(db)[0].state) == (1, "succeeded")  # kept: not removed
+    assert sweep.sweep(app).removed == [job.id]
+    page = html(police.get(location))
+    assert 'id="job-removed"' in page and "job-download" not in page
+    assert "đã được xóa 7 ngày sau khi lập" in page
+    assert police.post(f"/jobs/{job.id}/retry").status_code == 302
+    (job,) = jobs(db)
+    assert (job.state, job.attempts, job.result_removed) == ("succeeded", 2, False)
+    assert police.get(f"/jobs/{job.id}/file").status_code == 200
+
+
+def test_a_job_with_its_file_or_an_import_is_not_run_again(app, db, tree, api_as):
+    api = api_as(("police", "C"))
+    job_id = annual(api)["id"]
+    refused = api.post(f"/api/v1/jobs/{job_id}/retry")
+    assert refused.status_code == 422 and "state" in refused.get_json()["errors"]
+    set_row(db, job_id, kind="import", result_name=None,
+            params={"batch_id": 1})  # an import keeps no file: never "removed"
+    (job,) = jobs(db)
+    assert not job.result_removed
+    assert api.post(f"/api/v1/jobs/{job_id}/retry").status_code == 422

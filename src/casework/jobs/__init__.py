@@ -8,7 +8,8 @@ progress, then its result.
 
 - ``models``: the ``jobs`` table users see; ``runner``: start, execute, retry;
   ``tasks``: what each kind does; ``queue``: Procrastinate; ``periodic``: the periodic tasks;
-  ``views`` / ``api``: pages and JSON; ``cli``: ``casework worker``.
+  ``sweep``: jobs whose process died, and old workbooks; ``views`` / ``api``: pages and
+  JSON; ``cli``: ``casework worker`` and ``casework jobs sweep``.
 """
 
 from __future__ import annotations

@@ -49,6 +49,8 @@ class JobSchema(Schema):
         lambda job: url_for("jobs_api.job_file", job_id=job.id)
         if job.state == "succeeded" and job.result_name else None,
         allow_none=True, metadata={"type": "string"})
+    file_removed = fields.Boolean(attribute="result_removed", metadata={
+        "description": "the workbook was removed 7 days after it was made; retry makes it again"})
 
 
 def _job(job_id: int):

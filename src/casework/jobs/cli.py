@@ -58,13 +58,16 @@ def jobs_group():
 @with_appcontext
 def sweep_command():
     """Mark failed the jobs whose process died before they ended (a worker killed, a request
-    timed out), so their page offers "Chạy lại". The worker does it every 5 minutes; with
-    CASEWORK_JOBS=inline, run it from cron."""
+    timed out), so their page offers "Chạy lại", and remove workbooks made over 7 days ago.
+    The worker does it every 5 minutes; with CASEWORK_JOBS=inline, run it from cron."""
     from casework.jobs import sweep
 
-    stopped = sweep.sweep(current_app._get_current_object())
-    if stopped:
-        click.echo(f"{len(stopped)} job(s) stopped unfinished, now failed: "
-                   + ", ".join(str(i) for i in stopped))
+    swept = sweep.sweep(current_app._get_current_object())
+    if swept.stopped:
+        click.echo(f"{len(swept.stopped)} job(s) stopped unfinished, now failed: "
+                   + ", ".join(str(i) for i in swept.stopped))
     else:
         click.echo("No job stopped unfinished.")
+    click.echo(f"Files removed after {sweep.RESULT_DAYS} days: {len(swept.removed)}"
+               + (" (jobs " + ", ".join(str(i) for i in swept.removed) + ")"
+                  if swept.removed else ""))

@@ -67,6 +67,12 @@ class Job(Base):
         return self.state in ("succeeded", "failed")
 
     @property
+    def result_removed(self) -> bool:
+        """A workbook made, then removed after ``jobs.sweep.RESULT_DAYS`` (it holds names):
+        the job may be run again to make it anew."""
+        return self.state == "succeeded" and self.kind != "import" and not self.result_name
+
+    @property
     def percent(self) -> int:
         if self.state == "succeeded":
             return 100

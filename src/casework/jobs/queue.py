@@ -66,14 +66,13 @@ def build(flask_app) -> procrastinate.App:
             queue.task(name=f"casework.periodic.{periodic.name}", queue=QUEUE,
                        retry=periodic.retries)(_periodic_body(flask_app, periodic)))
 
-    # The sweep of jobs whose worker died (jobs.sweep): a coroutine, on the worker's own
-    # connector, then the rows in an app context on a thread.
+    # The sweep (jobs.sweep): jobs whose worker died, from Procrastinate in a coroutine on the
+    # worker's own connector; then the rows and old files in an app context on a thread.
     @queue.periodic(cron=sweep.SWEEP_CRON, periodic_id=SWEEP)
     @queue.task(name=f"casework.periodic.{SWEEP}", queue=QUEUE)
     async def jobs_sweep(timestamp: int) -> None:
         stopped = await stalled(queue)
-        if stopped:
-            await asyncio.to_thread(_fail_in_app, flask_app, stopped)
+        await asyncio.to_thread(_sweep_rows, flask_app, stopped)
 
     return queue
 
@@ -102,9 +101,10 @@ def stalled_now(flask_app) -> list[int]:
     return asyncio.run(run())
 
 
-def _fail_in_app(flask_app, job_ids: list[int]) -> None:
+def _sweep_rows(flask_app, stopped: list[int]) -> None:
     with flask_app.app_context():
-        sweep.fail_stopped(job_ids)
+        sweep.fail_stopped(stopped)
+        sweep.remove_old_results()
 
 
 def _periodic_body(flask_app, periodic):

@@ -109,9 +109,9 @@ def start(kind: str, params: dict, user, unit: OrgUnit) -> Job:
 
 
 def retry(job: Job) -> Job:
-    """Run a failed job again, in the same row."""
-    if job.state != "failed":
-        message = _l("Only a failed job can be tried again.")
+    """Run a failed job again, in the same row; or one whose workbook was removed."""
+    if job.state != "failed" and not job.result_removed:
+        message = _l("Only a failed job, or one whose file was removed, can be run again.")
         raise ValidationFailed(message, errors={"state": [message]})
     job.state, job.error, job.done, job.total = "queued", None, 0, None
     job.result_name = None

@@ -12,14 +12,19 @@ job only may be tried again. The sweep finds such jobs:
 - inline: jobs that a web request took more than ``INLINE_LIMIT`` ago (a request that long has
   been killed: gunicorn's timeout is 60 s, ``CASEWORK_WEB_TIMEOUT`` in ``gunicorn.conf.py``).
 
+The same sweep removes the workbooks made more than ``RESULT_DAYS`` ago: they list persons
+by name, and a file lying in the instance folder for ever is personal data kept for nothing.
+The job's page then offers to make it again.
+
 ``casework worker`` sweeps every 5 minutes; ``casework jobs sweep`` does it once (cron, with
-inline jobs). A job already ended is never touched.
+inline jobs). A job already ended is never marked failed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -28,10 +33,12 @@ from flask_babel import lazy_gettext as _l
 
 from casework.db import utcnow
 from casework.extensions import db
+from casework.jobs.files import remove_result
 from casework.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
+RESULT_DAYS = 7  # a workbook's file is kept this long after the job ended (it holds names)
 HEARTBEAT_SECONDS = 60
 INLINE_LIMIT = timedelta(hours=1)
 SWEEP_CRON = "*/5 * * * *"
@@ -68,12 +75,38 @@ def fail_stopped(job_ids: Iterable[int]) -> list[int]:
     return [job.id for job in jobs]
 
 
-def sweep(app) -> list[int]:
-    """One sweep in ``app``'s mode (the command's): the ids of the jobs it marked failed."""
+def remove_old_results(now: datetime | None = None) -> list[int]:
+    """Remove the files of workbooks made more than ``RESULT_DAYS`` before ``now``; the ids
+    of their jobs. The row stays, without its file: its page says so and offers to make the
+    workbook again (``Job.result_removed``)."""
+    cutoff = (now or utcnow()) - timedelta(days=RESULT_DAYS)
+    jobs = list(db.session.scalars(sa.select(Job).where(
+        Job.state == "succeeded", Job.result_name.is_not(None), Job.finished_at < cutoff)
+        .order_by(Job.id)))
+    for job in jobs:
+        job.result_name = None
+    db.session.commit()  # the rows first: a file the page no longer offers may then go
+    for job in jobs:
+        remove_result(job.id)
+    if jobs:
+        log.info("files of %d job(s) removed after %d days", len(jobs), RESULT_DAYS)
+    return [job.id for job in jobs]
+
+
+@dataclass(frozen=True)
+class Swept:
+    stopped: list[int]  # jobs marked failed: their process died
+    removed: list[int]  # jobs whose workbook was removed
+
+
+def sweep(app) -> Swept:
+    """One sweep in ``app``'s mode (the command's)."""
     from casework.jobs import runner
 
     if runner.mode(app) == "queue":
         from casework.jobs import queue
 
-        return fail_stopped(queue.stalled_now(app))
-    return fail_stopped(inline_stopped())
+        stopped = fail_stopped(queue.stalled_now(app))
+    else:
+        stopped = fail_stopped(inline_stopped())
+    return Swept(stopped, remove_old_results())

@@ -21,6 +21,7 @@ from casework.jobs import runner
 from casework.jobs.files import read_result
 from casework.jobs.models import Job
 from casework.jobs.services import WORKBOOK_KINDS, import_unit, running_import, start_workbook
+from casework.jobs.sweep import RESULT_DAYS
 from casework.spreadsheets import attachment
 
 bp = Blueprint("jobs", __name__)
@@ -95,7 +96,7 @@ def show(job_id):
     job = _job(job_id)
     batch = _batch_of(job)
     problems = [Problem(*p) for p in batch.report.get("problems", [])] if batch else []
-    context = {"job": job, "batch": batch, "problems": problems}
+    context = {"job": job, "batch": batch, "problems": problems, "result_days": RESULT_DAYS}
     if request.headers.get("HX-Request") == "true":
         response = Response(render_template("jobs/_status.html", **context))
     else:
@@ -122,6 +123,6 @@ def download(job_id):
 def retry(job_id):
     """Run a failed job again (the same row)."""
     job = _job(job_id)
-    if job.state == "failed":
+    if job.state == "failed" or job.result_removed:
         runner.retry(job)
     return redirect(url_for("jobs.show", job_id=job_id))
