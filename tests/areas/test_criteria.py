@@ -6,8 +6,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields
 
-from casework.areas.criteria import evaluate_area, evaluate_subtree
+from casework.areas.criteria import Evidence, evaluate_area, evaluate_subtree
+from casework.areas.schemas import CriteriaSchema, CriterionSchema, EvidenceSchema
 from casework.extensions import db as _db
 from casework.orgunits.services import create_orgunit
 from casework.workflow import engine
@@ -306,3 +309,40 @@ def test_criteria_as_of_a_date_through_the_api(api_as, fact):
     assert now["criteria"][0]["status"] == "not_met" and not now["all_met"]
     assert before["criteria"][0]["status"] == "met"
     assert police.get("/api/v1/areas/G11/criteria?as_of=nope").status_code == 422
+
+
+class StrictCriterionSchema(CriterionSchema):
+    """The criterion as marshmallow dumps each evidence item field by field."""
+
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    support = fields.List(fields.Nested(EvidenceSchema))
+
+
+class StrictCriteriaSchema(CriteriaSchema):
+    criteria = fields.List(fields.Nested(StrictCriterionSchema))
+
+
+def test_evidence_as_dict_is_what_its_schema_dumps():
+    """The API passes Evidence.as_dict through (AsDictList): it must be, key for key and
+    type for type, what dumping it through EvidenceSchema gives."""
+    made = [
+        Evidence(kind="person", id=7, label=_l("Record"), detail=_l(
+            "%(state)s since %(since)s; the deadline was %(due)s.", state="Nghiện",
+            since="01/01/2026", due="15/01/2026"), url="/persons/7", area_code="G11",
+            area_name="Tổ Một", date=day_ago(3), source=("persons", "full_name")),
+        Evidence(kind="area", id=None, label="Tổ Một", detail="", url="/areas/G11",
+                 area_code="G11", area_name="Tổ Một"),
+    ]
+    for evidence in made:
+        out = evidence.as_dict()
+        assert set(out) == set(EvidenceSchema().fields)
+        assert EvidenceSchema().dump(out) == out
+        assert all(type(v) in (str, int, bool, type(None)) for v in out.values())
+
+
+def test_the_criteria_answer_equals_the_field_by_field_dump(api_as, person, tree):
+    _addict(person, assessed_days_ago=30)
+    for role, code in (("police", "C"), ("viewer", "C")):
+        answer = api_as((role, code)).get("/api/v1/areas/C/criteria").get_json()
+        assert answer == StrictCriteriaSchema().dump(answer)
+        assert any(c["evidence"] for c in answer["criteria"]), role

@@ -111,7 +111,7 @@ class Evidence:
         return not is_public(*self.source)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "label": self.label,
+        return {"kind": self.kind, "id": self.id, "label": str(self.label),
                 "detail": str(self.detail),
                 "url": self.url, "area_code": self.area_code, "area_name": self.area_name,
                 "date": self.date.isoformat() if self.date else None,

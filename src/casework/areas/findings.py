@@ -30,9 +30,14 @@ class FindingIndex:
         self._order = {id(f): i for i, f in enumerate(self.findings)}
         self._below: dict[str, list] = defaultdict(list)
         self._at: dict[str, list] = defaultdict(list)
+        above: dict[str, list[str]] = {}  # a unit's prefixes, once for all its findings
         for finding in self.findings:
-            self._at[finding.path].append(finding)
-            for prefix in prefixes(finding.path):
+            path = finding.path
+            self._at[path].append(finding)
+            found = above.get(path)
+            if found is None:
+                found = above[path] = prefixes(path)
+            for prefix in found:
                 self._below[prefix].append(finding)
 
     def below(self, path: str) -> list:
