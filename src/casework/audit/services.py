@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from casework.audit.models import AuditEntry
 from casework.db import LOCAL_TZ, today_local, utcnow
@@ -140,11 +140,13 @@ def append_first_entries(values: list[dict]) -> list[AuditEntry]:
 
 
 def history(record_type: str, record_id: int) -> list[AuditEntry]:
-    """A record's entries, oldest first."""
+    """A record's entries, oldest first, each with its actor's account (joined), not their
+    role grants (loaded only if read)."""
     return list(db.session.scalars(
         sa.select(AuditEntry)
         .where(AuditEntry.record_type == record_type, AuditEntry.record_id == record_id)
         .order_by(AuditEntry.seq)
+        .options(joinedload(AuditEntry.actor).lazyload("*"))
     ))
 
 

@@ -66,7 +66,9 @@ def history_label(name: str) -> str:
 def actor_label(entry) -> str:
     """Who acted on a history entry: their name, and their post when the user model has one
     (``post``); the username an entry keeps when the account is gone; "system" for none."""
-    user = db.session.get(User, entry.actor_id) if getattr(entry, "actor_id", None) else None
+    user = getattr(entry, "actor", None)
+    if user is None and getattr(entry, "actor_id", None):
+        user = db.session.get(User, entry.actor_id)
     if user is None:
         return entry.actor_name or _("system")
     post = getattr(user, "post", None)

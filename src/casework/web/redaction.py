@@ -27,6 +27,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy import inspect
 
 from casework.audit.services import history_of
 from casework.auth.roles import PERSONAL_READ_ROLES
@@ -258,6 +259,9 @@ class ShownEntry:
     hash: str
     withheld: bool = False
     actor_id: int | None = None  # who acted: the page shows their name and post
+    # Their account, as loaded with the entry (None when it was not): the timeline reads its
+    # name without looking each actor up again.
+    actor: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def _coded_fields(entry: Any) -> set[str]:
@@ -310,7 +314,16 @@ def shown_entry(entry: Any, allowed: bool) -> ShownEntry:
         workflow=entry.workflow, workflow_version=entry.workflow_version,
         actor_name=entry.actor_name, role=entry.role, recorded_at=entry.recorded_at,
         effective_at=entry.effective_at, reason=reason, data=data, hash=entry.hash,
-        withheld=withheld, actor_id=getattr(entry, "actor_id", None))
+        withheld=withheld, actor_id=getattr(entry, "actor_id", None),
+        actor=_loaded_actor(entry))
+
+
+def _loaded_actor(entry: Any) -> Any:
+    """The entry's account when it was loaded with it, without loading it."""
+    state = inspect(entry, raiseerr=False)
+    if state is None or "actor" in state.unloaded:
+        return None
+    return entry.actor
 
 
 def history(record: Any, scope: Scope | None = None) -> list[ShownEntry]:

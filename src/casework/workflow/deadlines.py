@@ -21,6 +21,7 @@ from typing import Any
 
 import holidays
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
 from casework.audit.models import AuditEntry
@@ -236,6 +237,7 @@ def entering_entry(record, definition: WorkflowDef) -> AuditEntry | None:
                entering_clause(definition, record.state))
         .order_by(AuditEntry.seq.desc())
         .limit(1)
+        .options(lazyload(AuditEntry.actor))  # its date and data are read, not who
     )
 
 
