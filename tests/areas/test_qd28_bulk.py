@@ -130,6 +130,22 @@ def test_without_evidence_the_figures_are_the_same(country):
         assert all(r.population_evidence == [] for r in bare)
 
 
+def test_a_province_without_evidence_counts_the_same_persons(country):
+    """The province-review workbook classifies its province without evidence: persons are
+    counted by a grouped statement, not listed; every figure is the same."""
+    for year in (current_year(), 2025):
+        full = qd28.classify_province(country["P"], year).as_dict(personal=True)
+        bare = qd28.classify_province(country["P"], year, evidence=False).as_dict(
+            personal=True)
+        listed = [c for c in full["criteria"] if c["evidence"] and c["evidence"][0]["url"]
+                  .startswith("/persons/")]
+        assert listed or year == 2025, "the fixture has persons behind a province figure"
+        for c in full["criteria"]:
+            if c in listed:
+                c["evidence"] = []
+        assert full == bare
+
+
 def test_the_same_across_the_2025_succession(country):
     # The period of 2025: N adds up the old wards; on the day before the merge, the city's
     # wards are judged on their last day's map.

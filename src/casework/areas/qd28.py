@@ -421,12 +421,15 @@ def key_communes_ratio(ctx: m.Context, params: dict) -> m.Measured:
                       evidence=evidence, count=len(chosen))
 
 
-def classify_province(unit: OrgUnit, year: int) -> ProvinceClassification:
+def classify_province(unit: OrgUnit, year: int, *,
+                      evidence: bool = True) -> ProvinceClassification:
     """Art 5 for a province: its six criteria, whether it is a key province, and its
-    communes' classifications."""
+    communes' classifications. Without ``evidence`` (a workbook shows the figures), its
+    persons are counted, not listed: the figures are the same."""
     qs = criteria_set()
     start, end = review_period(year)
     ctx = m.context(unit, start, end)
+    ctx.evidence = evidence
     # Art 5 counts its communes' types: their figures, not the records behind them.
     communes = classify_communes(unit, year, evidence=False)
     ctx.cache["communes"] = communes

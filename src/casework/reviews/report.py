@@ -79,7 +79,8 @@ def build(unit: OrgUnit, year: int, scope: Scope) -> ProvinceReport:
     definition = engine.get_catalog().get("commune_review")
     # A province's Art 5 classifies each of its communes (set-based, qd28.classify_communes):
     # the rows reuse those results rather than classifying every commune a second time.
-    province = qd28.classify_province(unit, year) if unit.kind == "province" else None
+    province = (qd28.classify_province(unit, year, evidence=False)
+                if unit.kind == "province" else None)  # the sheet shows figures, no records
     computed = {c.unit.id: c for c in (province.communes if province is not None
                                        else qd28.classify_communes(unit, year,
                                                                    evidence=False))}
