@@ -108,12 +108,13 @@ def _persons_in(unit: OrgUnit, as_of: date):
     return states_on("person", as_of, unit_ids(territory_ids(unit, as_of))).subquery()
 
 
-def _waiting_dues(found, states, as_of: date) -> list[date | None]:
-    """The due date, on ``as_of``, of each person of ``found`` waiting in one of ``states``
-    for a measure (``WAITING_STATES``): one statement, each with the entry that entered its
-    state, and only the columns the deadline reads."""
-    if not states:
-        return []
+def _group_dues(found, group: tuple[str, ...], as_of: date) -> list[tuple[str, date | None]]:
+    """(state, due date on ``as_of``) of each person of ``found`` in one of ``group``'s
+    states, in one statement: the entry that entered the state is read (and its deadline
+    judged) only for those waiting for a measure (``WAITING_STATES``), and only the columns
+    the deadline reads; the others' due date is None. (Counting the group and reading the
+    waiting apart evaluated the states of a past day twice: ~0.5 s each for a province.)"""
+    waiting = [s for s in group if s in WAITING_STATES]
     cutoff = end_of(as_of)
     last_change = (
         sa.select(sa.func.max(AuditEntry.seq))
@@ -124,36 +125,34 @@ def _waiting_dues(found, states, as_of: date) -> list[date | None]:
         .scalar_subquery()
     )
     entering = aliased(AuditEntry)
+    # A CASE evaluates its branch alone: the look-up runs for the waiting persons only.
+    entered_by = sa.case((found.c.state.in_(waiting), last_change)) if waiting else sa.null()
     rows = db.session.execute(
         sa.select(found.c.state, entering.workflow_version, entering.effective_at,
                   entering.data)
         .select_from(found)
         .outerjoin(entering, sa.and_(entering.record_type == "person",
                                      entering.record_id == found.c.record_id,
-                                     entering.seq == last_change))
-        .where(found.c.state.in_(states))).all()
+                                     entering.seq == entered_by))
+        .where(found.c.state.in_(group))).all()
     catalog = get_catalog()
     dues = []
     for row in rows:
         if row.effective_at is None:
-            dues.append(None)
+            dues.append((row.state, None))
             continue
         definition = catalog.get("person", row.workflow_version)
-        dues.append(due_date_for(definition, row.state, row.effective_at,
-                                 entering_data(definition, row.state, row)))
+        dues.append((row.state, due_date_for(definition, row.state, row.effective_at,
+                                             entering_data(definition, row.state, row))))
     return dues
 
 
 def _managed_share(unit, as_of, group: tuple[str, ...]) -> MetricValue:
-    """The persons in ``group``'s states who are managed: counted in SQL; only those waiting
-    for a measure are read, to judge their deadlines (waiting past it is the one way to be
-    unmanaged)."""
-    found = _persons_in(unit, as_of)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(found)
-                              .where(found.c.state.in_(group)))
-    waiting = [s for s in group if s in WAITING_STATES]
-    left_out = sum(1 for due in _waiting_dues(found, waiting, as_of) if due and due < as_of)
-    return MetricValue.percent(total - left_out, total)
+    """The persons in ``group``'s states who are managed: waiting past the deadline for a
+    measure is the one way to be unmanaged."""
+    dues = _group_dues(_persons_in(unit, as_of), group, as_of)
+    left_out = sum(1 for _state, due in dues if due and due < as_of)
+    return MetricValue.percent(len(dues) - left_out, len(dues))
 
 
 @metric("users_managed_pct", _l("Illegal drug users with a management record"), "percent",
