@@ -73,6 +73,16 @@ class Job(Base):
         return self.state == "succeeded" and self.kind != "import" and not self.result_name
 
     @property
+    def may_run_again(self) -> bool:
+        """Failed, or its workbook removed: ``runner.retry`` runs it again in this row."""
+        return self.state == "failed" or self.result_removed
+
+    def mark_failed(self, message: str, at: datetime) -> None:
+        """Ended without a result: ``message`` is the sentence its page shows (no personal
+        data), cut to the column's 300 characters."""
+        self.state, self.error, self.finished_at = "failed", message[:300], at
+
+    @property
     def percent(self) -> int:
         if self.state == "succeeded":
             return 100

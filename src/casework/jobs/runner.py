@@ -110,7 +110,7 @@ def start(kind: str, params: dict, user, unit: OrgUnit) -> Job:
 
 def retry(job: Job) -> Job:
     """Run a failed job again, in the same row; or one whose workbook was removed."""
-    if job.state != "failed" and not job.result_removed:
+    if not job.may_run_again:
         message = _l("Only a failed job, or one whose file was removed, can be run again.")
         raise ValidationFailed(message, errors={"state": [message]})
     job.state, job.error, job.done, job.total = "queued", None, 0, None
@@ -133,7 +133,7 @@ def _dispatch(job_id: int) -> None:
         log_failure(log, "job %s could not be queued", failed, job_id)
         db.session.rollback()
         job = db.session.get(Job, job_id)
-        job.state, job.error, job.finished_at = "failed", str(GENERIC_ERROR), utcnow()
+        job.mark_failed(str(GENERIC_ERROR), utcnow())
         db.session.commit()
 
 
@@ -157,7 +157,7 @@ def execute(job_id: int) -> bool | None:
             log_failure(log, "job %s (%s) failed", failed, job_id, kind)
             message = failed.message if isinstance(failed, CaseworkError) else GENERIC_ERROR
             job = db.session.get(Job, job_id)
-            job.state, job.error, job.finished_at = "failed", str(message)[:300], utcnow()
+            job.mark_failed(str(message), utcnow())
             db.session.commit()
             return False
     job = db.session.get(Job, job_id)

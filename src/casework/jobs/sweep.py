@@ -67,8 +67,7 @@ def fail_stopped(job_ids: Iterable[int]) -> list[int]:
     now = utcnow()
     for job in jobs:
         with force_locale(job.locale):
-            job.error = str(STOPPED)
-        job.state, job.finished_at = "failed", now
+            job.mark_failed(str(STOPPED), now)
     db.session.commit()
     for job in jobs:
         log.warning("job %s (%s) stopped unfinished; marked failed", job.id, job.kind)

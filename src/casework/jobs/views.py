@@ -123,6 +123,6 @@ def download(job_id):
 def retry(job_id):
     """Run a failed job again (the same row)."""
     job = _job(job_id)
-    if job.state == "failed" or job.result_removed:
+    if job.may_run_again:
         runner.retry(job)
     return redirect(url_for("jobs.show", job_id=job_id))
