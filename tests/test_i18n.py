@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "src/casework/translations/vi/LC_MESSAGES"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "N_": None, "N_plural": (1, 2)}  # N_: marked only (casework.library_messages)
+            "N_": None, "N_plural": (1, 2)}  # N_: marked only (casework.i18n)
 
 
 def _source_messages() -> set[str]:

@@ -27,10 +27,7 @@ from flask import has_app_context
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
-    """Mark ``message`` for translation without translating it here."""
-    return message
+from casework.i18n import N_
 
 
 def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802

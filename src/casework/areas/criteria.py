@@ -32,6 +32,7 @@ from casework.areas.findings import FindingIndex
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
 from casework.extensions import db
+from casework.i18n import N_, Phrases
 from casework.orgunits import history
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, OrgUnitLink, subtree_clause
 from casework.web.redaction import is_public
@@ -77,6 +78,7 @@ def criterion_label(code: str) -> str:
 
 def _show(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
+
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -312,8 +314,10 @@ def _households(c: _Collector, inside, as_of: date) -> None:
                                    else held.verified_on):
             latest[key] = fact
     # The details are formatted when shown (a province has thousands of villages; a page of
-    # counts shows none of them): the fixed ones once, the others lazily.
+    # counts shows none of them): the fixed ones once, the others from messages translated
+    # once.
     no_tally, no_board = _("No household tally recorded."), _("No hotline board recorded.")
+    phrase = Phrases()
     for unit in c.units.values():
         if unit.kind not in LEAF_KINDS:
             continue
@@ -327,15 +331,15 @@ def _households(c: _Collector, inside, as_of: date) -> None:
         elif tally.households_signed < tally.households_total:
             c.add("C6", unit.id, "breaks", c.evidence(
                 unit.id, kind="household_tally", id=tally.id, label=unit.name,
-                detail=_l("%(signed)d of %(total)d households signed (as of %(date)s).",
-                         signed=tally.households_signed, total=tally.households_total,
-                         date=_show(tally.as_of)),
+                detail=phrase(N_("%(signed)d of %(total)d households signed (as of %(date)s)."),
+                              signed=tally.households_signed, total=tally.households_total,
+                              date=tally.as_of),
                 url=url + str(tally.id), date=tally.as_of))
         else:
             c.add("C6", unit.id, "supports", c.evidence(
                 unit.id, kind="household_tally", id=tally.id, label=unit.name,
-                detail=_l("All %(total)d households signed (as of %(date)s).",
-                         total=tally.households_total, date=_show(tally.as_of)),
+                detail=phrase(N_("All %(total)d households signed (as of %(date)s)."),
+                              total=tally.households_total, date=tally.as_of),
                 url=url + str(tally.id), date=tally.as_of))
         if board is None:
             c.add("C6", unit.id, "missing", c.evidence(
@@ -344,13 +348,13 @@ def _households(c: _Collector, inside, as_of: date) -> None:
         elif not board.present:
             c.add("C6", unit.id, "breaks", c.evidence(
                 unit.id, kind="hotline_board", id=board.id, label=unit.name,
-                detail=_l("No hotline board (checked %(date)s).", date=_show(board.verified_on)),
+                detail=phrase(N_("No hotline board (checked %(date)s)."), date=board.verified_on),
                 url=url + str(board.id), date=board.verified_on))
         else:
             c.add("C6", unit.id, "supports", c.evidence(
                 unit.id, kind="hotline_board", id=board.id, label=unit.name,
-                detail=_l("Hotline board in place (checked %(date)s).",
-                         date=_show(board.verified_on)),
+                detail=phrase(N_("Hotline board in place (checked %(date)s)."),
+                              date=board.verified_on),
                 url=url + str(board.id), date=board.verified_on))
 
 
@@ -485,7 +489,8 @@ def evaluate_subtree(root: OrgUnit, as_of: date | None = None,
     where = Where(inside, as_of, ancestors, map_day, carried)
     for name in dict.fromkeys(m for k in criteria_set().criteria for m in k.measures):
         MEASURES[name].func(c, where)  # the set's measures, each once, in its order
-    indexes = {code: FindingIndex(c.findings.get(code, ())) for code in CRITERIA}
+    paths: dict[str, list[str]] = {}  # each path's prefixes, once for the 8 indexes
+    indexes = {code: FindingIndex(c.findings.get(code, ()), paths) for code in CRITERIA}
     wanted = in_tree if only is None else {i: in_tree[i] for i in only if i in in_tree}
     results = {}
     for unit in wanted.values():

@@ -18,14 +18,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from casework.areas import criteria
-from casework.areas.criteria import PERSON_STATES, Evidence, _Collector, _show, _state_label
+from casework.areas.criteria import PERSON_STATES, Evidence, _Collector, _state_label
 from casework.audit.models import AuditEntry
 from casework.db import today_local
 from casework.extensions import db
+from casework.i18n import N_, Phrases
 from casework.orgunits.models import OrgUnit
 from casework.people.models import DrugTest, Person, RehabEpisode, ResidenceCheck
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
@@ -41,6 +41,7 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
     check_months, methadone_months = found["check_months"], found["methadone_months"]
     as_of = where.as_of
     labels: dict[str, str] = {}
+    phrase = Phrases()  # each detail's message translated once, when first shown
 
     def label(state: str) -> str:
         if state not in labels:
@@ -54,8 +55,8 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
         if state in WAITING:
             due = _due(state, version, entered_at, data or {})
             if due is not None and due < as_of:
-                detail = _l("%(state)s since %(since)s; the deadline was %(due)s.",
-                           state=label(state), since=_show(entered_on), due=_show(due))
+                detail = phrase(N_("%(state)s since %(since)s; the deadline was %(due)s."),
+                                state=label(state), since=entered_on, due=due)
                 c.add("C3", unit_id, "breaks", ev.make(detail, due))
                 if state == "positive":
                     c.add("C5", unit_id, "breaks", ev.make(detail, due))
@@ -64,18 +65,18 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
             since = last or entered_on
             if add_months(since, check_months) < as_of:
                 if last is None:
-                    detail = _l("%(state)s since %(since)s; never checked at home since.",
-                               state=label(state), since=_show(entered_on))
+                    detail = phrase(N_("%(state)s since %(since)s; never checked at home since."),
+                                    state=label(state), since=entered_on)
                 else:
-                    detail = _l("%(state)s; last checked at home on %(date)s.",
-                               state=label(state), date=_show(last))
+                    detail = phrase(N_("%(state)s; last checked at home on %(date)s."),
+                                    state=label(state), date=last)
                 c.add("C5" if state == "managed_user" else "C3", unit_id, "breaks",
                       ev.make(detail, since))
         elif state == "methadone":
             start = started or as_date((data or {}).get("start_date")) or entered_on
             if add_months(start, methadone_months) < as_of and other is not None:
-                detail = _l("On methadone since %(start)s; positive for another drug on "
-                           "%(date)s.", start=_show(start), date=_show(other))
+                detail = phrase(N_("On methadone since %(start)s; positive for another drug on "
+                                   "%(date)s."), start=start, date=other)
                 c.add("C4", unit_id, "breaks", ev.make(detail, other))
 
 
