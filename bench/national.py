@@ -34,6 +34,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.national_build import BUILD, build  # noqa: E402
+from casework import settle  # noqa: E402
 
 LARGE, SMALL = "casework_national", "casework_national_small"
 META = sa.table("bench_meta", sa.column("persons"), sa.column("summary"))
@@ -141,6 +142,7 @@ def main() -> None:
         urls = {label: database_url(args.database_url, name)
                 for label, name in (("small", SMALL), ("large", LARGE))}
         apps = {label: make_app(url, str(Path(tmp) / label)) for label, url in urls.items()}
+        settle()  # as a gunicorn worker serves them: built, then settled (wsgi.py)
         only = set(args.pages.split(",")) if args.pages else None
         results = measure(apps, summaries, args.rounds, only)
         rss = None if args.no_gunicorn else worker_rss(urls["large"], summaries["large"], tmp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from importlib import import_module
 from pathlib import Path
@@ -11,7 +12,7 @@ from flask import Flask
 from casework.instance import check_instance_path, default_instance_path, old_instance_folder
 from casework.resources import resource_dir
 
-__all__ = ["FEATURES", "create_app"]
+__all__ = ["FEATURES", "create_app", "settle"]
 
 # The features, in the order their pages and JSON API are registered (the API's order is the
 # OpenAPI document's). Each is a package with an ``init_app(app)``; orgunits has nothing to
@@ -57,6 +58,20 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def settle() -> None:
+    """Once a serving process has built its app (``wsgi.py``, ``casework worker``): what
+    exists now (modules, mappers, catalogues, the app) lives as long as the process, so the
+    garbage collector stops walking it.
+
+    Each full collection walked those ~200,000 objects again: ~125 ms, two or three times in
+    a province's dashboard at national scale (issue 16), for objects that are never garbage.
+    ``gc.freeze`` moves them to the permanent generation; garbage made before is collected
+    first. Not for processes that build many apps (the tests): what they freeze stays.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def register_config(app: Flask, test_config: dict | None) -> None:

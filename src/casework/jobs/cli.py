@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from casework import settle
 from casework.jobs import runner
 
 
@@ -35,6 +36,7 @@ def worker_command(once):
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.INFO)
     click.echo(f"casework worker: queue {queue.QUEUE}" + (", until empty" if once else ""))
+    settle()  # the app's objects live as long as the worker: out of the collector's passes
     # Until Procrastinate's own handlers are in place (it then finishes the job under way
     # before stopping), SIGTERM stops at once: nothing has started yet.
     signal.signal(signal.SIGTERM, _stop_now)
