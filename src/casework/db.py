@@ -67,3 +67,16 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def among(column, ids) -> sa.ColumnElement[bool]:
+    """``column IN (ids)`` with the ids written into the statement, not bound one by one.
+
+    Thousands of bound ids (a province's units, issue 16) made each statement slow to send
+    and plan: reading 3,800 units by id took 40-85 ms bound and 12-19 ms written in, on
+    PostgreSQL at 500k persons. Written in, the planner also sees how few rows they are, and
+    SQLite's limit on parameters never applies. Ids only: integers, never user text.
+    """
+    ids = [int(i) for i in ids]
+    return column.in_(sa.bindparam("among", ids, expanding=True, literal_execute=True,
+                                   unique=True))

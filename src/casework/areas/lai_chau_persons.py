@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from casework.areas import criteria
 from casework.areas.criteria import PERSON_STATES, Evidence, _Collector, _state_label
 from casework.audit.models import AuditEntry
-from casework.db import today_local
+from casework.db import among, today_local
 from casework.extensions import db
 from casework.i18n import N_, Phrases
 from casework.orgunits.models import OrgUnit
@@ -123,8 +123,8 @@ def _statement(c: _Collector, where: criteria.Where, methadone_months: int) -> s
         # Today, on today's map: the subtree is exactly the units collected, read by id, and
         # only the records in the judged states. (On a past day every person of the subtree
         # is judged from the log, which the planner does best from the path condition.)
-        return stmt.where(Person.state.in_(PERSON_STATES), Person.org_unit_id.in_(
-            sa.bindparam("units", sorted(c.units), expanding=True, literal_execute=True)))
+        return stmt.where(Person.state.in_(PERSON_STATES),
+                          among(Person.org_unit_id, sorted(c.units)))
     return stmt.join(OrgUnit, OrgUnit.id == Person.org_unit_id).where(where.inside)
 
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from casework.areas import qd28_measures as m
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
+from casework.db import among
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.models import OrgUnit, OrgUnitLink, SuccessionUnit, subtree_clause
@@ -99,7 +100,7 @@ def _changed(communes: list[OrgUnit]) -> set[int]:
     ids = [c.id for c in communes]
     for start in range(0, len(ids), CHUNK):
         changed.update(db.session.scalars(sa.select(SuccessionUnit.unit_id).where(
-            SuccessionUnit.unit_id.in_(ids[start:start + CHUNK]),
+            among(SuccessionUnit.unit_id, ids[start:start + CHUNK]),
             SuccessionUnit.side == "new")))
     return changed
 
@@ -157,7 +158,7 @@ def territories(communes: list[OrgUnit], start: date, end: date, *,
             members.setdefault(unit_id, set()).add(c.id)
             before.add(unit_id)
     ordered = sorted(before)
-    clauses += [OrgUnit.id.in_(ordered[i:i + CHUNK]) for i in range(0, len(ordered), CHUNK)]
+    clauses += [among(OrgUnit.id, ordered[i:i + CHUNK]) for i in range(0, len(ordered), CHUNK)]
     return Territories(communes, start, end, members, sa.or_(sa.false(), *clauses), graph,
                        evidence=evidence)
 
@@ -249,7 +250,7 @@ def _use_places(t: Territories) -> dict[int, tuple[list, list]]:
         for record_id, at, state in db.session.execute(
                 sa.select(AuditEntry.record_id, AuditEntry.effective_at, AuditEntry.to_state)
                 .where(AuditEntry.record_type == Hotspot.__record_type__,
-                       AuditEntry.record_id.in_(ids[i:i + CHUNK]),
+                       among(AuditEntry.record_id, ids[i:i + CHUNK]),
                        AuditEntry.effective_at < m.cutoff(t.end))
                 .order_by(AuditEntry.record_id, AuditEntry.seq)):
             entries.setdefault(record_id, []).append((at, state))

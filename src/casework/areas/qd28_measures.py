@@ -37,7 +37,7 @@ from casework.areas.criteria import Evidence
 from casework.areas.criteria_sets import measure
 from casework.areas.models import ROUTE_SCOPE_LABELS, AreaFact, Hotspot
 from casework.audit.models import AuditEntry
-from casework.db import today_local
+from casework.db import among, today_local
 from casework.extensions import db
 from casework.orgunits import history
 from casework.orgunits.models import COMMUNE_KINDS, OrgUnit
@@ -157,7 +157,7 @@ def population_facts_many(units: list[OrgUnit], end: date,
         for fact, _unit in db.session.execute(
                 sa.select(AreaFact, OrgUnit).join(OrgUnit, OrgUnit.id == AreaFact.org_unit_id)
                 .where(AreaFact.kind == "population",
-                       AreaFact.org_unit_id.in_(wanted[start:start + 5000]),
+                       among(AreaFact.org_unit_id, wanted[start:start + 5000]),
                        AreaFact.as_of <= end)
                 .order_by(AreaFact.org_unit_id, AreaFact.as_of.desc(), AreaFact.id.desc())):
             latest.setdefault(fact.org_unit_id, fact)
@@ -261,7 +261,7 @@ def with_units(rows) -> list:
     for start in range(0, len(ids), 5000):
         units.update((u.id, u) for u in db.session.execute(
             sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.path)
-            .where(OrgUnit.id.in_(ids[start:start + 5000]))))
+            .where(among(OrgUnit.id, ids[start:start + 5000]))))
     return [(pid, name, state, units[unit_id]) for pid, name, state, unit_id in rows]
 
 

@@ -29,6 +29,7 @@ from flask import g, has_app_context
 from flask_login import current_user
 
 from casework import db as clock  # Vietnam's today, read at call time (tests freeze it)
+from casework.db import among
 from casework.errors import NotFound, NotPermitted
 from casework.extensions import db
 from casework.orgunits.models import (
@@ -304,8 +305,7 @@ def scoped(stmt, org_unit_id_column, scope: Scope, roles: Iterable[str] | None =
         # rows a ward's scope holds, and reads them through the unit's index instead of
         # scanning, say, every overdue person of the country (issue 16: my-work 450 → 50 ms
         # at 500k persons). Literal, so that SQLite's limit on parameters never applies.
-        return stmt.where(org_unit_id_column.in_(
-            sa.bindparam("scope_units", ids, expanding=True, literal_execute=True, unique=True)))
+        return stmt.where(among(org_unit_id_column, ids))
     visible = sa.select(OrgUnit.id).where(scope.unit_clause(OrgUnit.path, roles))
     return stmt.where(org_unit_id_column.in_(visible))
 
