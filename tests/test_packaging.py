@@ -47,6 +47,7 @@ def wheel(tmp_path_factory):
         "casework/migrations/alembic.ini",
         "casework/translations/vi/LC_MESSAGES/messages.mo",
         "casework/demo/orgunits.csv",
+        "casework/workflow/holidays_vn.yaml",
     ],
 )
 def test_wheel_ships(wheel, name):

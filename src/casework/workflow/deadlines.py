@@ -7,8 +7,9 @@ Vietnam, and otherwise from 23:59 of that date. Its ``due_at`` is the exact mome
 deadline's ``due_at`` is 23:59 of its day.
 
 Working days skip Saturdays, Sundays and Vietnamese public holidays, the lunar ones (Tết,
-Hùng Kings' day) included, as the ``holidays`` package lists them (with the government's
-substitute days off).
+Hùng Kings' day) included, with the government's substitute days off: the table
+``holidays_vn.yaml`` (generated from the ``holidays`` package, with a legal officer's
+corrections); a year outside it is computed by the package.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import holidays
 import sqlalchemy as sa
+import yaml
 from sqlalchemy.orm import lazyload
 
 from casework import db as clock  # the clock tests freeze (casework.db.utcnow)
@@ -31,10 +33,31 @@ from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.workflow.catalog import get_catalog
 from casework.workflow.definitions import Deadline, WorkflowDef
 
+HOLIDAYS_FILE = Path(__file__).with_name("holidays_vn.yaml")
+
+
+@lru_cache(maxsize=1)
+def holiday_table() -> tuple[dict[int, frozenset[date]], dict[date, bool]]:
+    """The table's days off by year, and its corrections (day → is a working day)."""
+    raw = yaml.safe_load(HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    years = {int(year): frozenset(days) for year, days in (raw.get("years") or {}).items()}
+    corrections = {c["date"]: bool(c["working_day"]) for c in raw.get("corrections") or ()}
+    return years, corrections
+
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year))
+    years, corrections = holiday_table()
+    days = years.get(year)
+    if days is None:
+        # Imported only here: loading the package's calendars loads every country's (~8 MB
+        # in each web worker, issue 16), for the years the table does not hold.
+        import holidays
+
+        days = frozenset(holidays.country_holidays("VN", years=year))
+    off = {d for d, working in corrections.items() if d.year == year and not working}
+    worked = {d for d, working in corrections.items() if d.year == year and working}
+    return frozenset((days | off) - worked)
 
 
 def is_working_day(day: date) -> bool:
