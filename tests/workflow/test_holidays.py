@@ -22,13 +22,13 @@ def _raw() -> dict:
 
 def test_every_generated_year_equals_the_package():
     raw = _raw()
-    assert raw["source"] == f"python-holidays {holidays.__version__}, country VN", (
-        "holidays was upgraded: run scripts/holidays_vn.py")
-    assert raw["verified"] is False
+    assert raw["source"].startswith("python-holidays ") and raw["verified"] is False
     years = raw["years"]
     assert min(years) <= 2024 and max(years) >= 2030  # the law's years and the plans' ahead
     for year, days in years.items():
-        assert set(days) == set(holidays.country_holidays("VN", years=year)), year
+        assert set(days) == set(holidays.country_holidays("VN", years=year)), (
+            f"{year}: the holidays package ({holidays.__version__}) now says otherwise; "
+            "run scripts/holidays_vn.py")
 
 
 def test_the_years_read_are_the_tables_with_the_package_beyond_it():
