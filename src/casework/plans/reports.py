@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
-from casework.areas.criteria import AreaCriteria, CriterionResult, evaluate_subtree
+from casework.areas.criteria import STATUS_LABELS, AreaCriteria, CriterionResult, evaluate_subtree
 from casework.areas.findings import prefixes
 from casework.audit.models import AuditEntry
 from casework.audit.services import states_on
@@ -148,6 +148,9 @@ def _statuses(area: AreaCriteria) -> AreaCriteria:
 # writes a workbook does not hold.
 
 
+LATE = "casework-overdue"  # the workbook's named style of an overdue row
+
+
 def _sheet(wb, title: str, widths):
     from openpyxl.utils import get_column_letter
 
@@ -157,15 +160,21 @@ def _sheet(wb, title: str, widths):
     return ws
 
 
-def _styled(ws, values, styles=None, **style) -> None:
-    """Append ``values`` as one row, each cell with ``style`` (font, fill, alignment,
-    number_format) and, by column number from 1, ``styles``' own; dates shown DD/MM/YYYY."""
+def _styled(ws, values, styles=None, named: str | None = None, **style) -> None:
+    """Append ``values`` as one row, each cell with the workbook's style ``named`` (the
+    cheap way for thousands of rows: openpyxl hashes a font or fill each time one is set),
+    then ``style`` (font, fill, alignment, number_format) and, by column number from 1,
+    ``styles``' own; dates shown DD/MM/YYYY."""
     from openpyxl.cell import WriteOnlyCell
 
     cells = []
     for column, value in enumerate(values, 1):
-        cell = text_cell(ws, value) if looks_like_formula(value) else WriteOnlyCell(
-            ws, value=value)
+        formula = looks_like_formula(value)
+        cell = text_cell(ws, value) if formula else WriteOnlyCell(ws, value=value)
+        if named:
+            cell.style = named
+            if formula:
+                cell.quotePrefix = True  # the named style replaced the cell's whole style
         if isinstance(value, date):
             cell.number_format = "DD/MM/YYYY"
         for name, setting in {**style, **(styles or {}).get(column, {})}.items():
@@ -176,12 +185,15 @@ def _styled(ws, values, styles=None, **style) -> None:
 
 def workbook(report: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 
-    bold, late = Font(bold=True), PatternFill("solid", fgColor="F8D7D3")
+    bold = Font(bold=True)
     head = {"font": bold, "fill": PatternFill("solid", fgColor="DCE6F1"),
             "alignment": Alignment(wrap_text=True, vertical="top")}
     wb = Workbook(write_only=True)
+    late = NamedStyle(LATE, fill=PatternFill("solid", fgColor="F8D7D3"))  # overdue rows
+    wb.add_named_style(late)
+    status_text = {code: str(label) for code, label in STATUS_LABELS.items()}  # once each
 
     ws = _sheet(wb, _("Summary"), [28, 22] + [14] * (len(report.states) + 1))
     _styled(ws, [report.title], font=Font(bold=True, size=14))
@@ -202,7 +214,7 @@ def workbook(report: Report) -> bytes:
     _styled(ws, [_("Code"), _("Residential group or village")] + codes
             + [_("Criteria met")], **head)
     for area in report.criteria:
-        _styled(ws, [area.code, area.name] + [r.status_label for r in area.criteria]
+        _styled(ws, [area.code, area.name] + [status_text[r.status] for r in area.criteria]
                 + [f"{area.met_count}/{len(area.criteria)}"])
     met = sum(1 for a in report.criteria if a.all_met)
     _styled(ws, [_("Meeting all criteria"), f"{met}/{len(report.criteria)}"], font=bold)
@@ -215,7 +227,7 @@ def workbook(report: Report) -> bytes:
     _styled(ws, head_row, **head)
     for item in report.overdue:
         values = [item["area"], item["state"], item["due"], item["what"]]
-        _styled(ws, ([item["name"]] if report.personal else []) + values, fill=late)
+        _styled(ws, ([item["name"]] if report.personal else []) + values, named=LATE)
 
     ws = _sheet(wb, _("Targets"), [34, 50, 30, 10, 10, 8, 8, 12, 14])
     _styled(ws, [_("Plan"), _("Target"), _("Metric"), _("Target value"), _("Current"),
