@@ -298,14 +298,18 @@ def _persons_now(inside, states, *, counted: bool) -> sa.Select:
     """``persons_where`` for a period that ends today or later: no entry is dated after now,
     so each record's own state and unit are those of its last entry (a transfer's entry
     names the unit left; the record, like today's figures everywhere, the new one). Read
-    from the records of the territory, not from the log of the whole country."""
-    columns = ((OrgUnit.id, Person.state, sa.func.count()) if counted
-               else (Person.id, Person.full_name, Person.state, OrgUnit.id))
-    stmt = (sa.select(*columns).select_from(Person)
-            .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
-            .where(Person.state.in_(sorted(states)), inside))
+    from the records of the territory, not from the log of the whole country.
+
+    The territory's units are read first and written into the statement by id: joined by
+    their paths, the planner read every person of the country in those states to keep a
+    province's (issue 16: ~100 ms at 500k persons, ~40 ms by id)."""
+    units = db.session.scalars(sa.select(OrgUnit.id).where(inside)).all()
+    columns = ((Person.org_unit_id, Person.state, sa.func.count()) if counted
+               else (Person.id, Person.full_name, Person.state, Person.org_unit_id))
+    stmt = sa.select(*columns).where(Person.state.in_(sorted(states)),
+                                     among(Person.org_unit_id, units))
     if counted:
-        return stmt.group_by(OrgUnit.id, Person.state)
+        return stmt.group_by(Person.org_unit_id, Person.state)
     return stmt.order_by(Person.id)
 
 
