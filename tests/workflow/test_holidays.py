@@ -83,3 +83,48 @@ def test_a_worker_reads_deadlines_without_loading_the_package():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, timeout=60).stdout.split()
     assert out == ["2026-02-23", "False"]  # after Tết, and the package never imported
+
+
+@pytest.mark.parametrize(("item", "said"), [
+    ({"date": "2026-13-01", "working_day": False, "basis": "b", "source": "s",
+      "verified": False}, "`date` must be a date (YYYY-MM-DD)"),
+    ({"date": date(2026, 12, 4), "working_day": "no", "basis": "b", "source": "s",
+      "verified": False}, "`working_day` must be true or false"),
+    ({"date": date(2026, 12, 4), "working_day": False, "basis": " ", "source": "s",
+      "verified": False}, "`basis` must be text"),
+    ({"date": date(2026, 12, 4), "working_day": False, "basis": "b", "source": "s"},
+     "`verified` must be true or false"),
+    ("2026-12-04", "correction 1: expected a mapping"),
+])
+def test_a_wrong_correction_is_named_and_stops_start_up(corrections, tmp_path, item, said):
+    from casework import create_app
+    from casework.workflow.definitions import DefinitionError
+
+    corrections([item])
+    with pytest.raises(DefinitionError) as refused:
+        deadlines.holiday_table()
+    assert said in str(refused.value) and "holidays_vn.yaml" in str(refused.value)
+    deadlines.holiday_table.cache_clear()
+    with pytest.raises(DefinitionError):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"},
+                   instance_path=str(tmp_path / "instance"))
+
+
+def test_the_shipped_table_has_no_problem():
+    assert deadlines.holiday_problems(_raw()) == []
+
+
+def test_a_day_that_does_not_exist_is_named(monkeypatch, tmp_path):
+    path = tmp_path / "holidays_vn.yaml"
+    path.write_text(HOLIDAYS_FILE.read_text(encoding="utf-8").replace(
+        "corrections: []", "corrections:\n- {date: 2026-13-01, working_day: false}"),
+        encoding="utf-8")
+    monkeypatch.setattr(deadlines, "HOLIDAYS_FILE", path)
+    deadlines.holiday_table.cache_clear()
+    from casework.workflow.definitions import DefinitionError
+
+    try:
+        with pytest.raises(DefinitionError, match="holidays_vn.yaml: cannot be read"):
+            deadlines.holiday_table()
+    finally:
+        deadlines.holiday_table.cache_clear()

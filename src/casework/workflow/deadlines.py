@@ -31,17 +31,55 @@ from casework.db import LOCAL_TZ, local_date  # noqa: F401 - imported from here 
 from casework.extensions import db
 from casework.orgunits.models import OrgUnit, subtree_clause
 from casework.workflow.catalog import get_catalog
-from casework.workflow.definitions import Deadline, WorkflowDef
+from casework.workflow.definitions import Deadline, DefinitionError, Problem, WorkflowDef
 
 HOLIDAYS_FILE = Path(__file__).with_name("holidays_vn.yaml")
 
 
+CORRECTION_FIELDS = {"date": date, "working_day": bool, "basis": str, "source": str,
+                     "verified": bool}
+
+
+def holiday_problems(raw) -> list[Problem]:
+    """What is wrong with the table (a legal officer edits its corrections by hand)."""
+    where = str(HOLIDAYS_FILE)
+    if not isinstance(raw, dict) or not isinstance(raw.get("years"), dict):
+        return [Problem(where, None, "expected a mapping with `years`")]
+    problems = [Problem(where, None, f"year {year}: expected a mapping of dates to names")
+                for year, days in raw["years"].items()
+                if not isinstance(year, int) or not isinstance(days, dict)
+                or not all(isinstance(d, date) and d.year == year for d in days)]
+    corrections = raw.get("corrections") or []
+    if not isinstance(corrections, list):
+        return [*problems, Problem(where, None, "`corrections` must be a list")]
+    for number, item in enumerate(corrections, 1):
+        if not isinstance(item, dict):
+            problems.append(Problem(where, None, f"correction {number}: expected a mapping"))
+            continue
+        for name, kind in CORRECTION_FIELDS.items():
+            value = item.get(name)
+            if (not isinstance(value, kind) or isinstance(value, datetime)
+                    or (kind is str and not value.strip())):
+                wanted = {date: "a date (YYYY-MM-DD)", bool: "true or false"}.get(kind, "text")
+                problems.append(Problem(where, None,
+                                        f"correction {number}: `{name}` must be {wanted}"))
+    return problems
+
+
 @lru_cache(maxsize=1)
 def holiday_table() -> tuple[dict[int, frozenset[date]], dict[date, bool]]:
-    """The table's days off by year, and its corrections (day → is a working day)."""
-    raw = yaml.safe_load(HOLIDAYS_FILE.read_text(encoding="utf-8"))
-    years = {int(year): frozenset(days) for year, days in (raw.get("years") or {}).items()}
-    corrections = {c["date"]: bool(c["working_day"]) for c in raw.get("corrections") or ()}
+    """The table's days off by year, and its corrections (day → is a working day); read and
+    checked when the app starts (``workflow.setup``), which a wrong table stops."""
+    try:
+        raw = yaml.safe_load(HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, ValueError) as exc:  # ValueError: a day like 2026-13-01
+        raise DefinitionError(
+            [Problem(str(HOLIDAYS_FILE), None, f"cannot be read: {exc}")]) from exc
+    problems = holiday_problems(raw)
+    if problems:
+        raise DefinitionError(problems)
+    years = {int(year): frozenset(days) for year, days in raw["years"].items()}
+    corrections = {c["date"]: c["working_day"] for c in raw.get("corrections") or ()}
     return years, corrections
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from casework.extensions import register_api
 from casework.resources import resource_dir
-from casework.workflow import api, catalog, templating, views
+from casework.workflow import api, catalog, deadlines, templating, views
 
 
 def init_app(app) -> None:
@@ -14,6 +14,7 @@ def init_app(app) -> None:
     features have registered the rules, effects and schemas the definitions name."""
     directory = Path(app.config.get("WORKFLOWS_DIR") or resource_dir("workflows"))
     catalog.init_app(app, directory)
+    deadlines.holiday_table()  # the days off: a wrong table stops start-up too
     app.register_blueprint(views.bp)
     register_api(api.blp)
     templating.init_templating(app)
