@@ -19,6 +19,7 @@ from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
 from casework.audit.services import end_of, states_on, unit_ids
+from casework.db import among
 from casework.extensions import db
 from casework.orgunits.history import territory_clause
 from casework.orgunits.models import LEAF_KINDS, OrgUnit
@@ -176,7 +177,7 @@ def _entries_between(unit: OrgUnit, since: date | None, as_of: date, *where) -> 
     stmt = (
         sa.select(sa.func.count()).select_from(AuditEntry)
         .where(AuditEntry.effective_at < end_of(as_of),
-               AuditEntry.org_unit_id.in_(unit_ids(territory_ids(unit, as_of))), *where)
+               among(AuditEntry.org_unit_id, unit_ids(territory_ids(unit, as_of))), *where)
     )
     if since is not None:
         stmt = stmt.where(AuditEntry.effective_at >= datetime.combine(since, time.min,

@@ -20,6 +20,7 @@ from casework.areas.findings import prefixes
 from casework.audit.models import AuditEntry
 from casework.audit.services import states_on
 from casework.auth.scope import Scope
+from casework.db import among
 from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.orgunits import history
@@ -360,5 +361,5 @@ def group_members(unit: OrgUnit, groups: list[OrgUnit], as_of: date
     members = {g.id: set(db.session.scalars(
         sa.select(OrgUnit.id).where(territory_clause(g, as_of)))) for g in groups}
     return members, sa.select(OrgUnit.id).where(
-        OrgUnit.id.in_(sorted(set().union(*members.values()))))
+        among(OrgUnit.id, sorted(set().union(*members.values()))))
 
