@@ -203,6 +203,8 @@ def test_metrics_equal_the_whole_log(demo, monkeypatch):
             rows.c.org_unit_id.in_(inside))
 
     monkeypatch.setattr(metrics, "states_on", slow_states_on)
+    monkeypatch.setattr(metrics, "states_rows", lambda record_type, day, inside: db_session()
+                        .execute(slow_states_on(record_type, day, inside)).all())
     assert fast == all_of()
     assert sum(1 for v in fast.values() if v.value) > 50
 
@@ -376,3 +378,59 @@ def test_a_transfer_counts_in_the_new_group_today_and_in_the_old_one_in_the_log(
     for day in (yesterday, vn_today()):
         assert run(record_states_on("person", day, metrics.territory_ids(tree["W1"], day))) \
             == [(case.body["id"], "suspected", (g11 if day < vn_today() else g12).id)]
+
+
+def test_a_report_reads_its_persons_states_once(demo, monkeypatch):
+    """The six-month report's rows and its two managed shares read the persons' states on
+    the period's last day once (``shared_states``), with the figures read apart."""
+    from casework.audit import services as audit_services
+
+    units, _days = demo
+    province, day = units[0], date(2025, 6, 10)
+    apart = {group: metrics._managed_share(province, day, group)
+             for group in (metrics.USER_STATES, metrics.ADDICT_STATES)}
+    rows_apart = state_rows(province, day, ["positive", "addict", "managed_user"])
+    reads = []
+    states_on_ = audit_services.states_on
+    monkeypatch.setattr(audit_services, "states_on", lambda record_type, *a: (
+        reads.append(record_type), states_on_(record_type, *a))[1])
+    report = build_report("six_month", "2025-H1", province, admin_scope())
+    assert report.as_of == day and reads.count("person") == 1
+    reads.clear()
+    with audit_services.shared_states():
+        shared = {group: metrics._managed_share(province, day, group) for group in apart}
+        assert reads.count("person") == 1  # the two shares, one territory: one read
+        for _twice in range(2):
+            assert state_rows(province, day, ["positive", "addict", "managed_user"]) \
+                == rows_apart
+    # The rows' territory is their groups' (Lai Châu's wards of 2025, each on its own map),
+    # read once more; on a map that never changed it is the shares' (bench/national.py).
+    assert shared == apart and reads.count("person") == 2
+    reads.clear()
+    metrics._managed_share(province, day, metrics.USER_STATES)  # outside: read again
+    metrics._managed_share(province, day, metrics.USER_STATES)
+    assert reads.count("person") == 2
+
+
+def test_outside_a_shared_block_a_write_is_seen(demo):
+    from casework.audit.services import shared_states, states_rows
+
+    units, _days = demo
+    ward, today = units[4], today_local()
+    person = db_session().scalars(sa.select(Person).where(
+        Person.org_unit_id.in_(sa.select(OrgUnit.id).where(
+            OrgUnit.path.startswith(ward.path))))).first()
+    inside = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(ward.path))
+
+    def state_of() -> str:
+        return next(r.state for r in states_rows("person", today, inside)
+                    if r.record_id == person.id)
+
+    before = state_of()
+    with shared_states():
+        assert state_of() == before
+        db_session().execute(sa.update(Person).where(Person.id == person.id)
+                             .values(state="reintegrated" if before != "reintegrated"
+                                     else "managed_user"))
+        assert state_of() == before  # within: read once, as documented
+    assert state_of() != before  # outside: read again

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
-from casework.audit.services import end_of, states_on, unit_ids
+from casework.audit.services import end_of, states_on, states_rows, unit_ids
 from casework.db import among
 from casework.extensions import db
 from casework.orgunits.history import territory_clause
@@ -103,48 +103,49 @@ def groups_meeting_all_criteria(unit, as_of, params, since):
                        len(leaves))
 
 
-def _persons_in(unit: OrgUnit, as_of: date):
-    """Subquery (record_id, state, org_unit_id) of the persons of the subtree as of that day
-    (the territory's units read once, for every statement that reuses it)."""
-    return states_on("person", as_of, unit_ids(territory_ids(unit, as_of))).subquery()
+def _persons_in(unit: OrgUnit, as_of: date) -> list:
+    """Rows (record_id, state, org_unit_id) of the persons of the subtree as of that day; read
+    once for the report that asks several times (``audit.services.shared_states``)."""
+    return states_rows("person", as_of, territory_ids(unit, as_of))
 
 
-def _group_dues(found, group: tuple[str, ...], as_of: date) -> list[tuple[str, date | None]]:
+def _group_dues(found: list, group: tuple[str, ...], as_of: date
+                ) -> list[tuple[str, date | None]]:
     """(state, due date on ``as_of``) of each person of ``found`` in one of ``group``'s
-    states, in one statement: the entry that entered the state is read (and its deadline
-    judged) only for those waiting for a measure (``WAITING_STATES``), and only the columns
-    the deadline reads; the others' due date is None. (Counting the group and reading the
-    waiting apart evaluated the states of a past day twice: ~0.5 s each for a province.)"""
-    waiting = [s for s in group if s in WAITING_STATES]
-    cutoff = end_of(as_of)
-    last_change = (
-        sa.select(sa.func.max(AuditEntry.seq))
-        .where(AuditEntry.record_type == "person", AuditEntry.record_id == found.c.record_id,
-               AuditEntry.effective_at < cutoff,
-               sa.or_(AuditEntry.from_state.is_(None),
-                      AuditEntry.from_state != AuditEntry.to_state))
-        .scalar_subquery()
-    )
-    entering = aliased(AuditEntry)
-    # A CASE evaluates its branch alone: the look-up runs for the waiting persons only.
-    entered_by = sa.case((found.c.state.in_(waiting), last_change)) if waiting else sa.null()
-    rows = db.session.execute(
-        sa.select(found.c.state, entering.workflow_version, entering.effective_at,
-                  entering.data)
-        .select_from(found)
-        .outerjoin(entering, sa.and_(entering.record_type == "person",
-                                     entering.record_id == found.c.record_id,
-                                     entering.seq == entered_by))
-        .where(found.c.state.in_(group))).all()
+    states: the entry that entered the state is read (and its deadline judged) only for those
+    waiting for a measure (``WAITING_STATES``), by their ids, and only the columns the
+    deadline reads; the others' due date is None."""
+    waiting = set(group) & set(WAITING_STATES)
+    rows = [row for row in found if row.state in group]
+    ids = [row.record_id for row in rows if row.state in waiting]
+    entered = {}
+    if ids:
+        cutoff = end_of(as_of)
+        entering = aliased(AuditEntry)
+        last_change = (
+            sa.select(sa.func.max(AuditEntry.seq))
+            .where(AuditEntry.record_type == "person",
+                   AuditEntry.record_id == entering.record_id,
+                   AuditEntry.effective_at < cutoff,
+                   sa.or_(AuditEntry.from_state.is_(None),
+                          AuditEntry.from_state != AuditEntry.to_state))
+            .scalar_subquery()
+        )
+        entered = {entry.record_id: entry for entry in db.session.execute(
+            sa.select(entering.record_id, entering.workflow_version, entering.effective_at,
+                      entering.data)
+            .where(entering.record_type == "person", among(entering.record_id, ids),
+                   entering.seq == last_change))}
     catalog = get_catalog()
     dues = []
     for row in rows:
-        if row.effective_at is None:
+        entry = entered.get(row.record_id) if row.state in waiting else None
+        if entry is None:
             dues.append((row.state, None))
             continue
-        definition = catalog.get("person", row.workflow_version)
-        dues.append((row.state, due_date_for(definition, row.state, row.effective_at,
-                                             entering_data(definition, row.state, row))))
+        definition = catalog.get("person", entry.workflow_version)
+        dues.append((row.state, due_date_for(definition, row.state, entry.effective_at,
+                                             entering_data(definition, row.state, entry))))
     return dues
 
 

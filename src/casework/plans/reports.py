@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager
 from casework.areas.criteria import STATUS_LABELS, AreaCriteria, CriterionResult, evaluate_subtree
 from casework.areas.findings import prefixes
 from casework.audit.models import AuditEntry
-from casework.audit.services import states_on
+from casework.audit.services import shared_states, states_on, states_rows
 from casework.auth.scope import Scope
 from casework.db import among
 from casework.errors import ValidationFailed
@@ -87,6 +87,7 @@ def parse_period(kind: str, period: str) -> tuple[date, date, str, Plan | None]:
         _("Give the period as %(example)s.", example=examples[kind])]})
 
 
+@shared_states()  # its rows and its managed shares read the persons' states once
 def build_report(kind: str, period: str, unit: OrgUnit, scope: Scope) -> Report:
     """Gather the report's figures for ``unit`` (already loaded through the scope)."""
     start, end, title, plan = parse_period(kind, period)
@@ -280,11 +281,11 @@ def state_rows(unit: OrgUnit, as_of: date, states: list[str]) -> list[dict]:
     groups = report_groups(unit, as_of)
     members, inside = group_members(unit, groups, as_of)
     per_unit: dict[int, dict[str, int]] = {}
-    rows = states_on("person", as_of, inside).subquery()
-    for unit_id, state, n in db.session.execute(
-            sa.select(rows.c.org_unit_id, rows.c.state, sa.func.count())
-            .group_by(rows.c.org_unit_id, rows.c.state)):
-        per_unit.setdefault(unit_id, {})[state] = n
+    # The rows, not their counts: the report's managed shares read the same ones (once,
+    # within ``shared_states``).
+    for _record, state, unit_id in states_rows("person", as_of, inside):
+        counts = per_unit.setdefault(unit_id, {})
+        counts[state] = counts.get(state, 0) + 1
     area_def = get_catalog().get("area")
     area_states = {
         unit_id: str(area_def.states[state].label)
