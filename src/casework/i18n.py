@@ -7,6 +7,8 @@ from datetime import date
 from flask import current_app, has_request_context, request, session
 from flask_babel import gettext
 
+from casework.typed_dates import shown_day
+
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
@@ -64,8 +66,7 @@ class Detail:
 
     def __str__(self) -> str:
         return self._phrases.text(self._message) % {
-            k: v.strftime("%d/%m/%Y") if isinstance(v, date) else v
-            for k, v in self._values.items()}
+            k: shown_day(v) if isinstance(v, date) else v for k, v in self._values.items()}
 
     def __contains__(self, part: str) -> bool:
         return part in str(self)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -31,13 +31,14 @@ from casework.areas.criteria_sets import MEASURES, CriteriaSet, get_set
 from casework.areas.findings import FindingIndex
 from casework.areas.models import AreaFact, Hotspot
 from casework.audit.models import AuditEntry
+from casework.audit.services import end_of, last_entry_seq
 from casework.extensions import db
 from casework.i18n import N_, Phrases
 from casework.orgunits import history
 from casework.orgunits.models import LEAF_KINDS, OrgUnit, OrgUnitLink, subtree_clause
 from casework.web.redaction import is_public
 from casework.workflow.catalog import UnknownWorkflow, get_catalog
-from casework.workflow.deadlines import LOCAL_TZ, add_months
+from casework.workflow.deadlines import add_months
 
 # The set these criteria come from (criteria/lai-chau-8.yaml): labels, terms, measures.
 SET_NAME = "lai-chau-8"
@@ -78,7 +79,6 @@ def criterion_label(code: str) -> str:
 
 def _show(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
-
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -200,20 +200,6 @@ class _Finding:
     evidence: Evidence
 
 
-def _day_end(as_of: date) -> datetime:
-    """The first moment after ``as_of`` in Vietnam: events before it count."""
-    return datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-
-
-def _last_entry_seq(record_type: str, id_column, cutoff: datetime, changes_only: bool):
-    entry = aliased(AuditEntry)
-    conditions = [entry.record_type == record_type, entry.record_id == id_column,
-                  entry.effective_at < cutoff]
-    if changes_only:
-        conditions.append(sa.or_(entry.from_state.is_(None), entry.from_state != entry.to_state))
-    return sa.select(sa.func.max(entry.seq)).where(*conditions).scalar_subquery()
-
-
 def _area_url(code: str) -> str:
     return f"/areas/{code}"
 
@@ -234,7 +220,7 @@ class _Collector:
 
 def _hotspots(c: _Collector, inside, as_of: date) -> None:
     """C1: hotspots found by ``as_of`` and not eliminated at its end."""
-    cutoff = _day_end(as_of)
+    cutoff = end_of(as_of)
     state = aliased(AuditEntry)
     rows = db.session.execute(
         sa.select(Hotspot.id, Hotspot.name, Hotspot.org_unit_id, Hotspot.found_date,
@@ -242,7 +228,7 @@ def _hotspots(c: _Collector, inside, as_of: date) -> None:
         .join(OrgUnit, OrgUnit.id == Hotspot.org_unit_id)
         .join(state, sa.and_(state.record_type == Hotspot.__record_type__,
                              state.record_id == Hotspot.id,
-                             state.seq == _last_entry_seq(Hotspot.__record_type__, Hotspot.id,
+                             state.seq == last_entry_seq(Hotspot.__record_type__, Hotspot.id,
                                                           cutoff, changes_only=False)))
         .where(inside, Hotspot.found_date <= as_of,
                state.to_state != "eliminated")

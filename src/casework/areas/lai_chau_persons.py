@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from casework.areas import criteria
 from casework.areas.criteria import PERSON_STATES, Evidence, _Collector, _state_label
 from casework.audit.models import AuditEntry
+from casework.audit.services import end_of, last_entry_seq
 from casework.db import among, today_local
 from casework.extensions import db
 from casework.i18n import N_, Phrases
@@ -82,7 +83,7 @@ def judge_persons(c: _Collector, where: criteria.Where) -> None:
 
 def _statement(c: _Collector, where: criteria.Where, methadone_months: int) -> sa.Select:
     as_of = where.as_of
-    cutoff = criteria._day_end(as_of)
+    cutoff = end_of(as_of)
     entered = aliased(AuditEntry)
     last_check = (
         sa.select(sa.func.max(ResidenceCheck.check_date))
@@ -115,7 +116,7 @@ def _statement(c: _Collector, where: criteria.Where, methadone_months: int) -> s
                   sa.case((on_methadone, methadone_start)), sa.case((on_methadone, other_drug)))
         .join(entered, sa.and_(entered.record_type == Person.__record_type__,
                                entered.record_id == Person.id,
-                               entered.seq == criteria._last_entry_seq(
+                               entered.seq == last_entry_seq(
                                    Person.__record_type__, Person.id, cutoff, True)))
         .where(entered.to_state.in_(PERSON_STATES))
     )

@@ -257,6 +257,18 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
 
 
+def last_entry_seq(record_type: str, id_column, cutoff: datetime, changes_only: bool = False):
+    """Scalar subquery: the seq of the last entry before ``cutoff`` of the record whose id is
+    ``id_column`` (correlated); with ``changes_only``, of the last that changed its state or
+    created it (the entry that entered the state it was in then)."""
+    entry = aliased(AuditEntry)
+    conditions = [entry.record_type == record_type, entry.record_id == id_column,
+                  entry.effective_at < cutoff]
+    if changes_only:
+        conditions.append(sa.or_(entry.from_state.is_(None), entry.from_state != entry.to_state))
+    return sa.select(sa.func.max(entry.seq)).where(*conditions).scalar_subquery()
+
+
 def states_as_of(record_type: str, cutoff: datetime, units=None):
     """SELECT (record_id, state, org_unit_id) of every record of a type as of ``cutoff``: the
     state and unit its last entry before ``cutoff`` names.

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from casework.areas.criteria import evaluate_subtree
 from casework.areas.models import AreaFact
 from casework.audit.models import AuditEntry
-from casework.audit.services import end_of, states_on, states_rows, unit_ids
+from casework.audit.services import end_of, last_entry_seq, states_on, states_rows, unit_ids
 from casework.db import among
 from casework.extensions import db
 from casework.orgunits.history import territory_clause
@@ -120,22 +120,13 @@ def _group_dues(found: list, group: tuple[str, ...], as_of: date
     ids = [row.record_id for row in rows if row.state in waiting]
     entered = {}
     if ids:
-        cutoff = end_of(as_of)
         entering = aliased(AuditEntry)
-        last_change = (
-            sa.select(sa.func.max(AuditEntry.seq))
-            .where(AuditEntry.record_type == "person",
-                   AuditEntry.record_id == entering.record_id,
-                   AuditEntry.effective_at < cutoff,
-                   sa.or_(AuditEntry.from_state.is_(None),
-                          AuditEntry.from_state != AuditEntry.to_state))
-            .scalar_subquery()
-        )
         entered = {entry.record_id: entry for entry in db.session.execute(
             sa.select(entering.record_id, entering.workflow_version, entering.effective_at,
                       entering.data)
             .where(entering.record_type == "person", among(entering.record_id, ids),
-                   entering.seq == last_change))}
+                   entering.seq == last_entry_seq("person", entering.record_id,
+                                                  end_of(as_of), changes_only=True)))}
     catalog = get_catalog()
     dues = []
     for row in rows:
