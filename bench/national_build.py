@@ -166,11 +166,37 @@ def _shares(shares, templates: dict[str, int]) -> list[str]:
     return [s for s, n in shares if s in templates for _ in range(n)]
 
 
+class _Placing:
+    """The village of each cloned person: the first 20 in the ward, then a random village;
+    with ``quota``, the big province's villages only until it holds ``quota`` clones."""
+
+    def __init__(self, tree, rnd: random.Random, ward_villages: list[int], quota: int | None):
+        self.rnd, self.ward, self.quota = rnd, ward_villages, quota
+        self.villages = [v for v, _c in tree.villages]
+        province = tree.communes[0][1]  # P00C000's province: P00
+        communes = {cid for cid, pid, _path in tree.communes if pid == province}
+        self.inside = {v for v, c in tree.villages if c in communes}
+        self.outside = [v for v in self.villages if v not in self.inside]
+        self.placed = 0
+
+    def village(self, i: int) -> int:
+        if i < 20:
+            village = self.ward[i % len(self.ward)]
+        else:
+            village = self.villages[self.rnd.randrange(len(self.villages))]
+            if self.quota is not None and village in self.inside and self.placed >= self.quota:
+                village = self.outside[self.rnd.randrange(len(self.outside))]
+        self.placed += village in self.inside
+        return village
+
+
 def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = None,
-          follow_ups: int = 0) -> dict:
+          follow_ups: int = 0, province_persons: int | None = None) -> dict:
     """The dataset, on a migrated, empty database of ``app`` (in its context). ``shape``:
     ``build_map``'s provinces, communes and big (a smaller map for the tests); ``follow_ups``:
-    months of tests and checks after the templates' paths."""
+    months of tests and checks after the templates' paths; ``province_persons``: the big
+    province (P00) holds this many persons, templates included, and the others the rest (the
+    country grows, the province measured does not)."""
     from casework.areas import qd28
     from casework.areas.models import Area
     from casework.db import today_local
@@ -202,9 +228,10 @@ def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = Non
         cloner = Cloner(conn)
         ward_villages = [v for v, c in tree.villages if c == tree.communes[0][0]]  # P00C000
         states = _shares(STATES, templates)
+        place = _Placing(tree, rnd, ward_villages, None if province_persons is None
+                         else province_persons - len(templates))
         for i in range(persons):
-            village = (ward_villages[i % len(ward_villages)] if i < 20
-                       else tree.villages[rnd.randrange(len(tree.villages))][0])
+            village = place.village(i)
             name = _name(rnd)
             t = templates[rnd.choice(states)]
             cloner.clone(t, village, days_back(rnd, SPREAD_DAYS), full_name=name,
@@ -244,7 +271,8 @@ def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = Non
         entries = conn.execute(sa.text("SELECT count(*) FROM audit_entries")).scalar()
         n_persons = conn.execute(sa.text("SELECT count(*) FROM persons")).scalar()
     seconds = time.perf_counter() - began
-    summary = {"persons": n_persons, "entries": entries, "units": tree.units,
+    summary = {"persons": n_persons, "province_persons": province_persons,
+               "entries": entries, "units": tree.units,
                "communes": len(tree.communes), "villages": len(tree.villages), "facts": facts,
                "hotspots": hotspots, "templates": sorted(p_templates), "plan": plan_id,
                "year": year, "seconds": round(seconds), "build": BUILD,

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections import defaultdict
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -128,7 +129,7 @@ class Dataset:
 
 @dataclass
 class PageResult:
-    seconds: dict = field(default_factory=lambda: {"small": [], "large": []})
+    seconds: dict = field(default_factory=lambda: defaultdict(list))
     status: dict = field(default_factory=dict)
     statements: dict = field(default_factory=dict)
 
@@ -137,18 +138,19 @@ class PageResult:
 
 
 def measure(apps: dict, summaries: dict, rounds: int, only: set | None) -> dict:
-    """Every page on both datasets: a first request (status, statements), then ``rounds``
-    rounds, small and large alternating and the pages' order rotating from round to round.
-    A page slower than ``SLOW`` seconds on its first request keeps that request as a sample
-    and is timed once more instead."""
+    """Every page on every dataset (small, large, and country if built): a first request
+    (status, statements), then ``rounds`` rounds, the datasets' order and the pages' order
+    rotating from round to round. A page slower than ``SLOW`` seconds on its first request
+    keeps that request as a sample and is timed once more instead."""
     sets = {label: Dataset(label, app, {"plan": summaries[label]["plan"],
                                          "year": summaries[label]["year"]})
             for label, app in apps.items()}
     names = [n for n in PAGES if only is None or n in only or n in FLOORS]
     results = {n: PageResult() for n in names}
     slow = set()
+    labels = list(sets)
     for name in names:
-        for label in ("small", "large"):
+        for label in labels:
             seconds, status, statements = sets[label].request(name)
             r = results[name]
             r.status[label], r.statements[label] = status, statements
@@ -162,13 +164,12 @@ def measure(apps: dict, summaries: dict, rounds: int, only: set | None) -> dict:
         for name in names[k:] + names[:k]:
             if name in slow and r_no > 0:
                 continue
-            order = ("small", "large") if (r_no + names.index(name)) % 2 == 0 else (
-                "large", "small")
-            for label in order:
+            turn = (r_no + names.index(name)) % len(labels)
+            for label in labels[turn:] + labels[:turn]:
                 results[name].seconds[label].append(sets[label].request(name)[0])
             r = results[name]
-            print(f"round {r_no + 1} {name}: small {r.seconds['small'][-1] * 1000:.0f} ms, "
-                  f"large {r.seconds['large'][-1] * 1000:.0f} ms", flush=True)
+            print(f"round {r_no + 1} {name}: " + ", ".join(
+                f"{label} {r.seconds[label][-1] * 1000:.0f} ms" for label in labels), flush=True)
     return results
 
 
@@ -250,19 +251,27 @@ def opener_get(opener, base: str, path: str) -> str:
 
 
 def report(results: dict, rss: str | None) -> None:
-    """One line per page, the person page over /healthz, the worker's RSS, and last the
-    worst ratio."""
+    """One line per page (with the country dataset's p50 and ratio if it was measured), the
+    person page over /healthz, the worker's RSS, the worst country ratio, and last the worst
+    ratio."""
     print()
-    worst = (0.0, "")
+    worst, worst_country = (0.0, ""), (0.0, "")
     for name, r in results.items():
         small, large = r.p50("small"), r.p50("large")
         ratio = large / small
         errors = [f"{label} answered {code}" for label, code in r.status.items()
                   if code >= 400]
         note = f"  [{'; '.join(errors)}]" if errors else ""
+        country = ""
+        if r.seconds.get("country"):
+            country_ratio = r.p50("country") / small
+            country = (f"; country p50 {r.p50('country') * 1000:.1f} ms, ratio "
+                       f"{country_ratio:.2f}")
+            if name not in FLOORS and country_ratio > worst_country[0]:
+                worst_country = (country_ratio, name)
         print(f"{name}: small p50 {small * 1000:.1f} ms, large p50 {large * 1000:.1f} ms, "
               f"ratio {ratio:.2f}  (statements {r.statements['small']} / "
-              f"{r.statements['large']}, n={len(r.seconds['large'])}){note}")
+              f"{r.statements['large']}, n={len(r.seconds['large'])}){country}{note}")
         if name not in FLOORS and ratio > worst[0]:
             worst = (ratio, name)
     if "person page" in results and "healthz" in results:
@@ -273,4 +282,7 @@ def report(results: dict, rss: str | None) -> None:
               f"{person / floor:.1f}")
     if rss:
         print(rss)
+    if worst_country[1]:
+        print(f"national: worst country ratio {worst_country[0]:.2f} ({worst_country[1]}): the "
+              f"province as in the small dataset, the country as in the large one")
     print(f"national: worst ratio {worst[0]:.2f} ({worst[1]})")

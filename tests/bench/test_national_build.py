@@ -45,3 +45,28 @@ def test_the_bulk_dataset_verifies(tmp_path):
     assert areas == SHAPE["communes"] + summary["villages"]
     assert reviews == SHAPE["communes"]
     assert tests > persons // 2
+
+
+def test_the_country_dataset_holds_the_province_to_its_quota():
+    """``province_persons``: the big province (the ward's) gets its quota of clones, the ward
+    its first 20, and every later draw that lands in the province goes elsewhere."""
+    import random
+    from types import SimpleNamespace
+
+    from bench.national_build import _Placing
+
+    communes = [(10, 1, "1.10."), (11, 1, "1.11."), (20, 2, "2.20."), (30, 3, "3.30.")]
+    villages = [(c * 100 + i, c) for c, *_ in communes for i in range(8)]
+    tree = SimpleNamespace(communes=communes, villages=villages)
+    ward = [v for v, c in villages if c == 10]
+    inside = {v for v, c in villages if c in (10, 11)}
+
+    held = _Placing(tree, random.Random(1), ward, quota=30)
+    placed = [held.village(i) for i in range(2_000)]
+    assert placed[:20] == [ward[i % len(ward)] for i in range(20)]
+    assert sum(v in inside for v in placed) == 30
+    assert {c for v, c in villages if v in placed[30:] and v in inside} <= {10, 11}
+
+    free = _Placing(tree, random.Random(1), ward, quota=None)
+    spread = [free.village(i) for i in range(2_000)]
+    assert sum(v in inside for v in spread) > 500  # half the villages: no quota, no cap
