@@ -55,6 +55,9 @@ class Person(WorkflowRecordMixin, TimestampMixin, Base):
         ),
         sa.CheckConstraint("national_id IS NULL OR length(national_id) = 12", name="national_id"),
         sa.Index("ix_persons_folded_birth", "name_folded", "birth_date"),
+        # A ward's persons in a state (its task counts), read without the state's index for
+        # the whole country (issue 16).
+        sa.Index("ix_persons_org_unit_state", "org_unit_id", "state"),
         # The search by part of a name (LIKE '%…%') on PostgreSQL: trigrams (pg_trgm).
         sa.Index("ix_persons_name_folded_trgm", "name_folded", postgresql_using="gin",
                  postgresql_ops={"name_folded": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
