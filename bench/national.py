@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -58,32 +59,36 @@ def make_app(url: str, instance: str):
                       instance_path=instance)
 
 
+@contextmanager
+def _connection(url: str):
+    """A connection to the database at ``url``, its engine disposed after."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def built(url: str) -> dict | None:
     """What ``bench_meta`` says was built in the database (None: nothing, or no database)."""
     import json
 
-    engine = sa.create_engine(url)
     try:
-        with engine.connect() as conn:
+        with _connection(url) as conn:
             row = conn.execute(sa.select(META.c.summary)).first()
             return json.loads(row[0]) if row else None
     except sa.exc.SQLAlchemyError:
         return None
-    finally:
-        engine.dispose()
 
 
 def province_total(url: str) -> int:
     """How many persons the big province (P00) holds in the database at ``url``."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT count(*) FROM persons p JOIN org_units u ON u.id = p.org_unit_id "
-                "WHERE u.path LIKE (SELECT path FROM org_units WHERE code = :code) || '%'"),
-                {"code": PROVINCE}).scalar()
-    finally:
-        engine.dispose()
+    with _connection(url) as conn:
+        return conn.execute(sa.text(
+            "SELECT count(*) FROM persons p JOIN org_units u ON u.id = p.org_unit_id "
+            "WHERE u.path LIKE (SELECT path FROM org_units WHERE code = :code) || '%'"),
+            {"code": PROVINCE}).scalar()
 
 
 def ensure(server: str, name: str, persons: int, rebuild: bool, instance: str,

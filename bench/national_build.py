@@ -167,13 +167,15 @@ def _shares(shares, templates: dict[str, int]) -> list[str]:
 
 
 class _Placing:
-    """The village of each cloned person: the first 20 in the ward, then a random village;
-    with ``quota``, the big province's villages only until it holds ``quota`` clones."""
+    """The village of each cloned person: the first 20 in the ward (the map's first commune,
+    P00C000), then a random village; with ``quota``, the big province's villages only until it
+    holds ``quota`` clones."""
 
-    def __init__(self, tree, rnd: random.Random, ward_villages: list[int], quota: int | None):
-        self.rnd, self.ward, self.quota = rnd, ward_villages, quota
+    def __init__(self, tree, rnd: random.Random, quota: int | None):
+        self.rnd, self.quota = rnd, quota
+        ward, province = tree.communes[0][:2]  # P00C000 and its province, P00
+        self.ward = [v for v, c in tree.villages if c == ward]
         self.villages = [v for v, _c in tree.villages]
-        province = tree.communes[0][1]  # P00C000's province: P00
         communes = {cid for cid, pid, _path in tree.communes if pid == province}
         self.inside = {v for v, c in tree.villages if c in communes}
         self.outside = [v for v in self.villages if v not in self.inside]
@@ -226,9 +228,8 @@ def build(app, persons: int, seed: int = 16, log=print, shape: dict | None = Non
         areas = {s: load_template(conn, Area, i) for s, i in a_templates.items()}
         reviews = {s: load_template(conn, CommuneReview, i) for s, i in r_templates.items()}
         cloner = Cloner(conn)
-        ward_villages = [v for v, c in tree.villages if c == tree.communes[0][0]]  # P00C000
         states = _shares(STATES, templates)
-        place = _Placing(tree, rnd, ward_villages, None if province_persons is None
+        place = _Placing(tree, rnd, None if province_persons is None
                          else province_persons - len(templates))
         for i in range(persons):
             village = place.village(i)
